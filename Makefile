@@ -1,0 +1,63 @@
+# Liaison — `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HTMX_VERSION := 2.0.11
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve-prod migrate revision test test-sqlite test-pg lint fmt vendor clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## create the virtualenv and install Liaison with its dev tools
+
+run: install ## migrate, load the demo into an empty database, serve on HOST:PORT
+	$(BIN)/liaison init
+	$(BIN)/liaison demo --if-empty
+	$(BIN)/liaison serve --host $(HOST) --port $(PORT)
+
+migrate: install ## upgrade the database (LIAISON_DATABASE_URL) to the latest revision
+	$(BIN)/liaison init
+
+revision: install ## write a new migration from the models: make revision m="what changed"
+	@test -n "$(m)" || (echo 'usage: make revision m="what changed"' >&2; exit 2)
+	PATH=$(BIN):$$PATH $(BIN)/alembic revision --autogenerate -m "$(m)"
+
+test: install ## the whole suite on SQLite, then on PostgreSQL (PG_TEST_URL), browser tests included
+	$(MAKE) test-sqlite
+	$(MAKE) test-pg
+
+test-sqlite: install ## the suite on SQLite only
+	LIAISON_TEST_DATABASE=sqlite $(BIN)/pytest
+
+test-pg: install ## the suite on PostgreSQL only
+	LIAISON_TEST_DATABASE=$(PG_TEST_URL) $(BIN)/pytest
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check liaison tests migrations
+	$(BIN)/ruff format --check liaison tests migrations
+	$(BIN)/mypy liaison
+
+fmt: install ## format and fix what ruff can
+	$(BIN)/ruff check --fix liaison tests migrations
+	$(BIN)/ruff format liaison tests migrations
+
+vendor: ## fetch the front-end libraries from the npm registry into static/vendor/
+	rm -rf static/vendor/htmx && mkdir -p static/vendor/htmx
+	cd $$(mktemp -d) && npm pack -q htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-$(HTMX_VERSION).tgz \
+	  && cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx/ \
+	  && echo "htmx.org $(HTMX_VERSION) (BSD Zero Clause, see LICENSE), from the npm registry" > $(CURDIR)/static/vendor/htmx/VERSION
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,40 @@
+"""create_app(): the web application with its middleware, routers and error pages."""
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from liaison import models  # noqa: F401  (every table registered before the first query)
+from liaison.api import me
+from liaison.audit import web as audit_web
+from liaison.auth import web as auth_web
+from liaison.config import get_settings
+from liaison.http import HttpMiddleware, csrf_protect, install_error_handlers
+from liaison.org import web as org_web
+from liaison.web import ROOT
+
+
+# Every router of the app; tests walk these to check each route's permission and CSRF.
+API_ROUTERS: list[APIRouter] = [me.router]
+WEB_ROUTERS: list[APIRouter] = [auth_web.router, org_web.router, audit_web.router]
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    docs = settings.docs_on
+    app = FastAPI(
+        title="Liaison 项目警官",
+        version="1",
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.add_middleware(HttpMiddleware)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+
+    for router in API_ROUTERS:
+        app.include_router(router)
+    for router in WEB_ROUTERS:
+        app.include_router(router, include_in_schema=False)
+    return app

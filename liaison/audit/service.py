@@ -1,0 +1,168 @@
+"""Writes the audit log. Every flush of a tracked model adds its rows in the same transaction,
+so a change without its audit row cannot be committed, and no service can forget to log."""
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, func, select
+
+from liaison.audit.models import AuditLog
+from liaison.clock import now
+
+HIDDEN = "[已隐藏]"
+HIDDEN_CHANGED = "[已修改]"
+
+
+def set_actor(
+    session: Session, *, user_id: int | None, name: str, client_ip: str | None = None
+) -> None:
+    """Who the following changes are made by; read by every audit row this session writes."""
+    session.info["actor"] = {"actor_id": user_id, "actor_name": name[:64], "client_ip": client_ip}
+
+
+def record_event(
+    session: Session,
+    action: str,
+    *,
+    object_type: str = "",
+    object_id: Any = None,
+    detail: dict[str, Any] | None = None,
+    actor_name: str | None = None,
+) -> None:
+    """A security event that changes no tracked row: login, logout, a failed login, a lockout."""
+    row = _row(session, action, object_type, object_id, None, detail)
+    if actor_name is not None:
+        row["actor_name"] = actor_name[:64]
+    _insert_rows(session.connection(), [row])
+
+
+def _tracked(obj: Any) -> bool:
+    return getattr(obj, "__audit__", True) and hasattr(obj, "__table__")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _snapshot(obj: Any) -> dict[str, Any]:
+    hidden = getattr(obj, "__audit_exclude__", frozenset())
+    state = sa.inspect(obj)
+    return {
+        attr.key: HIDDEN if attr.key in hidden else _json_value(state.attrs[attr.key].value)
+        for attr in state.mapper.column_attrs
+    }
+
+
+def _before_update(obj: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The row as it was and as it is now, or None when nothing really changed."""
+    hidden = getattr(obj, "__audit_exclude__", frozenset())
+    state = sa.inspect(obj)
+    before, after, changed = {}, {}, False
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        current = state.attrs[attr.key].value
+        old = history.deleted[0] if history.deleted else current
+        if history.deleted and old != current:
+            changed = True
+        if attr.key in hidden:
+            before[attr.key] = HIDDEN
+            after[attr.key] = HIDDEN_CHANGED if old != current else HIDDEN
+        else:
+            before[attr.key] = _json_value(old)
+            after[attr.key] = _json_value(current)
+    return (before, after) if changed else None
+
+
+def _row(
+    session: OrmSession,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    actor = session.info.get("actor") or {"actor_id": None, "actor_name": "system"}
+    return {
+        "at": now(),
+        "actor_id": actor["actor_id"],
+        "actor_name": actor["actor_name"],
+        "client_ip": actor.get("client_ip"),
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "before": before,
+        "after": after,
+    }
+
+
+def _primary_key(obj: Any) -> str:
+    identity = sa.inspect(obj).identity or ()
+    return ",".join(str(part) for part in identity)
+
+
+@sa.event.listens_for(OrmSession, "after_flush")
+def _audit_flush(session: OrmSession, _context: Any) -> None:
+    rows = []
+    for obj in session.new:
+        if _tracked(obj):
+            name = type(obj).__name__
+            rows.append(_row(session, "create", name, _primary_key(obj), None, _snapshot(obj)))
+    for obj in session.dirty:
+        if _tracked(obj) and (change := _before_update(obj)):
+            name = type(obj).__name__
+            rows.append(_row(session, "update", name, _primary_key(obj), *change))
+    for obj in session.deleted:
+        if _tracked(obj):
+            name = type(obj).__name__
+            rows.append(_row(session, "delete", name, _primary_key(obj), _snapshot(obj), None))
+    if rows:
+        _insert_rows(session.connection(), rows)
+
+
+def _insert_rows(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    connection.execute(sa.insert(AuditLog), rows)
+
+
+def search(
+    session: Session,
+    *,
+    actor: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[AuditLog], int]:
+    """Audit rows matching the filters, newest first, and how many match in all."""
+    query = select(AuditLog)
+    if actor:
+        query = query.where(col(AuditLog.actor_name) == actor)
+    if object_type:
+        query = query.where(col(AuditLog.object_type) == object_type)
+    if object_id:
+        query = query.where(col(AuditLog.object_id) == object_id)
+    if since:
+        query = query.where(col(AuditLog.at) >= since)
+    if until:
+        query = query.where(col(AuditLog.at) < until)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)
+    ).all()
+    return list(rows), total
+
+
+def object_types(session: Session) -> list[str]:
+    return list(
+        session.exec(
+            select(AuditLog.object_type).distinct().order_by(AuditLog.object_type)
+        ).all()
+    )

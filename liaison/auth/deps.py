@@ -1,0 +1,111 @@
+"""FastAPI dependencies: who is asking, and may they. Every non-public route carries one of
+`require(...)` or `require_login`; a test checks that none is forgotten."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from liaison.audit.service import set_actor
+from liaison.auth import service
+from liaison.auth.models import User, UserSession
+from liaison.auth.permissions import Scope, scope_for
+from liaison.auth.roles import Role
+from liaison.config import Settings, get_settings
+from liaison.db import SessionDep
+
+PASSWORD_PAGE = "/account/password"
+# Pages a login that must change its password may still use.
+ALLOWED_BEFORE_PASSWORD_CHANGE = frozenset({PASSWORD_PAGE, "/logout"})
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class LoginRequired(Exception):
+    """No live session: the HTML side redirects to the login page."""
+
+
+class PasswordChangeRequired(Exception):
+    """First login, reset or expired password: only the password page is open."""
+
+
+@dataclass
+class Principal:
+    user: User
+    scope: Scope
+    user_session: UserSession | None = None
+
+    @property
+    def role(self) -> Role:
+        return Role(self.user.role)
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    found = service.session_for_token(settings, request.cookies.get(settings.session_cookie))
+    if found is None:
+        raise LoginRequired
+    user_session, user = found
+    principal = Principal(user=user, scope=scope_for(session, user), user_session=user_session)
+    request.state.principal = principal
+    set_actor(session, user_id=user.id, name=user.username, client_ip=client_ip(request))
+    if (
+        service.must_change_password(user, settings)
+        and request.url.path not in ALLOWED_BEFORE_PASSWORD_CHANGE
+    ):
+        raise PasswordChangeRequired
+    return principal
+
+
+def require_login(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+    """Any logged-in user."""
+    return principal
+
+
+require_login.__permission__ = True  # type: ignore[attr-defined]
+
+
+def require(*roles: Role):  # type: ignore[no-untyped-def]
+    """A logged-in user whose role is one of `roles`; anyone else gets 403."""
+
+    def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise HTTPException(status_code=403)
+        return principal
+
+    check.__permission__ = True  # type: ignore[attr-defined]
+    check.__roles__ = frozenset(roles)  # type: ignore[attr-defined]
+    return check
+
+
+def public(request: Request, session: SessionDep) -> None:
+    """Marks a route as open to anyone; changes it makes are audited as anonymous."""
+    set_actor(session, user_id=None, name="anonymous", client_ip=client_ip(request))
+
+
+public.__permission__ = True  # type: ignore[attr-defined]
+
+
+def api_principal(request: Request, session: SessionDep) -> Principal:
+    """The owner of the bearer token; 401 without a valid one."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = service.user_for_api_token(session, token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise HTTPException(
+            status_code=401, detail="无效的令牌", headers={"WWW-Authenticate": "Bearer"}
+        )
+    set_actor(session, user_id=user.id, name=user.username, client_ip=client_ip(request))
+    return Principal(user=user, scope=scope_for(session, user))
+
+
+api_principal.__permission__ = True  # type: ignore[attr-defined]
+
+CurrentUser = Annotated[Principal, Depends(require_login)]
+ApiUser = Annotated[Principal, Depends(api_principal)]

@@ -1,0 +1,41 @@
+"""The roles of PRODUCT.md, with their Chinese labels and where each lands after login."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+    LEADER = "leader"
+    CHIEF = "chief"
+    OFFICER = "officer"
+    ENTERPRISE = "enterprise"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "系统管理员",
+    Role.AUDITOR: "安全审计员",
+    Role.LEADER: "分局领导/机关",
+    Role.CHIEF: "派出所所长",
+    Role.OFFICER: "项目警官",
+    Role.ENTERPRISE: "企业联系人",
+}
+
+# Logins that must link to an officer record, and those that must belong to an enterprise.
+OFFICER_ROLES = frozenset({Role.CHIEF, Role.OFFICER})
+ENTERPRISE_ROLES = frozenset({Role.ENTERPRISE})
+# Staff who work the business data (everyone but the two back-office roles and enterprises).
+STAFF_ROLES = frozenset({Role.LEADER, Role.CHIEF, Role.OFFICER})
+
+HOME_PATHS = {
+    Role.ADMIN: "/admin/users",
+    Role.AUDITOR: "/audit",
+}
+
+
+def home_path(role: str) -> str:
+    return HOME_PATHS.get(Role(role), "/home")

@@ -1,0 +1,344 @@
+"""Accounts: creating logins, logging in and out, sessions, passwords, lockouts and API tokens.
+The only module that writes the auth tables."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, delete, select
+
+from liaison.audit.service import record_event
+from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
+from liaison.auth.passwords import hash_password, policy_errors, verify_password
+from liaison.auth.roles import ENTERPRISE_ROLES, OFFICER_ROLES, Role
+from liaison.clock import now
+from liaison.config import Settings
+from liaison.db import get_engine
+from liaison.org.models import Enterprise, Officer
+
+LOGIN_FAILED = "用户名或密码错误，或账号已被锁定。请稍后再试或联系管理员。"
+
+
+class AccountError(ValueError):
+    """A refused account operation; `field` names the form field it belongs beside."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+# ---- accounts ---------------------------------------------------------------------------
+
+
+def get_by_username(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def _link(
+    session: Session, user: User, *, badge_no: str | None, enterprise_uscc: str | None
+) -> None:
+    """Link the login to its officer record or enterprise, as its role requires."""
+    role = Role(user.role)
+    user.officer_id = None
+    user.enterprise_id = None
+    if role in OFFICER_ROLES:
+        if not badge_no:
+            raise AccountError("项目警官和所长账号须关联警号", "badge_no")
+        officer = session.exec(select(Officer).where(Officer.badge_no == badge_no)).first()
+        if officer is None:
+            raise AccountError(f"警号 {badge_no} 不存在", "badge_no")
+        holder = session.exec(
+            select(User).where(User.officer_id == officer.id, User.id != user.id)
+        ).first()
+        if holder is not None:
+            raise AccountError(f"警号 {badge_no} 已关联账号 {holder.username}", "badge_no")
+        user.officer_id = officer.id
+    elif role in ENTERPRISE_ROLES:
+        if not enterprise_uscc:
+            raise AccountError("企业联系人账号须关联企业", "enterprise_uscc")
+        enterprise = session.exec(
+            select(Enterprise).where(Enterprise.uscc == enterprise_uscc)
+        ).first()
+        if enterprise is None:
+            raise AccountError(f"统一社会信用代码 {enterprise_uscc} 的企业不存在", "enterprise_uscc")
+        user.enterprise_id = enterprise.id
+
+
+def create_user(
+    session: Session,
+    settings: Settings,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str = "",
+    badge_no: str | None = None,
+    enterprise_uscc: str | None = None,
+    must_change_password: bool = True,
+) -> User:
+    """A new login. It must change its password at first login unless told otherwise (demo)."""
+    username = username.strip()
+    if not username:
+        raise AccountError("请填写用户名", "username")
+    if get_by_username(session, username) is not None:
+        raise AccountError("用户名已存在", "username")
+    if errors := policy_errors(password, settings, username=username):
+        raise AccountError("；".join(errors), "password")
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        role=role.value,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
+    _link(session, user, badge_no=badge_no, enterprise_uscc=enterprise_uscc)
+    if not user.display_name:
+        officer = session.get(Officer, user.officer_id) if user.officer_id else None
+        user.display_name = officer.name if officer else username
+    session.add(user)
+    session.flush()
+    session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))
+    return user
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    display_name: str,
+    role: Role,
+    badge_no: str | None,
+    enterprise_uscc: str | None,
+) -> None:
+    user.display_name = display_name.strip() or user.username
+    user.role = role.value
+    _link(session, user, badge_no=badge_no, enterprise_uscc=enterprise_uscc)
+    session.add(user)
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Deactivating ends every session and API token of the user at once."""
+    user.active = active
+    session.add(user)
+    if not active:
+        end_sessions(session, user)
+        for token in session.exec(
+            select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+        ):
+            token.revoked_at = now()
+            session.add(token)
+    session.flush()
+
+
+# ---- passwords -------------------------------------------------------------------------
+
+
+def password_expired(user: User, settings: Settings) -> bool:
+    if settings.password_expiry_days == 0:
+        return False
+    return now() - user.password_changed_at > timedelta(days=settings.password_expiry_days)
+
+
+def must_change_password(user: User, settings: Settings) -> bool:
+    return user.must_change_password or password_expired(user, settings)
+
+
+def _set_password(session: Session, user: User, password: str, *, must_change: bool) -> None:
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now()
+    user.must_change_password = must_change
+    session.add(user)
+    session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))
+    session.flush()
+
+
+def change_password(
+    session: Session,
+    settings: Settings,
+    user: User,
+    *,
+    current: str,
+    new: str,
+    keep_session_id: int | None = None,
+) -> None:
+    """The user's own change; other sessions of theirs end, the one in use stays."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("当前密码不正确", "current_password")
+    if errors := policy_errors(new, settings, username=user.username):
+        raise AccountError("；".join(errors), "new_password")
+    if settings.password_history:
+        recent = session.exec(
+            select(PasswordHistory.password_hash)
+            .where(PasswordHistory.user_id == user.id)
+            .order_by(col(PasswordHistory.id).desc())
+            .limit(settings.password_history)
+        ).all()
+        if any(verify_password(h, new) for h in recent):
+            raise AccountError(f"不能与最近 {settings.password_history} 次使用过的密码相同", "new_password")
+    _set_password(session, user, new, must_change=False)
+    end_sessions(session, user, except_id=keep_session_id)
+
+
+def reset_password(session: Session, user: User) -> str:
+    """An admin's reset: a one-time random password that must be changed at next login."""
+    temporary = "Ls-" + secrets.token_urlsafe(12)
+    _set_password(session, user, temporary, must_change=True)
+    end_sessions(session, user)
+    unlock(session, user.username)
+    return temporary
+
+
+# ---- login throttle --------------------------------------------------------------------
+
+
+def _throttle_keys(username: str, client_ip: str | None) -> list[str]:
+    keys = [f"user:{username.strip().lower()}"]
+    if client_ip:
+        keys.append(f"ip:{client_ip}")
+    return keys
+
+
+def locked_until(session: Session, username: str, client_ip: str | None) -> datetime | None:
+    moment = now()
+    rows = session.exec(
+        select(LoginThrottle).where(col(LoginThrottle.key).in_(_throttle_keys(username, client_ip)))
+    ).all()
+    locks = [r.locked_until for r in rows if r.locked_until and r.locked_until > moment]
+    return max(locks) if locks else None
+
+
+def _count_failure(session: Session, settings: Settings, key: str) -> bool:
+    """Count one failure under `key`; True when this failure locks it."""
+    moment = now()
+    row = session.get(LoginThrottle, key, with_for_update=True)
+    if row is None:
+        row = LoginThrottle(key=key, failures=0, window_started_at=moment)
+    if moment - row.window_started_at > timedelta(minutes=settings.lockout_window_minutes):
+        row.failures, row.window_started_at = 0, moment
+    row.failures += 1
+    locks = row.failures >= settings.lockout_failures
+    if locks:
+        row.locked_until = moment + timedelta(minutes=settings.lockout_minutes)
+        row.failures, row.window_started_at = 0, moment
+    session.add(row)
+    return locks
+
+
+def unlock(session: Session, username: str) -> None:
+    session.exec(delete(LoginThrottle).where(col(LoginThrottle.key) == f"user:{username.lower()}"))
+
+
+def is_locked(session: Session, username: str) -> bool:
+    return locked_until(session, username, None) is not None
+
+
+# ---- sessions --------------------------------------------------------------------------
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    token: str | None = None
+
+
+def login(
+    session: Session, settings: Settings, *, username: str, password: str, client_ip: str | None
+) -> LoginResult:
+    """Check the password and open a new session; a failure says nothing about why."""
+    username = username.strip()
+    user = get_by_username(session, username)
+    if locked_until(session, username, client_ip) is not None:
+        record_event(session, "login_refused", object_type="User",
+                     object_id=user.id if user else None, actor_name=username,
+                     detail={"reason": "locked"})
+        return LoginResult(None)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        locked = [_count_failure(session, settings, key) for key in _throttle_keys(username, client_ip)]
+        record_event(session, "login_failed", object_type="User",
+                     object_id=user.id if user else None, actor_name=username,
+                     detail={"locked": any(locked)})
+        return LoginResult(None)
+    unlock(session, username)
+    token = new_token()
+    session.add(UserSession(token_hash=token_hash(token), user_id=user.id, client_ip=client_ip))
+    user.last_login_at = now()
+    session.add(user)
+    session.flush()
+    record_event(session, "login", object_type="User", object_id=user.id)
+    return LoginResult(user, token)
+
+
+def session_for_token(settings: Settings, token: str | None) -> tuple[UserSession, User] | None:
+    """The live session behind a cookie, or None when it is unknown, idle, too old, or its user
+    is inactive. Runs in its own short transaction, before the request's own, so that a page
+    that only reads takes no write lock to refresh the session."""
+    if not token:
+        return None
+    with Session(get_engine(), expire_on_commit=False) as session:
+        row = session.exec(
+            select(UserSession, User)
+            .join(User, col(User.id) == UserSession.user_id)
+            .where(UserSession.token_hash == token_hash(token))
+        ).first()
+        if row is None:
+            return None
+        user_session, user = row
+        moment = now()
+        idle = moment - user_session.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
+        too_old = moment - user_session.created_at > timedelta(hours=settings.session_absolute_hours)
+        if idle or too_old or not user.active:
+            session.delete(user_session)
+            session.commit()
+            return None
+        # Touch at most once a minute: a write on every page would serialise them on SQLite.
+        if moment - user_session.last_seen_at > timedelta(minutes=1):
+            user_session.last_seen_at = moment
+            session.add(user_session)
+            session.commit()
+        return user_session, user
+
+
+def logout(session: Session, user_session: UserSession) -> None:
+    record_event(session, "logout", object_type="User", object_id=user_session.user_id)
+    session.delete(user_session)
+    session.flush()
+
+
+def end_sessions(session: Session, user: User, *, except_id: int | None = None) -> None:
+    query = delete(UserSession).where(col(UserSession.user_id) == user.id)
+    if except_id is not None:
+        query = query.where(col(UserSession.id) != except_id)
+    session.exec(query)
+
+
+# ---- API tokens ------------------------------------------------------------------------
+
+
+def create_api_token(session: Session, user: User, name: str = "") -> str:
+    """A new bearer token; returned once, only its hash is kept."""
+    token = "lsn_" + new_token()
+    session.add(ApiToken(token_hash=token_hash(token), user_id=user.id, name=name[:64]))
+    session.flush()
+    return token
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    row = session.exec(
+        select(ApiToken, User)
+        .join(User, col(User.id) == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash(token), col(ApiToken.revoked_at).is_(None))
+    ).first()
+    if row is None or not row[1].active:
+        return None
+    return row[1]

@@ -1,0 +1,372 @@
+"""Login, logout, the password page, and the admin's user pages."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlmodel import col, func, or_, select
+
+from liaison.audit.service import record_event
+from liaison.auth import service
+from liaison.auth.deps import (
+    PASSWORD_PAGE,
+    LoginRequired,
+    PasswordChangeRequired,
+    Principal,
+    SettingsDep,
+    _principal,
+    client_ip,
+    public,
+    require,
+    require_login,
+)
+from liaison.auth.models import User
+from liaison.auth.passwords import policy_hint
+from liaison.auth.roles import Role, home_path
+from liaison.db import SessionDep
+from liaison.forms import validate
+from liaison.org.models import Enterprise, Officer
+from liaison.web import redirect, render
+
+router = APIRouter()
+AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+PAGE_SIZE = 50
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only local paths: never an open redirect to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@router.get("/", dependencies=[Depends(public)])
+def index(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    try:
+        principal = _principal(request, session, settings)
+    except LoginRequired:
+        return RedirectResponse("/login", status_code=303)
+    except PasswordChangeRequired:
+        return RedirectResponse(PASSWORD_PAGE, status_code=303)
+    return RedirectResponse(home_path(principal.user.role), status_code=303)
+
+
+@router.get("/healthz", dependencies=[Depends(public)])
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/login", dependencies=[Depends(public)])
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "auth/login.html", {"next": _safe_next(next) or ""})
+
+
+@router.post("/login", dependencies=[Depends(public)])
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=512)] = "",
+) -> Response:
+    result = service.login(
+        session, settings, username=username, password=password, client_ip=client_ip(request)
+    )
+    session.commit()
+    if result.user is None or result.token is None:
+        return render(
+            request,
+            "auth/login.html",
+            {"error": service.LOGIN_FAILED, "username": username, "next": _safe_next(next) or ""},
+            status_code=401,
+        )
+    target = _safe_next(next) or home_path(result.user.role)
+    if service.must_change_password(result.user, settings):
+        target = PASSWORD_PAGE
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        settings.session_cookie,
+        result.token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.is_production,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(require_login)],
+) -> Response:
+    if principal.user_session is not None:
+        service.logout(session, principal.user_session)
+        session.commit()
+    response = redirect(request, "/login", "已安全退出")
+    response.delete_cookie(settings.session_cookie, path="/")
+    return response
+
+
+@router.get("/account/password")
+def password_page(
+    request: Request, settings: SettingsDep, principal: Annotated[Principal, Depends(require_login)]
+) -> Response:
+    return render(
+        request,
+        "auth/password.html",
+        {"hint": policy_hint(settings), "forced": service.must_change_password(principal.user, settings)},
+    )
+
+
+class PasswordForm(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+    confirm_password: str = Field(min_length=1, max_length=1024)
+
+
+@router.post("/account/password")
+async def change_password(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(require_login)],
+) -> Response:
+    form, errors = validate(PasswordForm, await request.form())
+    if form and form.new_password != form.confirm_password:
+        errors["confirm_password"] = "两次输入的新密码不一致"
+    if form and not errors:
+        try:
+            service.change_password(
+                session,
+                settings,
+                principal.user,
+                current=form.current_password,
+                new=form.new_password,
+                keep_session_id=principal.user_session.id if principal.user_session else None,
+            )
+            session.commit()
+            return redirect(request, home_path(principal.user.role), "密码已修改，其他设备上的登录已退出")
+        except service.AccountError as exc:
+            session.rollback()
+            errors[exc.field or "new_password"] = str(exc)
+    return render(
+        request,
+        "auth/password.html",
+        {"errors": errors, "hint": policy_hint(settings),
+         "forced": service.must_change_password(principal.user, settings)},
+        status_code=422,
+    )
+
+
+# ---- admin: users ----------------------------------------------------------------------
+
+
+@router.get("/admin/users")
+def user_list(
+    request: Request,
+    session: SessionDep,
+    _admin: AdminDep,
+    q: str = "",
+    role: str = "",
+    active: str = "",
+    page: int = 1,
+) -> Response:
+    query = select(User)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(or_(col(User.username).like(like), col(User.display_name).like(like)))
+    if role in Role.__members__.values():
+        query = query.where(User.role == role)
+    if active in ("1", "0"):
+        query = query.where(User.active == (active == "1"))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    page = max(page, 1)
+    users = session.exec(
+        query.order_by(User.username).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    locked = {u.id for u in users if service.is_locked(session, u.username)}
+    return render(
+        request,
+        "admin/users/list.html",
+        {"users": users, "total": total, "page": page, "page_size": PAGE_SIZE,
+         "q": q, "role": role, "active": active, "roles": list(Role), "locked": locked},
+        block="results",
+    )
+
+
+class UserForm(BaseModel):
+    username: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.\-]*$")
+    display_name: str = Field(min_length=1, max_length=64)
+    role: Role
+    badge_no: str = Field(default="", max_length=32)
+    enterprise_uscc: str = Field(default="", max_length=18)
+    password: str = Field(default="", max_length=1024)
+
+
+def _form_context(session: SessionDep, **extra: object) -> dict[str, object]:
+    return {"roles": list(Role), **extra}
+
+
+@router.get("/admin/users/new")
+def user_new(request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminDep) -> Response:
+    return render(
+        request, "admin/users/form.html", _form_context(session, values={}, errors={},
+                                                         hint=policy_hint(settings))
+    )
+
+
+@router.post("/admin/users")
+async def user_create(
+    request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminDep
+) -> Response:
+    raw = await request.form()
+    form, errors = validate(UserForm, raw)
+    if form and not form.username:
+        errors["username"] = "此项必填"
+    if form and not errors:
+        try:
+            user = service.create_user(
+                session,
+                settings,
+                username=form.username,
+                password=form.password,
+                role=form.role,
+                display_name=form.display_name,
+                badge_no=form.badge_no or None,
+                enterprise_uscc=form.enterprise_uscc.upper() or None,
+            )
+            session.commit()
+            return redirect(request, f"/admin/users/{user.id}", f"已创建用户 {user.username}，首次登录须修改密码")
+        except service.AccountError as exc:
+            session.rollback()
+            errors[exc.field or "username"] = str(exc)
+    values = {k: v for k, v in raw.items() if k not in ("password", "csrf_token")}
+    return render(
+        request,
+        "admin/users/form.html",
+        _form_context(session, values=values, errors=errors, hint=policy_hint(settings)),
+        status_code=422,
+    )
+
+
+def _user_or_404(session: SessionDep, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(status_code=404)
+    return user
+
+
+def _user_detail(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    values: dict[str, object] | None = None,
+    errors: dict[str, str] | None = None,
+    temporary_password: str | None = None,
+) -> Response:
+    officer = session.get(Officer, user.officer_id) if user.officer_id else None
+    enterprise = session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
+    if values is None:
+        values = {
+            "display_name": user.display_name,
+            "role": user.role,
+            "badge_no": officer.badge_no if officer else "",
+            "enterprise_uscc": enterprise.uscc if enterprise else "",
+        }
+    return render(
+        request,
+        "admin/users/detail.html",
+        {"subject": user, "officer": officer, "enterprise": enterprise,
+         "locked": service.is_locked(session, user.username), "roles": list(Role),
+         "values": values, "errors": errors or {}, "temporary_password": temporary_password},
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/admin/users/{user_id}")
+def user_detail(request: Request, session: SessionDep, _admin: AdminDep, user_id: int) -> Response:
+    return _user_detail(request, session, _user_or_404(session, user_id))
+
+
+class UserEditForm(BaseModel):
+    display_name: str = Field(min_length=1, max_length=64)
+    role: Role
+    badge_no: str = Field(default="", max_length=32)
+    enterprise_uscc: str = Field(default="", max_length=18)
+
+
+@router.post("/admin/users/{user_id}")
+async def user_update(
+    request: Request, session: SessionDep, admin: AdminDep, user_id: int
+) -> Response:
+    user = _user_or_404(session, user_id)
+    raw = await request.form()
+    form, errors = validate(UserEditForm, raw)
+    if form and user.id == admin.user.id and form.role != Role.ADMIN:
+        errors["role"] = "不能取消自己的管理员角色"
+    if form and not errors:
+        try:
+            service.update_user(
+                session, user, display_name=form.display_name, role=form.role,
+                badge_no=form.badge_no or None, enterprise_uscc=form.enterprise_uscc.upper() or None,
+            )
+            session.commit()
+            return redirect(request, f"/admin/users/{user.id}", "已保存")
+        except service.AccountError as exc:
+            session.rollback()
+            errors[exc.field or "role"] = str(exc)
+    values = {k: v for k, v in raw.items() if k != "csrf_token"}
+    return _user_detail(request, session, user, values=values, errors=errors)
+
+
+@router.post("/admin/users/{user_id}/active")
+def user_set_active(
+    request: Request,
+    session: SessionDep,
+    admin: AdminDep,
+    user_id: int,
+    active: Annotated[bool, Form()],
+) -> Response:
+    user = _user_or_404(session, user_id)
+    if user.id == admin.user.id and not active:
+        return redirect(request, f"/admin/users/{user.id}", "不能停用自己的账号", "error")
+    service.set_active(session, user, active)
+    session.commit()
+    message = "已启用" if active else "已停用，该用户的登录和令牌已全部失效"
+    return redirect(request, f"/admin/users/{user.id}", message)
+
+
+@router.post("/admin/users/{user_id}/reset-password")
+def user_reset_password(
+    request: Request, session: SessionDep, _admin: AdminDep, user_id: int
+) -> Response:
+    user = _user_or_404(session, user_id)
+    temporary = service.reset_password(session, user)
+    session.commit()
+    return _user_detail(request, session, user, temporary_password=temporary)
+
+
+@router.post("/admin/users/{user_id}/unlock")
+def user_unlock(request: Request, session: SessionDep, _admin: AdminDep, user_id: int) -> Response:
+    user = _user_or_404(session, user_id)
+    service.unlock(session, user.username)
+    record_event(session, "unlock", object_type="User", object_id=user.id)
+    session.commit()
+    return redirect(request, f"/admin/users/{user.id}", "已解除锁定")
+
+
+@router.post("/admin/users/{user_id}/end-sessions")
+def user_end_sessions(
+    request: Request, session: SessionDep, _admin: AdminDep, user_id: int
+) -> Response:
+    user = _user_or_404(session, user_id)
+    service.end_sessions(session, user)
+    record_event(session, "end_sessions", object_type="User", object_id=user.id)
+    session.commit()
+    return redirect(request, f"/admin/users/{user.id}", "该用户的所有登录已结束")

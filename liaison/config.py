@@ -1,0 +1,71 @@
+"""Settings, read from LIAISON_* environment variables and an optional .env file."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIAISON_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./liaison.db"
+    db_pool_size: int = Field(10, ge=1)
+    db_max_overflow: int = Field(10, ge=0)
+    secret_key: str = DEV_SECRET_KEY
+    docs_enabled: bool | None = None  # default: on in development, off in production
+
+    # Sessions (MLPS 2.0: idle timeout, absolute lifetime).
+    session_idle_minutes: int = Field(30, ge=1)
+    session_absolute_hours: int = Field(12, ge=1)
+
+    # Password policy, MLPS 2.0 defaults; see README for the ASVS deviations.
+    password_min_length: int = Field(12, ge=8)
+    password_max_length: int = Field(128, ge=64, le=1024)
+    password_min_classes: int = Field(3, ge=1, le=4)
+    password_expiry_days: int = Field(90, ge=0)  # 0 = never expires
+    password_history: int = Field(5, ge=0)
+
+    # Failed-login lockout, per account and per client address.
+    lockout_failures: int = Field(5, ge=1)
+    lockout_window_minutes: int = Field(15, ge=1)
+    lockout_minutes: int = Field(15, ge=1)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def docs_on(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else not self.is_production
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> "Settings":
+        if not self.is_production:
+            return self
+        problems = []
+        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("LIAISON_SECRET_KEY 必须设置为至少 32 个字符的随机值")
+        if self.docs_enabled:
+            problems.append("生产环境不得开启 API 文档（LIAISON_DOCS_ENABLED）")
+        if problems:
+            raise ValueError("生产环境配置不安全：" + "；".join(problems))
+        return self
+
+    @property
+    def session_cookie(self) -> str:
+        # The __Host- prefix pins the cookie to this host over HTTPS, path /.
+        return "__Host-liaison_session" if self.is_production else "liaison_session"
+
+    @property
+    def csrf_cookie(self) -> str:
+        return "__Host-liaison_csrf" if self.is_production else "liaison_csrf"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,42 @@
+"""Form validation at the edge: pydantic models in, Chinese messages per field out."""
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind in ("missing", "string_too_short") and ctx.get("min_length", 1) <= 1:
+        return "此项必填"
+    if kind == "string_too_short":
+        return f"至少 {ctx['min_length']} 个字符"
+    if kind == "string_too_long":
+        return f"最多 {ctx['max_length']} 个字符"
+    if kind == "string_pattern_mismatch":
+        return "格式不正确"
+    if kind in ("enum", "literal_error"):
+        return "请从列表中选择"
+    if kind.startswith("int_") or kind.startswith("float_"):
+        return "请填写数字"
+    if kind == "value_error":
+        return str(ctx.get("error", error.get("msg", "")))
+    return "填写有误"
+
+
+def validate(model: type[T], data: Mapping[str, Any]) -> tuple[T | None, dict[str, str]]:
+    """The parsed form, or None and one message per field. Fields the model does not declare
+    are ignored, so a crafted form cannot set what the page does not offer."""
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+    try:
+        return model.model_validate(cleaned), {}
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "__all__"
+            errors.setdefault(field, _message(error))
+        return None, errors

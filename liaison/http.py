@@ -1,0 +1,203 @@
+"""Cross-cutting HTTP: security headers, request ids, the CSRF cookie and check, error pages."""
+
+import hmac
+import logging
+import secrets
+import uuid
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from liaison.config import get_settings
+
+log = logging.getLogger("liaison")
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def security_headers(*, production: bool) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"content-security-policy", CSP.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(self), geolocation=(), microphone=()"),
+    ]
+    if production:
+        headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    return headers
+
+
+class HttpMiddleware:
+    """Pure ASGI: gives every request an id and a CSRF cookie, and every response the security
+    headers. Pages are personal data: no caching except for static files."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        settings = get_settings()
+        request_id = uuid.uuid4().hex[:16]
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        cookie_token = _cookie(scope, settings.csrf_cookie)
+        state["csrf_token"] = cookie_token or secrets.token_urlsafe(32)
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"server"
+                ]
+                headers += security_headers(production=settings.is_production)
+                headers.append((b"x-request-id", request_id.encode()))
+                if not static and not any(k.lower() == b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                if not cookie_token and not static:
+                    headers.append((b"set-cookie", _csrf_cookie(state["csrf_token"]).encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                k, _, v = part.strip().partition("=")
+                if k == name and v:
+                    return v
+    return None
+
+
+def _csrf_cookie(token: str) -> str:
+    settings = get_settings()
+    attrs = f"{settings.csrf_cookie}={token}; Path=/; HttpOnly; SameSite=Strict"
+    return attrs + ("; Secure" if settings.is_production else "")
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every state-changing request carries the CSRF cookie's token, in the form or (htmx) in a
+    header, and does not come from another site. Bearer-token API calls carry no cookie."""
+    if request.method in SAFE_METHODS:
+        return
+    settings = get_settings()
+    if request.headers.get("authorization", "").lower().startswith("bearer ") and not (
+        request.cookies.get(settings.session_cookie)
+    ):
+        return
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        raise StarletteHTTPException(403, "跨站请求被拒绝")
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+        raise StarletteHTTPException(403, "跨站请求被拒绝")
+    expected = request.cookies.get(settings.csrf_cookie, "")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and "form" in request.headers.get("content-type", ""):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise StarletteHTTPException(403, "页面已过期或请求来源无效，请刷新页面后重试")
+
+
+ERROR_TITLES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "没有权限",
+    404: "页面不存在",
+    405: "不支持的请求方式",
+    413: "提交的内容过大",
+    422: "提交的内容有误",
+    429: "请求过于频繁",
+    500: "系统出错了",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(request: Request, status: int, detail: Any = None, headers: Any = None) -> Response:
+    from liaison.web import render
+
+    title = ERROR_TITLES.get(status, "出错了")
+    if _wants_json(request):
+        return JSONResponse({"detail": detail or title}, status_code=status, headers=headers)
+    message = detail if isinstance(detail, str) and detail and status != 500 else None
+    response = render(
+        request,
+        "errors/error.html",
+        {"status": status, "title": title, "message": message,
+         "request_id": request.scope.get("state", {}).get("request_id", "")},
+        status_code=status,
+    )
+    for k, v in (headers or {}).items():
+        response.headers[k] = v
+    return response
+
+
+def install_error_handlers(app: Any) -> None:
+    from liaison.auth.deps import PASSWORD_PAGE, LoginRequired, PasswordChangeRequired
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if exc.detail != ERROR_TITLES.get(exc.status_code) else None
+        if isinstance(detail, str) and detail in {
+            "Not Found", "Forbidden", "Method Not Allowed", "Unauthorized"
+        }:
+            detail = None
+        return _error_response(request, exc.status_code, detail, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": jsonable_errors(exc)}, status_code=422)
+        return _error_response(request, 422, "提交的内容格式不正确，请检查后重试")
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        return _to(request, "/login" + ("?next=" + request.url.path if request.method == "GET" else ""))
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change(request: Request, _exc: PasswordChangeRequired) -> Response:
+        return _to(request, PASSWORD_PAGE)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        request_id = request.scope.get("state", {}).get("request_id", "")
+        log.exception("unhandled error, request %s", request_id)
+        response = _error_response(request, 500)
+        for key, value in security_headers(production=get_settings().is_production):
+            response.headers[key.decode()] = value.decode()
+        response.headers["x-request-id"] = request_id
+        response.headers["cache-control"] = "no-store"
+        return response
+
+
+def _to(request: Request, url: str) -> Response:
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()]

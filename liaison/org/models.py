@@ -1,0 +1,70 @@
+"""The organisations and people that logins hang on: stations, officers, enterprises."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from liaison.clock import now
+from liaison.db import UTCDateTime
+
+if TYPE_CHECKING:
+    from liaison.auth.permissions import Scope
+
+
+class Station(SQLModel, table=True):
+    """A 派出所 or other unit of the bureau; every officer and project belongs to one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=64)
+    active: bool = True
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @classmethod
+    def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
+        return sa.literal(scope.station_id is not None) & (cls.id == scope.station_id)
+
+
+class Officer(SQLModel, table=True):
+    """A police officer (民警) as a person; a login may link to one, but need not."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    badge_no: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=32)
+    phone: str | None = Field(default=None, max_length=20)
+    station_id: int = Field(foreign_key="station.id", index=True)
+    active: bool = True
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.badge_no}）"
+
+    @classmethod
+    def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
+        return sa.literal(scope.station_id is not None) & (cls.station_id == scope.station_id)
+
+
+class Enterprise(SQLModel, table=True):
+    """An enterprise (企业), keyed by its unified social credit code."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uscc: str = Field(max_length=18, unique=True)
+    name: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+    __table_args__ = (sa.CheckConstraint("length(uscc) = 18", name="uscc_length"),)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
+        # Station staff serve enterprises district-wide; a contact sees only their own.
+        if scope.station_id is not None:
+            return sa.true()
+        return sa.literal(scope.enterprise_id is not None) & (cls.id == scope.enterprise_id)

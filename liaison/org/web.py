@@ -1,0 +1,233 @@
+"""The staff home page, and the admin's pages for stations and officer records."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlmodel import col, func, or_, select
+
+from liaison.auth.deps import Principal, require
+from liaison.auth.models import User
+from liaison.auth.roles import STAFF_ROLES, Role
+from liaison.db import SessionDep
+from liaison.forms import validate
+from liaison.org import service
+from liaison.org.models import Enterprise, Officer, Station
+from liaison.web import redirect, render
+
+router = APIRouter()
+AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+HomeDep = Annotated[Principal, Depends(require(*STAFF_ROLES, Role.ENTERPRISE))]
+PAGE_SIZE = 50
+
+
+@router.get("/home")
+def home(request: Request, session: SessionDep, principal: HomeDep) -> Response:
+    user = principal.user
+    officer = session.get(Officer, user.officer_id) if user.officer_id else None
+    station = session.get(Station, officer.station_id) if officer else None
+    enterprise = session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
+    stations: list[Any] = []
+    if principal.scope.everything:
+        stations = list(
+            session.exec(
+                select(Station, func.count(col(Officer.id)))
+                .outerjoin(Officer, (col(Officer.station_id) == Station.id) & col(Officer.active))
+                .where(col(Station.active))
+                .group_by(col(Station.id))
+                .order_by(Station.code)
+            ).all()
+        )
+    colleagues: list[Officer] = []
+    if station is not None:
+        colleagues = list(
+            session.exec(
+                select(Officer)
+                .where(Officer.station_id == station.id, col(Officer.active))
+                .order_by(Officer.badge_no)
+            ).all()
+        )
+    return render(
+        request,
+        "home.html",
+        {"officer": officer, "station": station, "enterprise": enterprise,
+         "stations": stations, "colleagues": colleagues},
+    )
+
+
+# ---- stations --------------------------------------------------------------------------
+
+
+class StationForm(BaseModel):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
+    name: str = Field(min_length=1, max_length=64)
+    active: bool = False
+
+
+STATION_FIELDS = [
+    {"name": "code", "label": "单位编码", "required": True, "hint": "字母、数字、下划线或连字符"},
+    {"name": "name", "label": "单位名称", "required": True},
+    {"name": "active", "label": "启用", "type": "checkbox"},
+]
+
+
+@router.get("/admin/stations")
+def station_list(request: Request, session: SessionDep, _admin: AdminDep) -> Response:
+    rows = session.exec(
+        select(Station, func.count(col(Officer.id)))
+        .outerjoin(Officer, col(Officer.station_id) == Station.id)
+        .group_by(col(Station.id))
+        .order_by(Station.code)
+    ).all()
+    return render(request, "admin/stations/list.html", {"rows": rows})
+
+
+def _station_form(
+    request: Request, station: Station | None, values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    return render(
+        request,
+        "generic/form.html",
+        {"title": f"编辑单位 {station.name}" if station else "新建单位",
+         "action": f"/admin/stations/{station.id}" if station else "/admin/stations",
+         "back": "/admin/stations", "fields": STATION_FIELDS, "values": values, "errors": errors},
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/admin/stations/new")
+def station_new(request: Request, _admin: AdminDep) -> Response:
+    return _station_form(request, None, {"active": True}, {})
+
+
+@router.get("/admin/stations/{station_id}")
+def station_edit(request: Request, session: SessionDep, _admin: AdminDep, station_id: int) -> Response:
+    station = session.get(Station, station_id)
+    if station is None:
+        raise HTTPException(status_code=404)
+    return _station_form(request, station, station.model_dump(), {})
+
+
+@router.post("/admin/stations")
+@router.post("/admin/stations/{station_id}")
+async def station_save(
+    request: Request, session: SessionDep, _admin: AdminDep, station_id: int | None = None
+) -> Response:
+    station = session.get(Station, station_id) if station_id else Station(code="", name="")
+    if station is None:
+        raise HTTPException(status_code=404)
+    raw = dict(await request.form())
+    form, errors = validate(StationForm, raw)
+    if form and not errors:
+        try:
+            service.save_station(session, station, code=form.code, name=form.name, active=form.active)
+            session.commit()
+            return redirect(request, "/admin/stations", f"已保存单位 {form.name}")
+        except service.OrgError as exc:
+            session.rollback()
+            errors[exc.field or "code"] = str(exc)
+    return _station_form(request, station if station_id else None, raw, errors)
+
+
+# ---- officer records -------------------------------------------------------------------
+
+
+class OfficerForm(BaseModel):
+    badge_no: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")
+    name: str = Field(min_length=1, max_length=32)
+    phone: str = Field(default="", pattern=r"^(1[3-9]\d{9})?$")
+    station_code: str = Field(min_length=1, max_length=32)
+    active: bool = False
+
+
+def _officer_fields(session: SessionDep) -> list[dict[str, Any]]:
+    stations = session.exec(select(Station).where(col(Station.active)).order_by(Station.code)).all()
+    return [
+        {"name": "badge_no", "label": "警号", "required": True},
+        {"name": "name", "label": "姓名", "required": True},
+        {"name": "phone", "label": "手机号", "type": "tel", "hint": "11 位手机号，可不填"},
+        {"name": "station_code", "label": "所属单位", "required": True, "type": "select",
+         "options": [(s.code, s.name) for s in stations]},
+        {"name": "active", "label": "在岗", "type": "checkbox"},
+    ]
+
+
+@router.get("/admin/officers")
+def officer_list(
+    request: Request, session: SessionDep, _admin: AdminDep, q: str = "", page: int = 1
+) -> Response:
+    query = select(Officer, Station, User).join(Station, col(Station.id) == Officer.station_id).outerjoin(
+        User, col(User.officer_id) == Officer.id
+    )
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(or_(col(Officer.badge_no).like(like), col(Officer.name).like(like)))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    page = max(page, 1)
+    rows = session.exec(
+        query.order_by(Officer.badge_no).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    return render(
+        request,
+        "admin/officers/list.html",
+        {"rows": rows, "total": total, "page": page, "page_size": PAGE_SIZE, "q": q},
+        block="results",
+    )
+
+
+def _officer_form(
+    request: Request,
+    session: SessionDep,
+    officer: Officer | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+) -> Response:
+    return render(
+        request,
+        "generic/form.html",
+        {"title": f"编辑民警 {officer.name}" if officer else "新建民警",
+         "action": f"/admin/officers/{officer.id}" if officer else "/admin/officers",
+         "back": "/admin/officers", "fields": _officer_fields(session), "values": values,
+         "errors": errors},
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/admin/officers/new")
+def officer_new(request: Request, session: SessionDep, _admin: AdminDep) -> Response:
+    return _officer_form(request, session, None, {"active": True}, {})
+
+
+@router.get("/admin/officers/{officer_id}")
+def officer_edit(request: Request, session: SessionDep, _admin: AdminDep, officer_id: int) -> Response:
+    officer = session.get(Officer, officer_id)
+    if officer is None:
+        raise HTTPException(status_code=404)
+    station = session.get(Station, officer.station_id)
+    values = {**officer.model_dump(), "station_code": station.code if station else ""}
+    return _officer_form(request, session, officer, values, {})
+
+
+@router.post("/admin/officers")
+@router.post("/admin/officers/{officer_id}")
+async def officer_save(
+    request: Request, session: SessionDep, _admin: AdminDep, officer_id: int | None = None
+) -> Response:
+    officer = session.get(Officer, officer_id) if officer_id else Officer(badge_no="", name="", station_id=0)
+    if officer is None:
+        raise HTTPException(status_code=404)
+    raw = dict(await request.form())
+    form, errors = validate(OfficerForm, raw)
+    if form and not errors:
+        try:
+            service.save_officer(
+                session, officer, badge_no=form.badge_no, name=form.name, phone=form.phone,
+                station_code=form.station_code, active=form.active,
+            )
+            session.commit()
+            return redirect(request, "/admin/officers", f"已保存民警 {form.name}")
+        except service.OrgError as exc:
+            session.rollback()
+            errors[exc.field or "badge_no"] = str(exc)
+    return _officer_form(request, session, officer if officer_id else None, raw, errors)

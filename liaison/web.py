@@ -1,0 +1,123 @@
+"""HTML rendering shared by every domain: templates, flash messages, redirects, htmx fragments."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from liaison import clock, pii
+from liaison.auth.roles import ROLE_LABELS, Role
+from liaison.config import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+templates = Jinja2Blocks(directory=str(ROOT / "templates"))
+FLASH_COOKIE = "liaison_flash"
+
+
+def _local_datetime(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return clock.local(value).strftime(fmt) if value else ""
+
+
+templates.env.filters.update(
+    local_dt=_local_datetime,
+    mask_phone=pii.mask_phone,
+    mask_name=pii.mask_name,
+    role_label=lambda role: ROLE_LABELS.get(Role(role), role) if role else "",
+)
+templates.env.globals["ROLE_OPTIONS"] = [(r.value, r.label) for r in Role]
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(get_settings().secret_key, salt="flash")
+
+
+def is_htmx_fragment(request: Request) -> bool:
+    """A partial is rendered only for htmx requests that are not boosted whole-page loads."""
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+def nav_items(role: Role | None) -> list[tuple[str, str]]:
+    """The navigation of each role: (path, label)."""
+    if role is None:
+        return []
+    if role == Role.ADMIN:
+        return [("/admin/users", "用户管理"), ("/admin/stations", "单位管理"), ("/admin/officers", "民警名录")]
+    if role == Role.AUDITOR:
+        return [("/audit", "审计日志")]
+    return [("/home", "工作台")]
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    block: str | None = None,
+) -> HTMLResponse:
+    """Render a page, or only `block` of it for an htmx request."""
+    principal = getattr(request.state, "principal", None)
+    flashes = _read_flashes(request)
+    ctx = {
+        "request": request,
+        "principal": principal,
+        "user": principal.user if principal else None,
+        "nav": nav_items(principal.role if principal else None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "flashes": flashes,
+        **(context or {}),
+    }
+    if block and is_htmx_fragment(request):
+        response = templates.TemplateResponse(
+            request, name, ctx, status_code=status_code, block_name=block
+        )
+    else:
+        response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    if flashes:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def _read_flashes(request: Request) -> list[dict[str, str]]:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return []
+    try:
+        data = _serializer().loads(raw)
+    except BadSignature:
+        return []
+    return data if isinstance(data, list) else []
+
+
+def flash(response: Response, message: str, kind: str = "success") -> Response:
+    response.set_cookie(
+        FLASH_COOKIE,
+        _serializer().dumps([{"kind": kind, "message": message}]),
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().is_production,
+        path="/",
+    )
+    return response
+
+
+def redirect(request: Request, url: str, message: str | None = None, kind: str = "success") -> Response:
+    """After a successful POST: 303 to `url`, or HX-Redirect for htmx, with a flash message."""
+    if request.headers.get("hx-request") == "true":
+        response: Response = Response(status_code=204, headers={"HX-Redirect": url})
+    else:
+        response = RedirectResponse(url, status_code=303)
+    if message:
+        flash(response, message, kind)
+    return response
+
+
+def htmx_headers_json(csrf_token: str) -> str:
+    return json.dumps({"X-CSRF-Token": csrf_token})
+
+
+templates.env.filters["htmx_headers"] = htmx_headers_json

@@ -1,0 +1,122 @@
+"""Test set-up: one fresh database per test (a copied SQLite file, or an emptied PostgreSQL
+database), the app behind Starlette's TestClient, and a movable clock.
+
+LIAISON_TEST_DATABASE picks the engine: "sqlite" (default) or a PostgreSQL URL."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlmodel import Session, SQLModel
+
+from liaison import clock
+from liaison.app import create_app
+from liaison.audit.service import set_actor
+from liaison.config import get_settings
+from liaison.db import get_engine, normalise_url, upgrade
+
+TEST_DATABASE = os.environ.get("LIAISON_TEST_DATABASE", "sqlite")
+ON_POSTGRES = TEST_DATABASE.startswith("postgres")
+
+
+def pg_database_url(name: str) -> str:
+    """A URL for database `name` on the server of LIAISON_TEST_DATABASE."""
+    return sa.make_url(normalise_url(TEST_DATABASE)).set(database=name).render_as_string(
+        hide_password=False
+    )
+
+
+def recreate_pg_database(name: str) -> str:
+    admin = sa.create_engine(normalise_url(TEST_DATABASE), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return pg_database_url(name)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database at the latest revision, made once per run through the real migrations."""
+    if ON_POSTGRES:
+        url = recreate_pg_database("liaison_test")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+    upgrade(url)
+    return url
+
+
+def _empty_pg_tables(url: str) -> None:
+    engine = sa.create_engine(normalise_url(url))
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        # Replica mode skips triggers, including the audit log's append-only guard.
+        conn.exec_driver_sql("SET session_replication_role = replica")
+        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    engine.dispose()
+
+
+def use_database(monkeypatch: pytest.MonkeyPatch, url: str, **settings: str) -> None:
+    monkeypatch.setenv("LIAISON_DATABASE_URL", url)
+    for key, value in settings.items():
+        monkeypatch.setenv(f"LIAISON_{key.upper()}", value)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+@pytest.fixture
+def database_url(
+    migrated_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    if ON_POSTGRES:
+        _empty_pg_tables(migrated_database)
+        url = migrated_database
+    else:
+        source = Path(sa.make_url(migrated_database).database or "")
+        target = tmp_path / "liaison.db"
+        shutil.copyfile(source, target)
+        url = f"sqlite:///{target}"
+    monkeypatch.delenv("LIAISON_ENV", raising=False)
+    monkeypatch.setenv("LIAISON_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+    use_database(monkeypatch, url)
+    yield url
+    get_engine().dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Session]:
+    """A session for arranging and checking data, acting as the test itself."""
+    # Autocommit: the test's reads never hold a transaction open against the app's writes,
+    # and always see what the app has just committed.
+    engine = get_engine().execution_options(
+        **({"isolation_level": "AUTOCOMMIT"} if ON_POSTGRES else {"sqlite_begin": None})
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        set_actor(session, user_id=None, name="test")
+        yield session
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(), base_url="http://testserver") as test_client:
+        yield test_client
+
+
+class Clock:
+    """Moves liaison.clock.now() forward."""
+
+    def advance(self, **delta: float) -> None:
+        clock.offset += timedelta(**delta)
+
+
+@pytest.fixture
+def travel(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    monkeypatch.setattr(clock, "offset", timedelta(0))
+    return Clock()

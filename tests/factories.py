@@ -1,0 +1,107 @@
+"""Plain factory functions that go through the services, and an HTTP login helper."""
+
+import itertools
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from liaison.auth import service as auth_service
+from liaison.auth.models import User
+from liaison.auth.roles import Role
+from liaison.config import get_settings
+from liaison.org import service as org_service
+from liaison.org.models import Enterprise, Officer, Station
+from liaison.org.uscc import uscc_check_char
+
+PASSWORD = "Kx7#mQ2!vR9pLw"
+_serial = itertools.count(1)
+
+
+def make_station(db: Session, code: str | None = None, name: str | None = None) -> Station:
+    n = next(_serial)
+    station = org_service.save_station(
+        db, Station(code="", name=""), code=code or f"S{n:03d}", name=name or f"第{n}派出所", active=True
+    )
+    db.commit()
+    return station
+
+
+def make_officer(db: Session, station: Station | None = None, phone: str | None = None) -> Officer:
+    station = station or make_station(db)
+    n = next(_serial)
+    officer = org_service.save_officer(
+        db, Officer(badge_no="", name="", station_id=0), badge_no=f"9{n:05d}", name=f"民警{n}",
+        phone=phone or f"138{n:08d}", station_code=station.code,
+    )
+    db.commit()
+    return officer
+
+
+def make_enterprise(db: Session) -> Enterprise:
+    body = f"91350100MA{next(_serial):07d}"
+    enterprise = org_service.create_enterprise(db, uscc=body + uscc_check_char(body), name="测试企业")
+    db.commit()
+    return enterprise
+
+
+def make_user(
+    db: Session,
+    role: Role,
+    *,
+    username: str | None = None,
+    password: str = PASSWORD,
+    officer: Officer | None = None,
+    enterprise: Enterprise | None = None,
+    must_change_password: bool = False,
+) -> User:
+    if role in (Role.OFFICER, Role.CHIEF) and officer is None:
+        officer = make_officer(db)
+    if role == Role.ENTERPRISE and enterprise is None:
+        enterprise = make_enterprise(db)
+    user = auth_service.create_user(
+        db,
+        get_settings(),
+        username=username or f"{role.value}{next(_serial)}",
+        password=password,
+        role=role,
+        badge_no=officer.badge_no if officer else None,
+        enterprise_uscc=enterprise.uscc if enterprise else None,
+        must_change_password=must_change_password,
+    )
+    db.commit()
+    return user
+
+
+def csrf_token(client: TestClient) -> str:
+    """The CSRF token a page would carry (the cookie's value), fetching a page to get one."""
+    token = client.cookies.get("liaison_csrf")
+    if not token:
+        page = client.get("/login")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert match, "the login page carries a CSRF token"
+        token = match.group(1)
+    return token
+
+
+def post(client: TestClient, url: str, data: dict[str, str] | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    """A form POST as the browser sends it, with the CSRF token."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    return post(client, "/login", {"username": username, "password": password}, follow_redirects=False)
+
+
+def login_as(client: TestClient, db: Session, role: Role, **kwargs) -> User:  # type: ignore[no-untyped-def]
+    user = make_user(db, role, **kwargs)
+    response = login(client, user.username)
+    assert response.status_code == 303, response.text
+    return user
+
+
+def second_browser(client: TestClient) -> TestClient:
+    """Another browser, on another client address, against the same app."""
+    other = TestClient(client.app, client=("192.0.2.50", 50000))
+    csrf_token(other)
+    return other
