@@ -12,7 +12,6 @@ from liaison.http import HttpMiddleware, csrf_protect, install_error_handlers
 from liaison.org import web as org_web
 from liaison.web import ROOT
 
-
 # Every router of the app; tests walk these to check each route's permission and CSRF.
 API_ROUTERS: list[APIRouter] = [me.router]
 WEB_ROUTERS: list[APIRouter] = [auth_web.router, org_web.router, audit_web.router]

@@ -15,7 +15,9 @@ from liaison.config import get_settings
 from liaison.db import get_engine, upgrade
 from liaison.org import service as org_service
 
-app = typer.Typer(help="Liaison 项目警官：重点项目警务联络系统", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Liaison 项目警官：重点项目警务联络系统", no_args_is_help=True, add_completion=False
+)
 token_app = typer.Typer(help="API 令牌", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
@@ -75,7 +77,9 @@ def create_user(
     name: Annotated[str, typer.Option(help="显示名（民警为姓名）")] = "",
     station: Annotated[str | None, typer.Option(help="单位编码（新建民警记录时必填）")] = None,
     badge: Annotated[str | None, typer.Option(help="警号（项目警官、所长必填）")] = None,
-    enterprise: Annotated[str | None, typer.Option(help="企业统一社会信用代码（企业联系人必填）")] = None,
+    enterprise: Annotated[
+        str | None, typer.Option(help="企业统一社会信用代码（企业联系人必填）")
+    ] = None,
 ) -> None:
     """Create a login; the password is read from standard input when it is not a terminal.
     The user must change it at first login."""
@@ -88,7 +92,12 @@ def create_user(
                     fail(f"警号 {badge} 不存在；新建民警记录需要 --station 和 --name")
                 officer = org_service.Officer(badge_no=badge, name=name, station_id=0)
                 org_service.save_officer(
-                    session, officer, badge_no=badge, name=name, phone=None, station_code=station or ""
+                    session,
+                    officer,
+                    badge_no=badge,
+                    name=name,
+                    phone=None,
+                    station_code=station or "",
                 )
             user = auth_service.create_user(
                 session,
@@ -107,9 +116,7 @@ def create_user(
 
 
 @token_app.command("create")
-def token_create(
-    username: str, name: Annotated[str, typer.Option(help="令牌用途")] = ""
-) -> None:
+def token_create(username: str, name: Annotated[str, typer.Option(help="令牌用途")] = "") -> None:
     """Create an API token for USERNAME and print it once."""
     with cli_session() as session:
         user = auth_service.get_by_username(session, username)

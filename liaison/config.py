@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105  (refused in production)
 
 
 class Settings(BaseSettings):

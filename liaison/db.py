@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import sqlalchemy as sa
+from alembic.config import Config
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
@@ -40,6 +41,13 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def pk(row: Any) -> int:
+    """The primary key of a flushed row (SQLModel types it as optional until then)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has not been flushed")
+    return int(row.id)
 
 
 def normalise_url(url: str) -> str:
@@ -114,10 +122,8 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]
+def alembic_config(url: str | None = None) -> "Config":
     """Alembic's configuration, independent of the working directory."""
-    from alembic.config import Config
-
     root = Path(__file__).resolve().parent.parent
     config = Config(str(root / "alembic.ini"))
     config.set_main_option("script_location", str(root / "migrations"))

@@ -10,7 +10,7 @@ from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
 from liaison.org.uscc import uscc_check_char
 
-DEMO_PASSWORD = "Liaison#Demo2023"
+DEMO_PASSWORD = "Liaison#Demo2023"  # noqa: S105  (demo only; demo refuses production)
 
 STATIONS = [
     ("S01", "城关派出所"),
@@ -40,7 +40,9 @@ def _uscc(serial: int) -> str:
 
 def load(session: Session, settings: Settings) -> None:
     for index, (code, name) in enumerate(STATIONS):
-        station = org_service.save_station(session, Station(code="", name=""), code=code, name=name, active=True)
+        station = org_service.save_station(
+            session, Station(code="", name=""), code=code, name=name, active=True
+        )
         for n in range(1, 4 + index % 3):
             seq = index * 20 + n
             org_service.save_officer(

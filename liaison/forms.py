@@ -32,6 +32,9 @@ def validate(model: type[T], data: Mapping[str, Any]) -> tuple[T | None, dict[st
     """The parsed form, or None and one message per field. Fields the model does not declare
     are ignored, so a crafted form cannot set what the page does not offer."""
     cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+    for name, info in model.model_fields.items():
+        if info.annotation is bool and cleaned.get(name) == "":
+            cleaned[name] = False  # an unticked box some clients still send
     try:
         return model.model_validate(cleaned), {}
     except ValidationError as exc:

@@ -62,9 +62,7 @@ class HttpMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"server"
-                ]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
                 headers += security_headers(production=settings.is_production)
                 headers.append((b"x-request-id", request_id.encode()))
                 if not static and not any(k.lower() == b"cache-control" for k, _ in headers):
@@ -135,7 +133,9 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error_response(request: Request, status: int, detail: Any = None, headers: Any = None) -> Response:
+def _error_response(
+    request: Request, status: int, detail: Any = None, headers: Any = None
+) -> Response:
     from liaison.web import render
 
     title = ERROR_TITLES.get(status, "出错了")
@@ -145,8 +145,12 @@ def _error_response(request: Request, status: int, detail: Any = None, headers: 
     response = render(
         request,
         "errors/error.html",
-        {"status": status, "title": title, "message": message,
-         "request_id": request.scope.get("state", {}).get("request_id", "")},
+        {
+            "status": status,
+            "title": title,
+            "message": message,
+            "request_id": request.scope.get("state", {}).get("request_id", ""),
+        },
         status_code=status,
     )
     for k, v in (headers or {}).items():
@@ -161,7 +165,10 @@ def install_error_handlers(app: Any) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if exc.detail != ERROR_TITLES.get(exc.status_code) else None
         if isinstance(detail, str) and detail in {
-            "Not Found", "Forbidden", "Method Not Allowed", "Unauthorized"
+            "Not Found",
+            "Forbidden",
+            "Method Not Allowed",
+            "Unauthorized",
         }:
             detail = None
         return _error_response(request, exc.status_code, detail, getattr(exc, "headers", None))
@@ -174,7 +181,9 @@ def install_error_handlers(app: Any) -> None:
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
-        return _to(request, "/login" + ("?next=" + request.url.path if request.method == "GET" else ""))
+        return _to(
+            request, "/login" + ("?next=" + request.url.path if request.method == "GET" else "")
+        )
 
     @app.exception_handler(PasswordChangeRequired)
     async def password_change(request: Request, _exc: PasswordChangeRequired) -> Response:
@@ -199,5 +208,7 @@ def _to(request: Request, url: str) -> Response:
 
 
 def jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()]
+    return [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]

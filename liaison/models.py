@@ -16,4 +16,4 @@ __all__ = [
     "UserSession",
 ]
 
-import liaison.audit.service  # noqa: E402,F401  (registers the audit flush listener)
+import liaison.audit.service  # noqa: F401  (registers the audit flush listener)

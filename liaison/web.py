@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2_fragments.fastapi import Jinja2Blocks
 
@@ -37,7 +37,9 @@ def _serializer() -> URLSafeSerializer:
 
 def is_htmx_fragment(request: Request) -> bool:
     """A partial is rendered only for htmx requests that are not boosted whole-page loads."""
-    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    return (
+        request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    )
 
 
 def nav_items(role: Role | None) -> list[tuple[str, str]]:
@@ -45,7 +47,11 @@ def nav_items(role: Role | None) -> list[tuple[str, str]]:
     if role is None:
         return []
     if role == Role.ADMIN:
-        return [("/admin/users", "用户管理"), ("/admin/stations", "单位管理"), ("/admin/officers", "民警名录")]
+        return [
+            ("/admin/users", "用户管理"),
+            ("/admin/stations", "单位管理"),
+            ("/admin/officers", "民警名录"),
+        ]
     if role == Role.AUDITOR:
         return [("/audit", "审计日志")]
     return [("/home", "工作台")]
@@ -58,7 +64,7 @@ def render(
     *,
     status_code: int = 200,
     block: str | None = None,
-) -> HTMLResponse:
+) -> Response:
     """Render a page, or only `block` of it for an htmx request."""
     principal = getattr(request.state, "principal", None)
     flashes = _read_flashes(request)
@@ -105,7 +111,9 @@ def flash(response: Response, message: str, kind: str = "success") -> Response:
     return response
 
 
-def redirect(request: Request, url: str, message: str | None = None, kind: str = "success") -> Response:
+def redirect(
+    request: Request, url: str, message: str | None = None, kind: str = "success"
+) -> Response:
     """After a successful POST: 303 to `url`, or HX-Redirect for htmx, with a flash message."""
     if request.headers.get("hx-request") == "true":
         response: Response = Response(status_code=204, headers={"HX-Redirect": url})

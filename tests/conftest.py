@@ -26,8 +26,10 @@ ON_POSTGRES = TEST_DATABASE.startswith("postgres")
 
 def pg_database_url(name: str) -> str:
     """A URL for database `name` on the server of LIAISON_TEST_DATABASE."""
-    return sa.make_url(normalise_url(TEST_DATABASE)).set(database=name).render_as_string(
-        hide_password=False
+    return (
+        sa.make_url(normalise_url(TEST_DATABASE))
+        .set(database=name)
+        .render_as_string(hide_password=False)
     )
 
 

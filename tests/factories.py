@@ -21,7 +21,11 @@ _serial = itertools.count(1)
 def make_station(db: Session, code: str | None = None, name: str | None = None) -> Station:
     n = next(_serial)
     station = org_service.save_station(
-        db, Station(code="", name=""), code=code or f"S{n:03d}", name=name or f"第{n}派出所", active=True
+        db,
+        Station(code="", name=""),
+        code=code or f"S{n:03d}",
+        name=name or f"第{n}派出所",
+        active=True,
     )
     db.commit()
     return station
@@ -31,8 +35,12 @@ def make_officer(db: Session, station: Station | None = None, phone: str | None 
     station = station or make_station(db)
     n = next(_serial)
     officer = org_service.save_officer(
-        db, Officer(badge_no="", name="", station_id=0), badge_no=f"9{n:05d}", name=f"民警{n}",
-        phone=phone or f"138{n:08d}", station_code=station.code,
+        db,
+        Officer(badge_no="", name="", station_id=0),
+        badge_no=f"9{n:05d}",
+        name=f"民警{n}",
+        phone=phone or f"138{n:08d}",
+        station_code=station.code,
     )
     db.commit()
     return officer
@@ -40,7 +48,9 @@ def make_officer(db: Session, station: Station | None = None, phone: str | None 
 
 def make_enterprise(db: Session) -> Enterprise:
     body = f"91350100MA{next(_serial):07d}"
-    enterprise = org_service.create_enterprise(db, uscc=body + uscc_check_char(body), name="测试企业")
+    enterprise = org_service.create_enterprise(
+        db, uscc=body + uscc_check_char(body), name="测试企业"
+    )
     db.commit()
     return enterprise
 
@@ -90,7 +100,9 @@ def post(client: TestClient, url: str, data: dict[str, str] | None = None, **kwa
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    return post(client, "/login", {"username": username, "password": password}, follow_redirects=False)
+    return post(
+        client, "/login", {"username": username, "password": password}, follow_redirects=False
+    )
 
 
 def login_as(client: TestClient, db: Session, role: Role, **kwargs) -> User:  # type: ignore[no-untyped-def]

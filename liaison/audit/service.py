@@ -52,7 +52,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _snapshot(obj: Any) -> dict[str, Any]:
-    hidden = getattr(obj, "__audit_exclude__", frozenset())
+    hidden: frozenset[str] = getattr(obj, "__audit_exclude__", frozenset())
     state = sa.inspect(obj)
     return {
         attr.key: HIDDEN if attr.key in hidden else _json_value(state.attrs[attr.key].value)
@@ -62,7 +62,7 @@ def _snapshot(obj: Any) -> dict[str, Any]:
 
 def _before_update(obj: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The row as it was and as it is now, or None when nothing really changed."""
-    hidden = getattr(obj, "__audit_exclude__", frozenset())
+    hidden: frozenset[str] = getattr(obj, "__audit_exclude__", frozenset())
     state = sa.inspect(obj)
     before, after, changed = {}, {}, False
     for attr in state.mapper.column_attrs:
@@ -154,15 +154,11 @@ def search(
     if until:
         query = query.where(col(AuditLog.at) < until)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)
-    ).all()
+    rows = session.exec(query.order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)).all()
     return list(rows), total
 
 
 def object_types(session: Session) -> list[str]:
     return list(
-        session.exec(
-            select(AuditLog.object_type).distinct().order_by(AuditLog.object_type)
-        ).all()
+        session.exec(select(AuditLog.object_type).distinct().order_by(AuditLog.object_type)).all()
     )

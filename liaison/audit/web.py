@@ -62,18 +62,31 @@ def audit_list(
     return render(
         request,
         "audit/list.html",
-        {"rows": rows, "total": total, "page": page, "page_size": PAGE_SIZE,
-         "actor": actor, "object_type": object_type, "object_id": object_id,
-         "since": since or "", "until": until or "",
-         "object_types": service.object_types(session), "actions": ACTION_LABELS},
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "page_size": PAGE_SIZE,
+            "actor": actor,
+            "object_type": object_type,
+            "object_id": object_id,
+            "since": since or "",
+            "until": until or "",
+            "object_types": service.object_types(session),
+            "actions": ACTION_LABELS,
+        },
         block="results",
     )
 
 
 @router.get("/audit/{row_id}")
-def audit_detail(request: Request, session: SessionDep, _auditor: AuditorDep, row_id: int) -> Response:
+def audit_detail(
+    request: Request, session: SessionDep, _auditor: AuditorDep, row_id: int
+) -> Response:
     row = session.get(AuditLog, row_id)
     if row is None:
         raise HTTPException(status_code=404)
     keys = sorted(set(row.before or {}) | set(row.after or {}))
-    return render(request, "audit/detail.html", {"row": row, "keys": keys, "actions": ACTION_LABELS})
+    return render(
+        request, "audit/detail.html", {"row": row, "keys": keys, "actions": ACTION_LABELS}
+    )

@@ -1,6 +1,7 @@
 """FastAPI dependencies: who is asking, and may they. Every non-public route carries one of
 `require(...)` or `require_login`; a test checks that none is forgotten."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from liaison.auth.roles import Role
 from liaison.config import Settings, get_settings
 from liaison.db import SessionDep
 
-PASSWORD_PAGE = "/account/password"
+PASSWORD_PAGE = "/account/password"  # noqa: S105  (a path)
 # Pages a login that must change its password may still use.
 ALLOWED_BEFORE_PASSWORD_CHANGE = frozenset({PASSWORD_PAGE, "/logout"})
 
@@ -71,7 +72,7 @@ def require_login(principal: Annotated[Principal, Depends(_principal)]) -> Princ
 require_login.__permission__ = True  # type: ignore[attr-defined]
 
 
-def require(*roles: Role):  # type: ignore[no-untyped-def]
+def require(*roles: Role) -> Callable[..., Principal]:
     """A logged-in user whose role is one of `roles`; anyone else gets 403."""
 
     def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
@@ -96,7 +97,9 @@ def api_principal(request: Request, session: SessionDep) -> Principal:
     """The owner of the bearer token; 401 without a valid one."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    user = service.user_for_api_token(session, token.strip()) if scheme.lower() == "bearer" else None
+    user = (
+        service.user_for_api_token(session, token.strip()) if scheme.lower() == "bearer" else None
+    )
     if user is None:
         raise HTTPException(
             status_code=401, detail="无效的令牌", headers={"WWW-Authenticate": "Bearer"}

@@ -13,7 +13,8 @@ _ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 
 
 class User(SQLModel, table=True):
-    """A login. Officers and chiefs link to an officer record; enterprise contacts to an enterprise."""
+    """A login. Officers and chiefs link to an officer record, enterprise contacts to an
+    enterprise."""
 
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
     __audit_exclude__ = frozenset({"password_hash"})

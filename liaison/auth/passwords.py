@@ -13,7 +13,9 @@ _hasher = PasswordHasher()
 # Verifying against this keeps the time of a login with an unknown username like a real one.
 _DUMMY_HASH = _hasher.hash("liaison-timing-equaliser-not-a-password")
 
-_LEET = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET = str.maketrans(
+    {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
 
 
 def hash_password(password: str) -> str:

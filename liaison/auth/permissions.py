@@ -62,7 +62,7 @@ def get_visible(session: Session, model: type[M], object_id: int, scope: Scope) 
     indistinguishable, so ids cannot be probed."""
     mapper = sa.inspect(model)
     query = sa.select(model).where(mapper.primary_key[0] == object_id)
-    found = session.exec(restrict(query, model, scope)).first()  # type: ignore[arg-type]
+    found: M | None = session.scalars(restrict(query, model, scope)).first()  # type: ignore[arg-type]
     if found is None:
         raise HTTPException(status_code=404)
-    return found[0] if isinstance(found, sa.Row) else found
+    return found

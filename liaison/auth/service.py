@@ -14,7 +14,7 @@ from liaison.auth.passwords import hash_password, policy_errors, verify_password
 from liaison.auth.roles import ENTERPRISE_ROLES, OFFICER_ROLES, Role
 from liaison.clock import now
 from liaison.config import Settings
-from liaison.db import get_engine
+from liaison.db import get_engine, pk
 from liaison.org.models import Enterprise, Officer
 
 LOGIN_FAILED = "用户名或密码错误，或账号已被锁定。请稍后再试或联系管理员。"
@@ -69,7 +69,9 @@ def _link(
             select(Enterprise).where(Enterprise.uscc == enterprise_uscc)
         ).first()
         if enterprise is None:
-            raise AccountError(f"统一社会信用代码 {enterprise_uscc} 的企业不存在", "enterprise_uscc")
+            raise AccountError(
+                f"统一社会信用代码 {enterprise_uscc} 的企业不存在", "enterprise_uscc"
+            )
         user.enterprise_id = enterprise.id
 
 
@@ -106,7 +108,7 @@ def create_user(
         user.display_name = officer.name if officer else username
     session.add(user)
     session.flush()
-    session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))
+    session.add(PasswordHistory(user_id=pk(user), password_hash=user.password_hash))
     return user
 
 
@@ -158,7 +160,7 @@ def _set_password(session: Session, user: User, password: str, *, must_change: b
     user.password_changed_at = now()
     user.must_change_password = must_change
     session.add(user)
-    session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))
+    session.add(PasswordHistory(user_id=pk(user), password_hash=user.password_hash))
     session.flush()
 
 
@@ -184,7 +186,9 @@ def change_password(
             .limit(settings.password_history)
         ).all()
         if any(verify_password(h, new) for h in recent):
-            raise AccountError(f"不能与最近 {settings.password_history} 次使用过的密码相同", "new_password")
+            raise AccountError(
+                f"不能与最近 {settings.password_history} 次使用过的密码相同", "new_password"
+            )
     _set_password(session, user, new, must_change=False)
     end_sessions(session, user, except_id=keep_session_id)
 
@@ -242,6 +246,17 @@ def is_locked(session: Session, username: str) -> bool:
     return locked_until(session, username, None) is not None
 
 
+def locked_usernames(session: Session, usernames: list[str]) -> set[str]:
+    """Which of these accounts are locked now, in one query (for lists)."""
+    keys = {f"user:{name.lower()}": name for name in usernames}
+    locked = session.exec(
+        select(LoginThrottle.key).where(
+            col(LoginThrottle.key).in_(keys), col(LoginThrottle.locked_until) > now()
+        )
+    ).all()
+    return {keys[key] for key in locked}
+
+
 # ---- sessions --------------------------------------------------------------------------
 
 
@@ -258,20 +273,32 @@ def login(
     username = username.strip()
     user = get_by_username(session, username)
     if locked_until(session, username, client_ip) is not None:
-        record_event(session, "login_refused", object_type="User",
-                     object_id=user.id if user else None, actor_name=username,
-                     detail={"reason": "locked"})
+        record_event(
+            session,
+            "login_refused",
+            object_type="User",
+            object_id=user.id if user else None,
+            actor_name=username,
+            detail={"reason": "locked"},
+        )
         return LoginResult(None)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        locked = [_count_failure(session, settings, key) for key in _throttle_keys(username, client_ip)]
-        record_event(session, "login_failed", object_type="User",
-                     object_id=user.id if user else None, actor_name=username,
-                     detail={"locked": any(locked)})
+        locked = [
+            _count_failure(session, settings, key) for key in _throttle_keys(username, client_ip)
+        ]
+        record_event(
+            session,
+            "login_failed",
+            object_type="User",
+            object_id=user.id if user else None,
+            actor_name=username,
+            detail={"locked": any(locked)},
+        )
         return LoginResult(None)
     unlock(session, username)
     token = new_token()
-    session.add(UserSession(token_hash=token_hash(token), user_id=user.id, client_ip=client_ip))
+    session.add(UserSession(token_hash=token_hash(token), user_id=pk(user), client_ip=client_ip))
     user.last_login_at = now()
     session.add(user)
     session.flush()
@@ -296,7 +323,9 @@ def session_for_token(settings: Settings, token: str | None) -> tuple[UserSessio
         user_session, user = row
         moment = now()
         idle = moment - user_session.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
-        too_old = moment - user_session.created_at > timedelta(hours=settings.session_absolute_hours)
+        too_old = moment - user_session.created_at > timedelta(
+            hours=settings.session_absolute_hours
+        )
         if idle or too_old or not user.active:
             session.delete(user_session)
             session.commit()
@@ -328,7 +357,7 @@ def end_sessions(session: Session, user: User, *, except_id: int | None = None) 
 def create_api_token(session: Session, user: User, name: str = "") -> str:
     """A new bearer token; returned once, only its hash is kept."""
     token = "lsn_" + new_token()
-    session.add(ApiToken(token_hash=token_hash(token), user_id=user.id, name=name[:64]))
+    session.add(ApiToken(token_hash=token_hash(token), user_id=pk(user), name=name[:64]))
     session.flush()
     return token
 

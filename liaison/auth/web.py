@@ -119,7 +119,10 @@ def password_page(
     return render(
         request,
         "auth/password.html",
-        {"hint": policy_hint(settings), "forced": service.must_change_password(principal.user, settings)},
+        {
+            "hint": policy_hint(settings),
+            "forced": service.must_change_password(principal.user, settings),
+        },
     )
 
 
@@ -138,7 +141,7 @@ async def change_password(
 ) -> Response:
     form, errors = validate(PasswordForm, await request.form())
     if form and form.new_password != form.confirm_password:
-        errors["confirm_password"] = "两次输入的新密码不一致"
+        errors["confirm_password"] = "两次输入的新密码不一致"  # noqa: S105
     if form and not errors:
         try:
             service.change_password(
@@ -150,15 +153,20 @@ async def change_password(
                 keep_session_id=principal.user_session.id if principal.user_session else None,
             )
             session.commit()
-            return redirect(request, home_path(principal.user.role), "密码已修改，其他设备上的登录已退出")
+            return redirect(
+                request, home_path(principal.user.role), "密码已修改，其他设备上的登录已退出"
+            )
         except service.AccountError as exc:
             session.rollback()
             errors[exc.field or "new_password"] = str(exc)
     return render(
         request,
         "auth/password.html",
-        {"errors": errors, "hint": policy_hint(settings),
-         "forced": service.must_change_password(principal.user, settings)},
+        {
+            "errors": errors,
+            "hint": policy_hint(settings),
+            "forced": service.must_change_password(principal.user, settings),
+        },
         status_code=422,
     )
 
@@ -189,12 +197,21 @@ def user_list(
     users = session.exec(
         query.order_by(User.username).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    locked = {u.id for u in users if service.is_locked(session, u.username)}
+    locked = service.locked_usernames(session, [u.username for u in users])
     return render(
         request,
         "admin/users/list.html",
-        {"users": users, "total": total, "page": page, "page_size": PAGE_SIZE,
-         "q": q, "role": role, "active": active, "roles": list(Role), "locked": locked},
+        {
+            "users": users,
+            "total": total,
+            "page": page,
+            "page_size": PAGE_SIZE,
+            "q": q,
+            "role": role,
+            "active": active,
+            "roles": list(Role),
+            "locked": locked,
+        },
         block="results",
     )
 
@@ -213,10 +230,13 @@ def _form_context(session: SessionDep, **extra: object) -> dict[str, object]:
 
 
 @router.get("/admin/users/new")
-def user_new(request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminDep) -> Response:
+def user_new(
+    request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminDep
+) -> Response:
     return render(
-        request, "admin/users/form.html", _form_context(session, values={}, errors={},
-                                                         hint=policy_hint(settings))
+        request,
+        "admin/users/form.html",
+        _form_context(session, values={}, errors={}, hint=policy_hint(settings)),
     )
 
 
@@ -241,7 +261,11 @@ async def user_create(
                 enterprise_uscc=form.enterprise_uscc.upper() or None,
             )
             session.commit()
-            return redirect(request, f"/admin/users/{user.id}", f"已创建用户 {user.username}，首次登录须修改密码")
+            return redirect(
+                request,
+                f"/admin/users/{user.id}",
+                f"已创建用户 {user.username}，首次登录须修改密码",
+            )
         except service.AccountError as exc:
             session.rollback()
             errors[exc.field or "username"] = str(exc)
@@ -282,9 +306,16 @@ def _user_detail(
     return render(
         request,
         "admin/users/detail.html",
-        {"subject": user, "officer": officer, "enterprise": enterprise,
-         "locked": service.is_locked(session, user.username), "roles": list(Role),
-         "values": values, "errors": errors or {}, "temporary_password": temporary_password},
+        {
+            "subject": user,
+            "officer": officer,
+            "enterprise": enterprise,
+            "locked": service.is_locked(session, user.username),
+            "roles": list(Role),
+            "values": values,
+            "errors": errors or {},
+            "temporary_password": temporary_password,
+        },
         status_code=422 if errors else 200,
     )
 
@@ -313,15 +344,19 @@ async def user_update(
     if form and not errors:
         try:
             service.update_user(
-                session, user, display_name=form.display_name, role=form.role,
-                badge_no=form.badge_no or None, enterprise_uscc=form.enterprise_uscc.upper() or None,
+                session,
+                user,
+                display_name=form.display_name,
+                role=form.role,
+                badge_no=form.badge_no or None,
+                enterprise_uscc=form.enterprise_uscc.upper() or None,
             )
             session.commit()
             return redirect(request, f"/admin/users/{user.id}", "已保存")
         except service.AccountError as exc:
             session.rollback()
             errors[exc.field or "role"] = str(exc)
-    values = {k: v for k, v in raw.items() if k != "csrf_token"}
+    values: dict[str, object] = {k: v for k, v in raw.items() if k != "csrf_token"}
     return _user_detail(request, session, user, values=values, errors=errors)
 
 

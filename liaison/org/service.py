@@ -16,7 +16,9 @@ def station_by_code(session: Session, code: str) -> Station | None:
     return session.exec(select(Station).where(Station.code == code)).first()
 
 
-def save_station(session: Session, station: Station, *, code: str, name: str, active: bool) -> Station:
+def save_station(
+    session: Session, station: Station, *, code: str, name: str, active: bool
+) -> Station:
     clash = station_by_code(session, code)
     if clash is not None and clash.id != station.id:
         raise OrgError("单位编码已存在", "code")

@@ -51,8 +51,13 @@ def home(request: Request, session: SessionDep, principal: HomeDep) -> Response:
     return render(
         request,
         "home.html",
-        {"officer": officer, "station": station, "enterprise": enterprise,
-         "stations": stations, "colleagues": colleagues},
+        {
+            "officer": officer,
+            "station": station,
+            "enterprise": enterprise,
+            "stations": stations,
+            "colleagues": colleagues,
+        },
     )
 
 
@@ -89,9 +94,14 @@ def _station_form(
     return render(
         request,
         "generic/form.html",
-        {"title": f"编辑单位 {station.name}" if station else "新建单位",
-         "action": f"/admin/stations/{station.id}" if station else "/admin/stations",
-         "back": "/admin/stations", "fields": STATION_FIELDS, "values": values, "errors": errors},
+        {
+            "title": f"编辑单位 {station.name}" if station else "新建单位",
+            "action": f"/admin/stations/{station.id}" if station else "/admin/stations",
+            "back": "/admin/stations",
+            "fields": STATION_FIELDS,
+            "values": values,
+            "errors": errors,
+        },
         status_code=422 if errors else 200,
     )
 
@@ -102,7 +112,9 @@ def station_new(request: Request, _admin: AdminDep) -> Response:
 
 
 @router.get("/admin/stations/{station_id}")
-def station_edit(request: Request, session: SessionDep, _admin: AdminDep, station_id: int) -> Response:
+def station_edit(
+    request: Request, session: SessionDep, _admin: AdminDep, station_id: int
+) -> Response:
     station = session.get(Station, station_id)
     if station is None:
         raise HTTPException(status_code=404)
@@ -121,7 +133,9 @@ async def station_save(
     form, errors = validate(StationForm, raw)
     if form and not errors:
         try:
-            service.save_station(session, station, code=form.code, name=form.name, active=form.active)
+            service.save_station(
+                session, station, code=form.code, name=form.name, active=form.active
+            )
             session.commit()
             return redirect(request, "/admin/stations", f"已保存单位 {form.name}")
         except service.OrgError as exc:
@@ -147,8 +161,13 @@ def _officer_fields(session: SessionDep) -> list[dict[str, Any]]:
         {"name": "badge_no", "label": "警号", "required": True},
         {"name": "name", "label": "姓名", "required": True},
         {"name": "phone", "label": "手机号", "type": "tel", "hint": "11 位手机号，可不填"},
-        {"name": "station_code", "label": "所属单位", "required": True, "type": "select",
-         "options": [(s.code, s.name) for s in stations]},
+        {
+            "name": "station_code",
+            "label": "所属单位",
+            "required": True,
+            "type": "select",
+            "options": [(s.code, s.name) for s in stations],
+        },
         {"name": "active", "label": "在岗", "type": "checkbox"},
     ]
 
@@ -157,8 +176,10 @@ def _officer_fields(session: SessionDep) -> list[dict[str, Any]]:
 def officer_list(
     request: Request, session: SessionDep, _admin: AdminDep, q: str = "", page: int = 1
 ) -> Response:
-    query = select(Officer, Station, User).join(Station, col(Station.id) == Officer.station_id).outerjoin(
-        User, col(User.officer_id) == Officer.id
+    query = (
+        select(Officer, Station, User)
+        .join(Station, col(Station.id) == Officer.station_id)
+        .outerjoin(User, col(User.officer_id) == Officer.id)
     )
     if q:
         like = f"%{q.strip()}%"
@@ -186,10 +207,14 @@ def _officer_form(
     return render(
         request,
         "generic/form.html",
-        {"title": f"编辑民警 {officer.name}" if officer else "新建民警",
-         "action": f"/admin/officers/{officer.id}" if officer else "/admin/officers",
-         "back": "/admin/officers", "fields": _officer_fields(session), "values": values,
-         "errors": errors},
+        {
+            "title": f"编辑民警 {officer.name}" if officer else "新建民警",
+            "action": f"/admin/officers/{officer.id}" if officer else "/admin/officers",
+            "back": "/admin/officers",
+            "fields": _officer_fields(session),
+            "values": values,
+            "errors": errors,
+        },
         status_code=422 if errors else 200,
     )
 
@@ -200,7 +225,9 @@ def officer_new(request: Request, session: SessionDep, _admin: AdminDep) -> Resp
 
 
 @router.get("/admin/officers/{officer_id}")
-def officer_edit(request: Request, session: SessionDep, _admin: AdminDep, officer_id: int) -> Response:
+def officer_edit(
+    request: Request, session: SessionDep, _admin: AdminDep, officer_id: int
+) -> Response:
     officer = session.get(Officer, officer_id)
     if officer is None:
         raise HTTPException(status_code=404)
@@ -214,7 +241,11 @@ def officer_edit(request: Request, session: SessionDep, _admin: AdminDep, office
 async def officer_save(
     request: Request, session: SessionDep, _admin: AdminDep, officer_id: int | None = None
 ) -> Response:
-    officer = session.get(Officer, officer_id) if officer_id else Officer(badge_no="", name="", station_id=0)
+    officer = (
+        session.get(Officer, officer_id)
+        if officer_id
+        else Officer(badge_no="", name="", station_id=0)
+    )
     if officer is None:
         raise HTTPException(status_code=404)
     raw = dict(await request.form())
@@ -222,8 +253,13 @@ async def officer_save(
     if form and not errors:
         try:
             service.save_officer(
-                session, officer, badge_no=form.badge_no, name=form.name, phone=form.phone,
-                station_code=form.station_code, active=form.active,
+                session,
+                officer,
+                badge_no=form.badge_no,
+                name=form.name,
+                phone=form.phone,
+                station_code=form.station_code,
+                active=form.active,
             )
             session.commit()
             return redirect(request, "/admin/officers", f"已保存民警 {form.name}")

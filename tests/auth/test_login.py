@@ -25,8 +25,12 @@ def test_officer_logs_in_and_lands_on_home(client, db):
 
 
 def test_each_role_lands_on_its_home(client, db):
-    for role, home in [(Role.ADMIN, "/admin/users"), (Role.AUDITOR, "/audit"), (Role.LEADER, "/home"),
-                       (Role.ENTERPRISE, "/home")]:
+    for role, home in [
+        (Role.ADMIN, "/admin/users"),
+        (Role.AUDITOR, "/audit"),
+        (Role.LEADER, "/home"),
+        (Role.ENTERPRISE, "/home"),
+    ]:
         client.cookies.clear()
         user = make_user(db, role)
         assert login(client, user.username).headers["location"] == home
@@ -45,7 +49,9 @@ def test_wrong_password_and_unknown_user_get_the_same_message(client, db):
 def test_session_cookie_is_httponly_lax_and_the_database_keeps_only_its_hash(client, db):
     user = make_user(db, Role.LEADER)
     response = login(client, user.username)
-    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("liaison_session="))
+    cookie = next(
+        c for c in response.headers.get_list("set-cookie") if c.startswith("liaison_session=")
+    )
     assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Path=/" in cookie
     token = client.cookies["liaison_session"]
     assert len(token) >= 43  # 256 bits, url-safe base64
@@ -83,8 +89,13 @@ def test_one_address_is_locked_after_five_failures_across_accounts(client, db):
     for n in range(5):
         login(client, f"guess{n}", "Wrong#Password123")
     # A spoofed forwarding header does not give a new address.
-    refused = post(client, "/login", {"username": victim.username, "password": PASSWORD},
-                   headers={"X-Forwarded-For": "10.9.8.7"}, follow_redirects=False)
+    refused = post(
+        client,
+        "/login",
+        {"username": victim.username, "password": PASSWORD},
+        headers={"X-Forwarded-For": "10.9.8.7"},
+        follow_redirects=False,
+    )
     assert refused.status_code == 401
 
 
@@ -108,8 +119,11 @@ def test_login_and_failure_are_audited(client, db):
     user = make_user(db, Role.OFFICER)
     login(client, user.username, "Wrong#Password123")
     login(client, user.username)
-    actions = [row.action for row in db.exec(select(AuditLog).order_by(AuditLog.id)).all()
-               if row.action.startswith("login")]
+    actions = [
+        row.action
+        for row in db.exec(select(AuditLog).order_by(AuditLog.id)).all()
+        if row.action.startswith("login")
+    ]
     assert actions == ["login_failed", "login"]
 
 
@@ -131,6 +145,10 @@ def test_logout_by_get_is_not_possible(client, db):
 
 def test_next_parameter_never_leaves_the_site(client, db):
     user = make_user(db, Role.LEADER)
-    response = post(client, "/login", {"username": user.username, "password": PASSWORD,
-                                       "next": "//evil.example/x"}, follow_redirects=False)
+    response = post(
+        client,
+        "/login",
+        {"username": user.username, "password": PASSWORD, "next": "//evil.example/x"},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/home"

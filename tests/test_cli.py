@@ -1,0 +1,160 @@
+"""The `liaison` command: init, create-user, token create, demo and serve."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from liaison.auth.models import User
+from liaison.auth.roles import Role
+from liaison.cli import app
+from liaison.config import get_settings
+from liaison.demo import DEMO_PASSWORD, DEMO_USERS
+from tests.factories import PASSWORD, login, make_officer, make_station, make_user
+
+runner = CliRunner()
+
+
+def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), input=input)
+
+
+def test_init_is_idempotent(database_url):
+    first, second = invoke("init"), invoke("init")
+    assert first.exit_code == second.exit_code == 0
+
+
+def test_create_user_reads_the_password_from_stdin(db, client):
+    station = make_station(db)
+    result = invoke(
+        "create-user",
+        "zhangwei",
+        "--role",
+        "officer",
+        "--name",
+        "张伟",
+        "--station",
+        station.code,
+        "--badge",
+        "123456",
+        input=PASSWORD + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.exec(select(User).where(User.username == "zhangwei")).one()
+    assert user.role == "officer" and user.display_name == "张伟" and user.must_change_password
+    assert user.officer_id is not None
+    assert login(client, "zhangwei").headers["location"] == "/account/password"
+
+
+def test_create_user_links_an_existing_officer(db):
+    officer = make_officer(db)
+    result = invoke(
+        "create-user",
+        "chief1",
+        "--role",
+        "chief",
+        "--badge",
+        officer.badge_no,
+        input=PASSWORD + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert db.exec(select(User).where(User.username == "chief1")).one().officer_id == officer.id
+
+
+def test_create_user_refuses_a_weak_password_in_chinese(database_url):
+    result = invoke("create-user", "boss", "--role", "admin", input="password123\n")
+    assert result.exit_code == 1
+    assert "密码" in result.output
+
+
+def test_create_user_refuses_an_officer_without_a_badge(database_url):
+    result = invoke("create-user", "nobadge", "--role", "officer", input=PASSWORD + "\n")
+    assert result.exit_code == 1 and "警号" in result.output
+
+
+def test_token_is_printed_once_and_authenticates_the_api(db, client):
+    user = make_user(db, Role.LEADER)
+    result = invoke("token", "create", user.username)
+    assert result.exit_code == 0
+    token = result.output.strip()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json()["username"] == user.username
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_deactivated_users_tokens_stop_working(db, client):
+    from liaison.auth import service
+
+    user = make_user(db, Role.LEADER)
+    token = invoke("token", "create", user.username).output.strip()
+    service.set_active(db, user, False)
+    db.commit()
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_token_for_unknown_user_fails(database_url):
+    result = invoke("token", "create", "ghost")
+    assert result.exit_code == 1 and "不存在" in result.output
+
+
+def test_demo_loads_a_user_for_every_role_once(db, client):
+    result = invoke("demo")
+    assert result.exit_code == 0, result.output
+    roles = set(db.exec(select(User.role)).all())
+    assert roles == {r.value for r in Role}
+    for username, _, _, _ in DEMO_USERS:
+        client.cookies.clear()
+        assert login(client, username, DEMO_PASSWORD).status_code == 303
+    assert invoke("demo").exit_code == 1
+    again = invoke("demo", "--if-empty")
+    assert again.exit_code == 0 and "demo-admin" in again.output
+
+
+def test_demo_refuses_to_run_in_production(database_url, monkeypatch):
+    monkeypatch.setenv("LIAISON_ENV", "production")
+    monkeypatch.setenv("LIAISON_SECRET_KEY", "z" * 48)
+    get_settings.cache_clear()
+    result = invoke("demo")
+    assert result.exit_code == 1 and "生产环境" in result.output
+
+
+def test_no_account_exists_that_nobody_created(db):
+    invoke("init")
+    assert db.exec(select(User)).all() == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_runs_the_app_with_several_workers(database_url):
+    port = _free_port()
+    env = {**os.environ, "LIAISON_DATABASE_URL": database_url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "liaison.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/login", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200 and "登录" in response.text
+        assert "server" not in response.headers
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
