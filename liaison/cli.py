@@ -146,6 +146,9 @@ def demo(
             demo_data.load(session, settings)
             session.commit()
             typer.echo("演示数据已加载")
+        elif not demo_data.is_loaded(session):
+            typer.echo("数据库中已有数据，未加载演示数据")
+            return
     typer.echo(demo_data.logins_text())
 
 

@@ -1,6 +1,7 @@
 """Engine, sessions, the constraint naming convention and SQLite pragmas."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from alembic.config import Config
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, func, select
 
 from liaison.config import get_settings
 
@@ -120,6 +121,24 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass
+class Page:
+    """One page of a list, with what the pagination links need."""
+
+    items: list[Any]
+    total: int
+    number: int
+    size: int
+
+
+def paginate(session: Session, query: Any, *, page: int, size: int = 50) -> Page:
+    """Rows of `query` for page `page` (from 1), and how many match in all."""
+    number = max(page, 1)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    items = list(session.exec(query.offset((number - 1) * size).limit(size)).all())
+    return Page(items=items, total=total, number=number, size=size)
 
 
 def alembic_config(url: str | None = None) -> "Config":

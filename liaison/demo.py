@@ -69,6 +69,10 @@ def load(session: Session, settings: Settings) -> None:
         )
 
 
+def is_loaded(session: Session) -> bool:
+    return auth_service.get_by_username(session, DEMO_USERS[0][0]) is not None
+
+
 def logins_text() -> str:
     lines = ["演示账号（密码均为 " + DEMO_PASSWORD + "）："]
     lines += [f"  {username:<16} {role.label}" for username, role, _, _ in DEMO_USERS]

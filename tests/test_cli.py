@@ -116,6 +116,14 @@ def test_demo_loads_a_user_for_every_role_once(db, client):
     assert again.exit_code == 0 and "demo-admin" in again.output
 
 
+def test_demo_if_empty_leaves_a_real_database_alone(db):
+    make_user(db, Role.ADMIN)
+    result = invoke("demo", "--if-empty")
+    assert result.exit_code == 0 and "未加载演示数据" in result.output
+    assert "demo-admin" not in result.output
+    assert len(db.exec(select(User)).all()) == 1
+
+
 def test_demo_refuses_to_run_in_production(database_url, monkeypatch):
     monkeypatch.setenv("LIAISON_ENV", "production")
     monkeypatch.setenv("LIAISON_SECRET_KEY", "z" * 48)

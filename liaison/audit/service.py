@@ -7,7 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from liaison.audit.models import AuditLog
 from liaison.clock import now
@@ -131,17 +132,14 @@ def _insert_rows(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def search(
-    session: Session,
     *,
     actor: str = "",
     object_type: str = "",
     object_id: str = "",
     since: datetime | None = None,
     until: datetime | None = None,
-    offset: int = 0,
-    limit: int = 50,
-) -> tuple[list[AuditLog], int]:
-    """Audit rows matching the filters, newest first, and how many match in all."""
+) -> SelectOfScalar[AuditLog]:
+    """Audit rows matching the filters, newest first."""
     query = select(AuditLog)
     if actor:
         query = query.where(col(AuditLog.actor_name) == actor)
@@ -153,9 +151,7 @@ def search(
         query = query.where(col(AuditLog.at) >= since)
     if until:
         query = query.where(col(AuditLog.at) < until)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(AuditLog.id).desc()).offset(offset).limit(limit)).all()
-    return list(rows), total
+    return query.order_by(col(AuditLog.id).desc())
 
 
 def object_types(session: Session) -> list[str]:

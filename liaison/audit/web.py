@@ -11,12 +11,11 @@ from liaison.audit.models import AuditLog
 from liaison.auth.deps import Principal, require
 from liaison.auth.roles import Role
 from liaison.clock import LOCAL_TZ
-from liaison.db import SessionDep
+from liaison.db import SessionDep, paginate
 from liaison.web import render
 
 router = APIRouter()
 AuditorDep = Annotated[Principal, Depends(require(Role.AUDITOR))]
-PAGE_SIZE = 50
 
 ACTION_LABELS = {
     "create": "新增",
@@ -48,25 +47,19 @@ def audit_list(
     until: date | None = None,
     page: int = 1,
 ) -> Response:
-    page = max(page, 1)
-    rows, total = service.search(
-        session,
+    query = service.search(
         actor=actor.strip(),
         object_type=object_type,
         object_id=object_id.strip(),
         since=_day_start(since),
         until=_day_start(until + timedelta(days=1)) if until else None,
-        offset=(page - 1) * PAGE_SIZE,
-        limit=PAGE_SIZE,
     )
+    rows = paginate(session, query, page=page)
     return render(
         request,
         "audit/list.html",
         {
             "rows": rows,
-            "total": total,
-            "page": page,
-            "page_size": PAGE_SIZE,
             "actor": actor,
             "object_type": object_type,
             "object_id": object_id,

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from liaison.audit.service import record_event
@@ -15,7 +16,8 @@ from liaison.auth.roles import ENTERPRISE_ROLES, OFFICER_ROLES, Role
 from liaison.clock import now
 from liaison.config import Settings
 from liaison.db import get_engine, pk
-from liaison.org.models import Enterprise, Officer
+from liaison.org.models import Officer
+from liaison.org.service import enterprise_by_uscc
 
 LOGIN_FAILED = "用户名或密码错误，或账号已被锁定。请稍后再试或联系管理员。"
 
@@ -65,9 +67,7 @@ def _link(
     elif role in ENTERPRISE_ROLES:
         if not enterprise_uscc:
             raise AccountError("企业联系人账号须关联企业", "enterprise_uscc")
-        enterprise = session.exec(
-            select(Enterprise).where(Enterprise.uscc == enterprise_uscc)
-        ).first()
+        enterprise = enterprise_by_uscc(session, enterprise_uscc)
         if enterprise is None:
             raise AccountError(
                 f"统一社会信用代码 {enterprise_uscc} 的企业不存在", "enterprise_uscc"
@@ -226,7 +226,13 @@ def _count_failure(session: Session, settings: Settings, key: str) -> bool:
     moment = now()
     row = session.get(LoginThrottle, key, with_for_update=True)
     if row is None:
-        row = LoginThrottle(key=key, failures=0, window_started_at=moment)
+        try:  # two processes may count the first failure of a key at once
+            with session.begin_nested():
+                session.add(LoginThrottle(key=key, failures=0, window_started_at=moment))
+        except IntegrityError:
+            pass
+        row = session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+        assert row is not None
     if moment - row.window_started_at > timedelta(minutes=settings.lockout_window_minutes):
         row.failures, row.window_started_at = 0, moment
     row.failures += 1

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlmodel import col, func, or_, select
+from sqlmodel import col, or_, select
 
 from liaison.audit.service import record_event
 from liaison.auth import service
@@ -24,14 +24,13 @@ from liaison.auth.deps import (
 from liaison.auth.models import User
 from liaison.auth.passwords import policy_hint
 from liaison.auth.roles import Role, home_path
-from liaison.db import SessionDep
+from liaison.db import SessionDep, paginate
 from liaison.forms import validate
 from liaison.org.models import Enterprise, Officer
 from liaison.web import redirect, render
 
 router = APIRouter()
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
-PAGE_SIZE = 50
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -192,20 +191,13 @@ def user_list(
         query = query.where(User.role == role)
     if active in ("1", "0"):
         query = query.where(User.active == (active == "1"))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = max(page, 1)
-    users = session.exec(
-        query.order_by(User.username).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
-    locked = service.locked_usernames(session, [u.username for u in users])
+    users = paginate(session, query.order_by(User.username), page=page)
+    locked = service.locked_usernames(session, [u.username for u in users.items])
     return render(
         request,
         "admin/users/list.html",
         {
             "users": users,
-            "total": total,
-            "page": page,
-            "page_size": PAGE_SIZE,
             "q": q,
             "role": role,
             "active": active,

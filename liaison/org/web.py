@@ -10,7 +10,7 @@ from sqlmodel import col, func, or_, select
 from liaison.auth.deps import Principal, require
 from liaison.auth.models import User
 from liaison.auth.roles import STAFF_ROLES, Role
-from liaison.db import SessionDep
+from liaison.db import SessionDep, paginate
 from liaison.forms import validate
 from liaison.org import service
 from liaison.org.models import Enterprise, Officer, Station
@@ -19,7 +19,6 @@ from liaison.web import redirect, render
 router = APIRouter()
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
 HomeDep = Annotated[Principal, Depends(require(*STAFF_ROLES, Role.ENTERPRISE))]
-PAGE_SIZE = 50
 
 
 @router.get("/home")
@@ -184,15 +183,11 @@ def officer_list(
     if q:
         like = f"%{q.strip()}%"
         query = query.where(or_(col(Officer.badge_no).like(like), col(Officer.name).like(like)))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = max(page, 1)
-    rows = session.exec(
-        query.order_by(Officer.badge_no).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
+    rows = paginate(session, query.order_by(Officer.badge_no), page=page)
     return render(
         request,
         "admin/officers/list.html",
-        {"rows": rows, "total": total, "page": page, "page_size": PAGE_SIZE, "q": q},
+        {"rows": rows, "q": q},
         block="results",
     )
 

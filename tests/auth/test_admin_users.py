@@ -137,3 +137,26 @@ def test_user_list_searches_and_filters(client, db):
     by_role = client.get("/admin/users", params={"role": "officer"}, headers={"HX-Request": "true"})
     assert "li-officer" in by_role.text and "wang-leader" not in by_role.text
     assert "<html" not in by_role.text
+
+
+def test_user_list_pages_by_fifty(client, db):
+    from liaison.auth import service
+    from liaison.auth.passwords import hash_password
+
+    password_hash = hash_password(PASSWORD)
+    for n in range(60):
+        db.add(
+            service.User(
+                username=f"bulk{n:02d}",
+                display_name="批量",
+                role="leader",
+                password_hash=password_hash,
+            )
+        )
+    db.commit()
+    login_as(client, db, Role.ADMIN)
+    first = client.get("/admin/users", params={"q": "bulk"})
+    assert "共 60 个用户" in first.text and "第 1 / 2 页" in first.text
+    assert "bulk49" in first.text and "bulk50" not in first.text
+    second = client.get("/admin/users", params={"q": "bulk", "page": 2})
+    assert "bulk50" in second.text and "bulk59" in second.text and "bulk00" not in second.text

@@ -1,11 +1,14 @@
 """Logging in and out, lockout, and what a session cookie is."""
 
+from concurrent.futures import ThreadPoolExecutor
+
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from liaison.audit.models import AuditLog
 from liaison.auth.models import UserSession
 from liaison.auth.roles import Role
-from liaison.auth.service import LOGIN_FAILED, token_hash
+from liaison.auth.service import LOGIN_FAILED, is_locked, token_hash
 from tests.factories import PASSWORD, login, login_as, make_user, post, second_browser
 
 
@@ -152,3 +155,14 @@ def test_next_parameter_never_leaves_the_site(client, db):
         follow_redirects=False,
     )
     assert response.headers["location"] == "/home"
+
+
+def test_concurrent_failures_from_many_addresses_are_all_counted(client, db):
+    def attempt(n: int) -> int:
+        with TestClient(client.app, client=(f"192.0.2.{n + 10}", 40000)) as browser:
+            return login(browser, "racer", "Wrong#Password123").status_code
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        codes = list(pool.map(attempt, range(5)))
+    assert codes == [401] * 5
+    assert is_locked(db, "racer")
