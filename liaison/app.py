@@ -8,13 +8,21 @@ from liaison.api import me
 from liaison.audit import web as audit_web
 from liaison.auth import web as auth_web
 from liaison.config import get_settings
+from liaison.enterprises import web as enterprises_web
 from liaison.http import HttpMiddleware, csrf_protect, install_error_handlers
 from liaison.org import web as org_web
+from liaison.projects import web as projects_web
 from liaison.web import ROOT
 
 # Every router of the app; tests walk these to check each route's permission and CSRF.
 API_ROUTERS: list[APIRouter] = [me.router]
-WEB_ROUTERS: list[APIRouter] = [auth_web.router, org_web.router, audit_web.router]
+WEB_ROUTERS: list[APIRouter] = [
+    auth_web.router,
+    org_web.router,
+    audit_web.router,
+    projects_web.router,
+    enterprises_web.router,
+]
 
 
 def create_app() -> FastAPI:

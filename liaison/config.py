@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     password_expiry_days: int = Field(90, ge=0)  # 0 = never expires
     password_history: int = Field(5, ge=0)
 
+    # A project not visited for this many days is overdue for a visit.
+    visit_interval_days: int = Field(30, ge=1, le=366)
+
     # Failed-login lockout, per account and per client address.
     lockout_failures: int = Field(5, ge=1)
     lockout_window_minutes: int = Field(15, ge=1)

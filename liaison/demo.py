@@ -1,35 +1,126 @@
-"""The demo district: stations, officers, an enterprise, and a login for every role.
-Later issues add projects, hazards, disputes, recoveries and requests to it."""
+"""The demo district (PRODUCT.md, "The demo data set"): stations, officers with different loads,
+enterprises, 264 key projects all covered, visit histories for 2023 and the weeks before the
+day it is loaded, and a login for every role. Deterministic: the same data every time."""
+
+import random
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
 from liaison.auth import service as auth_service
 from liaison.auth.roles import Role
 from liaison.config import Settings
+from liaison.db import pk
+from liaison.enterprises import service as enterprise_service
+from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.enterprises.uscc import uscc_check_char
 from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
-from liaison.org.uscc import uscc_check_char
+from liaison.projects import service as project_service
+from liaison.projects.models import CATEGORIES, Assignment, Level, Project, Stage, Visit, VisitKind
 
 DEMO_PASSWORD = "Liaison#Demo2023"  # noqa: S105  (demo only; demo refuses production)
+PROJECTS = 264
+YEAR = 2023
 
 STATIONS = [
-    ("S01", "城关派出所"),
-    ("S02", "开发区派出所"),
-    ("S03", "高新区派出所"),
-    ("S04", "江北派出所"),
-    ("S05", "临港派出所"),
+    ("S01", "城关派出所", "城关街道"),
+    ("S02", "开发区派出所", "经开区"),
+    ("S03", "高新区派出所", "高新区"),
+    ("S04", "江北派出所", "江北镇"),
+    ("S05", "临港派出所", "临港镇"),
+    ("S06", "南山派出所", "南山街道"),
 ]
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ["伟", "敏", "静", "磊", "洋", "勇", "军", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏"]
+# Officers per station: loads differ because stations differ in size.
+OFFICERS_PER_STATION = [8, 9, 7, 5, 6, 4]
+PROJECT_SHARE = [0.2, 0.26, 0.2, 0.1, 0.14, 0.1]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = [
+    "伟",
+    "敏",
+    "静",
+    "磊",
+    "洋",
+    "勇",
+    "军",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "刚",
+    "平",
+    "辉",
+    "鹏",
+    "华",
+    "强",
+    "斌",
+    "宁",
+    "峰",
+    "建国",
+    "海燕",
+    "志刚",
+    "晓东",
+    "文博",
+    "子涵",
+]
+FIRM_TRADES = ["科技", "实业", "建设", "新材料", "智能", "物流"]
+INDUSTRIES = [
+    "制造业",
+    "建筑业",
+    "信息技术",
+    "批发零售",
+    "物流运输",
+    "新能源",
+    "生物医药",
+    "文化旅游",
+]
+PROJECT_WORDS = [
+    "产业园",
+    "智能制造基地",
+    "物流中心",
+    "研发中心",
+    "综合体",
+    "新材料项目",
+    "数据中心",
+    "生产线技改",
+    "安置房",
+    "路网工程",
+    "医院扩建",
+    "污水处理厂",
+    "光伏电站",
+    "冷链仓储",
+]
+FIRM_WORDS = [
+    "星河",
+    "远航",
+    "华盛",
+    "博瑞",
+    "中联",
+    "天合",
+    "恒信",
+    "锦程",
+    "鼎泰",
+    "海川",
+    "瑞丰",
+    "宏达",
+    "金桥",
+    "新元",
+    "嘉禾",
+    "东方",
+    "汇通",
+    "长江",
+    "凯旋",
+    "盛世",
+]
 
-# username, role, display name, badge (officers and chiefs), enterprise
+# username, role, display name, badge (officers and chiefs)
 DEMO_USERS = [
     ("demo-admin", Role.ADMIN, "系统管理员", None),
     ("demo-auditor", Role.AUDITOR, "安全审计员", None),
     ("demo-leader", Role.LEADER, "营商办 刘主任", None),
     ("demo-chief", Role.CHIEF, None, "010001"),
     ("demo-officer", Role.OFFICER, None, "010002"),
-    ("demo-enterprise", Role.ENTERPRISE, "星河新材料 联系人", None),
+    ("demo-enterprise", Role.ENTERPRISE, None, None),
 ]
 
 
@@ -38,35 +129,208 @@ def _uscc(serial: int) -> str:
     return body + uscc_check_char(body)
 
 
-def load(session: Session, settings: Settings) -> None:
-    for index, (code, name) in enumerate(STATIONS):
+def _person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
+def load(session: Session, settings: Settings, today: date | None = None) -> None:
+    rng = random.Random(YEAR)
+    today = today or project_service.today()
+    stations, officers = _stations_and_officers(session, rng)
+    enterprises = _enterprises(session, rng)
+    projects = _projects(session, rng, stations, enterprises)
+    _assignments_and_visits(session, rng, projects, officers, today, settings.visit_interval_days)
+    _users(session, settings, enterprises[0])
+
+
+def _stations_and_officers(
+    session: Session, rng: random.Random
+) -> tuple[list[Station], dict[int, list[Officer]]]:
+    stations, officers = [], {}
+    for index, ((code, name, _town), count) in enumerate(
+        zip(STATIONS, OFFICERS_PER_STATION, strict=True)
+    ):
         station = org_service.save_station(
             session, Station(code="", name=""), code=code, name=name, active=True
         )
-        for n in range(1, 4 + index % 3):
-            seq = index * 20 + n
+        stations.append(station)
+        officers[pk(station)] = [
             org_service.save_officer(
                 session,
                 Officer(badge_no="", name="", station_id=0),
                 badge_no=f"{index + 1:02d}{n:04d}",
-                name=SURNAMES[seq % len(SURNAMES)] + GIVEN[seq % len(GIVEN)],
-                phone=f"139{seq:08d}",
-                station_code=station.code,
+                name=_person(rng),
+                phone=f"13{rng.randint(5, 9)}{rng.randint(0, 99999999):08d}",
+                station_code=code,
             )
-    enterprise = org_service.create_enterprise(session, uscc=_uscc(1), name="星河新材料有限公司")
-    org_service.create_enterprise(session, uscc=_uscc(2), name="临港智能装备有限公司")
+            for n in range(1, count + 1)
+        ]
+    return stations, officers
+
+
+def _enterprises(session: Session, rng: random.Random) -> list[int]:
+    ids = []
+    for serial in range(1, 201):
+        town = rng.choice(STATIONS)[2]
+        enterprise = enterprise_service.create_enterprise(
+            session,
+            uscc=_uscc(serial),
+            name=f"{rng.choice(FIRM_WORDS)}{rng.choice(FIRM_TRADES)}"
+            f"{'有限公司' if serial % 4 else '股份有限公司'}（{serial:03d}）",
+            industry=rng.choice(INDUSTRIES),
+            town=town,
+            address=f"{town}{rng.randint(1, 300)}号",
+        )
+        session.add(
+            EnterpriseContact(
+                enterprise_id=pk(enterprise),
+                name=_person(rng),
+                title="安保负责人",
+                phone=f"139{rng.randint(0, 99999999):08d}",
+                is_primary=True,
+            )
+        )
+        ids.append(pk(enterprise))
+    session.flush()
+    return ids
+
+
+def _projects(
+    session: Session, rng: random.Random, stations: list[Station], enterprises: list[int]
+) -> list[Project]:
+    levels = (
+        [Level.NATIONAL] * 2 + [Level.PROVINCIAL] * 10 + [Level.CITY] * 35 + [Level.DISTRICT] * 53
+    )
+    projects = []
+    for n in range(1, PROJECTS + 1):
+        station = rng.choices(stations, weights=PROJECT_SHARE)[0]
+        project = Project(
+            code=f"XM{YEAR}-{n:03d}",
+            name=f"{rng.choice(FIRM_WORDS)}{rng.choice(PROJECT_WORDS)}",
+            enterprise_id=enterprises[(n * 7) % len(enterprises)] if n > 1 else enterprises[0],
+            level=rng.choice(levels).value,
+            category=rng.choice(CATEGORIES),
+            stage=rng.choices([Stage.PLANNING, Stage.BUILDING, Stage.OPERATING], weights=[2, 6, 3])[
+                0
+            ].value,
+            investment_fen=rng.randint(500, 500_000) * 1_000_000,
+            station_id=pk(station),
+            site_security_contact=_person(rng),
+            site_security_phone=f"137{rng.randint(0, 99999999):08d}",
+            workforce=rng.randint(20, 3000),
+            key_risks=rng.choice(
+                [
+                    "施工现场材料被盗",
+                    "劳资纠纷易发",
+                    "周边交通拥堵",
+                    "消防通道占用",
+                    "外来务工人员多",
+                ]
+            ),
+        )
+        session.add(project)
+        projects.append(project)
+    session.flush()
+    return projects
+
+
+def _assignments_and_visits(
+    session: Session,
+    rng: random.Random,
+    projects: list[Project],
+    officers: dict[int, list[Officer]],
+    today: date,
+    interval: int,
+) -> None:
+    for project in projects:
+        crew = officers[project.station_id]
+        # Uneven loads: the first officers of a station carry more projects.
+        officer = rng.choices(crew, weights=range(len(crew) + 2, 2, -1))[0]
+        start = date(YEAR, 1, 1) + timedelta(days=rng.randint(0, 80))
+        if rng.random() < 0.08:  # a handover during the year keeps some history
+            first = rng.choice([o for o in crew if o.id != officer.id] or crew)
+            handover = start + timedelta(days=rng.randint(60, 200))
+            session.add(
+                Assignment(
+                    project_id=pk(project),
+                    officer_id=pk(first),
+                    start_date=start,
+                    end_date=handover,
+                    reason="新项目配警",
+                    end_reason="岗位调整",
+                )
+            )
+            start = handover
+        session.add(
+            Assignment(
+                project_id=pk(project),
+                officer_id=pk(officer),
+                start_date=start,
+                reason="新项目配警" if start.month < 4 else "岗位调整",
+            )
+        )
+        visits = _visit_days(rng, start, today, interval)
+        for day in visits:
+            kind = rng.choices(list(VisitKind), weights=[6, 3, 1, 1])[0]
+            session.add(
+                Visit(
+                    project_id=pk(project),
+                    officer_id=pk(officer),
+                    visit_date=day,
+                    kind=kind.value,
+                    summary=rng.choice(_SUMMARIES),
+                )
+            )
+    session.flush()
+
+
+_SUMMARIES = [
+    "走访企业负责人，了解项目建设进度和安保需求。",
+    "巡查施工现场周边治安情况，未发现异常。",
+    "开展防范电信诈骗宣传，发放资料。",
+    "召开警企座谈会，听取企业诉求。",
+    "检查现场消防通道和监控设施。",
+]
+
+
+def _visit_days(rng: random.Random, start: date, today: date, interval: int) -> list[date]:
+    """About monthly through the demo year, and again in the weeks before today; one project
+    in eight has let its last visit slip past the interval."""
+    days, day = [], start + timedelta(days=rng.randint(3, 20))
+    while day <= date(YEAR, 12, 31):
+        days.append(day)
+        day += timedelta(days=rng.randint(18, 34))
+    late = rng.random() < 0.125
+    recent = today - timedelta(
+        days=rng.randint(interval + 5, interval + 40) if late else rng.randint(1, interval - 5)
+    )
+    days.append(recent)
+    if not late and rng.random() < 0.6:
+        days.append(recent - timedelta(days=rng.randint(20, 30)))
+    return sorted(d for d in set(days) if d <= today)
+
+
+def _users(session: Session, settings: Settings, enterprise_id: int) -> None:
+    """A login for every role; the enterprise contact is the first enterprise's primary contact."""
+    enterprise = session.get(Enterprise, enterprise_id)
+    contact = enterprise_service.contacts(session, enterprise_id)[0]
+    assert enterprise is not None
     for username, role, display_name, badge in DEMO_USERS:
-        auth_service.create_user(
+        is_contact = role == Role.ENTERPRISE
+        user = auth_service.create_user(
             session,
             settings,
             username=username,
             password=DEMO_PASSWORD,
             role=role,
-            display_name=display_name or "",
+            display_name=contact.name if is_contact else display_name or "",
             badge_no=badge,
-            enterprise_uscc=enterprise.uscc if role == Role.ENTERPRISE else None,
+            enterprise_uscc=enterprise.uscc if is_contact else None,
             must_change_password=False,  # demo only: let people look around at once
         )
+        if is_contact:
+            contact.user_id = user.id
+            session.add(contact)
 
 
 def is_loaded(session: Session) -> bool:

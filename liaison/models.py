@@ -2,18 +2,24 @@
 
 from liaison.audit.models import AuditLog
 from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
-from liaison.org.models import Enterprise, Officer, Station
+from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.org.models import Officer, Station
+from liaison.projects.models import Assignment, Project, Visit
 
 __all__ = [
     "ApiToken",
+    "Assignment",
     "AuditLog",
     "Enterprise",
+    "EnterpriseContact",
     "LoginThrottle",
     "Officer",
     "PasswordHistory",
+    "Project",
     "Station",
     "User",
     "UserSession",
+    "Visit",
 ]
 
 import liaison.audit.service  # noqa: F401  (registers the audit flush listener)

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2_fragments.fastapi import Jinja2Blocks
 
-from liaison import clock, pii
+from liaison import clock, money, pii
 from liaison.auth.roles import ROLE_LABELS, Role
 from liaison.config import get_settings
 
@@ -27,6 +27,10 @@ templates.env.filters.update(
     mask_phone=pii.mask_phone,
     mask_name=pii.mask_name,
     role_label=lambda role: ROLE_LABELS.get(Role(role), role) if role else "",
+    yuan=money.yuan,
+    wan=money.wan,
+    percent=lambda rate: "—" if rate is None else f"{rate * 100:.1f}%",
+    zip=lambda left, right: list(zip(left, right, strict=True)),
 )
 templates.env.globals["ROLE_OPTIONS"] = [(r.value, r.label) for r in Role]
 
@@ -51,10 +55,21 @@ def nav_items(role: Role | None) -> list[tuple[str, str]]:
             ("/admin/users", "用户管理"),
             ("/admin/stations", "单位管理"),
             ("/admin/officers", "民警名录"),
+            ("/projects", "重点项目"),
+            ("/enterprises", "企业"),
+            ("/coverage", "覆盖率"),
         ]
     if role == Role.AUDITOR:
         return [("/audit", "审计日志")]
-    return [("/home", "工作台")]
+    if role == Role.ENTERPRISE:
+        return [("/home", "我的企业")]
+    return [
+        ("/home", "工作台"),
+        ("/projects", "重点项目"),
+        ("/enterprises", "企业"),
+        ("/coverage", "覆盖率"),
+        ("/officers", "民警工作量"),
+    ]
 
 
 def render(

@@ -11,8 +11,12 @@ from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.config import get_settings
 from liaison.org import service as org_service
-from liaison.org.models import Enterprise, Officer, Station
-from liaison.org.uscc import uscc_check_char
+from liaison.enterprises import service as enterprise_service
+from liaison.enterprises.models import Enterprise
+from liaison.enterprises.uscc import uscc_check_char
+from liaison.org.models import Officer, Station
+from liaison.projects import service as project_service
+from liaison.projects.models import Level, Project
 
 PASSWORD = "Kx7#mQ2!vR9pLw"
 _serial = itertools.count(1)
@@ -48,7 +52,7 @@ def make_officer(db: Session, station: Station | None = None, phone: str | None 
 
 def make_enterprise(db: Session) -> Enterprise:
     body = f"91350100MA{next(_serial):07d}"
-    enterprise = org_service.create_enterprise(
+    enterprise = enterprise_service.create_enterprise(
         db, uscc=body + uscc_check_char(body), name="测试企业"
     )
     db.commit()
@@ -117,3 +121,33 @@ def second_browser(client: TestClient) -> TestClient:
     other = TestClient(client.app, client=("192.0.2.50", 50000))
     csrf_token(other)
     return other
+
+
+def make_project(
+    db: Session,
+    station: Station | None = None,
+    *,
+    enterprise: Enterprise | None = None,
+    officer: Officer | None = None,
+    code: str | None = None,
+    name: str | None = None,
+) -> Project:
+    """A project, with `officer` as its liaison officer when given."""
+    station = station or make_station(db)
+    enterprise = enterprise or make_enterprise(db)
+    n = next(_serial)
+    project = project_service.save_project(
+        db,
+        Project(code="", name="", enterprise_id=0, level="", station_id=0),
+        project_service.ProjectData(
+            code=code or f"XM-{n:04d}",
+            name=name or f"测试项目{n}",
+            enterprise_id=enterprise.id or 0,
+            level=Level.DISTRICT,
+            station_id=station.id or 0,
+        ),
+    )
+    if officer is not None:
+        project_service.assign_officer(db, project, officer, by_user_id=None, reason="测试")
+    db.commit()
+    return project

@@ -3,8 +3,18 @@ pages (a role × page table), including by id."""
 
 import pytest
 
+from sqlmodel import select
+
+from liaison.audit.models import AuditLog
 from liaison.auth.roles import Role
-from tests.factories import login_as, make_station, make_user
+from tests.factories import (
+    login_as,
+    make_enterprise,
+    make_officer,
+    make_project,
+    make_station,
+    make_user,
+)
 from tests.routes import all_routes
 
 PUBLIC = {"/login", "/healthz", "/"}
@@ -18,6 +28,10 @@ def test_every_route_declares_a_permission():
             continue
         assert all(getattr(d, "__name__", "") != "public" for d in marked), route.path
 
+
+MANAGERS = {Role.ADMIN, Role.LEADER, Role.CHIEF}
+STAFF = MANAGERS | {Role.OFFICER}
+READERS = STAFF | {Role.ENTERPRISE}
 
 # Every GET page, and who may open it; everyone else gets 403 (logged in) or the login page.
 PAGES = {
@@ -34,6 +48,18 @@ PAGES = {
     "/admin/officers/{officer_id}": {Role.ADMIN},
     "/audit": {Role.AUDITOR},
     "/audit/{row_id}": {Role.AUDITOR},
+    "/projects": READERS,
+    "/projects/new": MANAGERS,
+    "/projects/{project_id}": READERS,
+    "/projects/{project_id}/edit": MANAGERS,  # and the project's own officer, tested apart
+    "/coverage": STAFF,
+    "/coverage/auto-assign": MANAGERS,
+    "/officers": STAFF,
+    "/officers/{officer_id}/reassign": MANAGERS,
+    "/enterprises": READERS,
+    "/enterprises/new": STAFF,
+    "/enterprises/{enterprise_id}": READERS,
+    "/enterprises/{enterprise_id}/edit": STAFF,
 }
 
 
@@ -43,37 +69,50 @@ def test_the_table_covers_every_page():
 
 
 @pytest.fixture
-def objects(db):
-    """One of each object the pages open by id."""
+def district(db):
+    """One of each object the pages open by id, all in one station and one enterprise."""
     station = make_station(db)
+    holder = make_officer(db, station)
+    enterprise = make_enterprise(db)
+    project = make_project(db, station, enterprise=enterprise, officer=holder)
     user = make_user(db, Role.LEADER)
-    from sqlmodel import select
-
-    from liaison.audit.models import AuditLog
-
     audit_row = db.exec(select(AuditLog)).first()
-    officer = make_user(db, Role.OFFICER)
     return {
-        "user_id": user.id,
-        "station_id": station.id,
-        "officer_id": officer.officer_id,
-        "row_id": audit_row.id,
+        "ids": {
+            "user_id": user.id,
+            "station_id": station.id,
+            "officer_id": holder.id,
+            "row_id": audit_row.id,
+            "project_id": project.id,
+            "enterprise_id": enterprise.id,
+        },
+        "station": station,
+        "enterprise": enterprise,
     }
 
 
+def login_in_district(client, db, district, role):  # type: ignore[no-untyped-def]
+    """Log in as `role`, belonging to the district's station or enterprise."""
+    if role in (Role.OFFICER, Role.CHIEF):
+        return login_as(client, db, role, officer=make_officer(db, district["station"]))
+    if role == Role.ENTERPRISE:
+        return login_as(client, db, role, enterprise=district["enterprise"])
+    return login_as(client, db, role)
+
+
 @pytest.mark.parametrize("role", list(Role))
-def test_role_by_page(client, db, objects, role):
-    login_as(client, db, role)
+def test_role_by_page(client, db, district, role):
+    login_in_district(client, db, district, role)
     for path, allowed in PAGES.items():
-        url = path.format(**objects)
+        url = path.format(**district["ids"])
         response = client.get(url, follow_redirects=False)
         expected = 200 if role in allowed else 403
         assert response.status_code == expected, f"{role} GET {url}"
 
 
-def test_anonymous_is_sent_to_login_from_every_page(client, objects):
+def test_anonymous_is_sent_to_login_from_every_page(client, district):
     for path in PAGES:
-        response = client.get(path.format(**objects), follow_redirects=False)
+        response = client.get(path.format(**district["ids"]), follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/login")
 

@@ -17,7 +17,7 @@ from liaison.org.models import Officer
 class Scope:
     """What part of the business data a login reaches. `everything` wins; otherwise a record
     is visible when it belongs to `station_id` (officers, chiefs) or `enterprise_id`
-    (enterprise contacts). Admins and auditors reach no business data at all."""
+    (enterprise contacts). Leaders and admins reach everything; auditors no business data."""
 
     everything: bool = False
     station_id: int | None = None
@@ -32,7 +32,7 @@ class Scoped(Protocol):
 
 def scope_for(session: Session, user: User) -> Scope:
     role = Role(user.role)
-    if role == Role.LEADER:
+    if role in (Role.LEADER, Role.ADMIN):
         return Scope(everything=True)
     if role in (Role.CHIEF, Role.OFFICER) and user.officer_id is not None:
         officer = session.get(Officer, user.officer_id)

@@ -16,8 +16,8 @@ from liaison.auth.roles import ENTERPRISE_ROLES, OFFICER_ROLES, Role
 from liaison.clock import now
 from liaison.config import Settings
 from liaison.db import get_engine, pk
+from liaison.enterprises.service import enterprise_by_uscc
 from liaison.org.models import Officer
-from liaison.org.service import enterprise_by_uscc
 
 LOGIN_FAILED = "用户名或密码错误，或账号已被锁定。请稍后再试或联系管理员。"
 

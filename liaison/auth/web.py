@@ -25,8 +25,9 @@ from liaison.auth.models import User
 from liaison.auth.passwords import policy_hint
 from liaison.auth.roles import Role, home_path
 from liaison.db import SessionDep, paginate
+from liaison.enterprises.models import Enterprise
 from liaison.forms import validate
-from liaison.org.models import Enterprise, Officer
+from liaison.org.models import Officer
 from liaison.web import redirect, render
 
 router = APIRouter()

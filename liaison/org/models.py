@@ -47,24 +47,3 @@ class Officer(SQLModel, table=True):
     @classmethod
     def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
         return sa.literal(scope.station_id is not None) & (cls.station_id == scope.station_id)
-
-
-class Enterprise(SQLModel, table=True):
-    """An enterprise (企业), keyed by its unified social credit code."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    uscc: str = Field(max_length=18, unique=True)
-    name: str = Field(max_length=128)
-    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
-
-    __table_args__ = (sa.CheckConstraint("length(uscc) = 18", name="uscc_length"),)
-
-    def __str__(self) -> str:
-        return self.name
-
-    @classmethod
-    def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
-        # Station staff serve enterprises district-wide; a contact sees only their own.
-        if scope.station_id is not None:
-            return sa.true()
-        return sa.literal(scope.enterprise_id is not None) & (cls.id == scope.enterprise_id)

@@ -1,15 +1,23 @@
-"""Stations, officer records and enterprises: the only module that writes their tables."""
+"""Stations and officer records: the only module that writes their tables."""
+
+from collections.abc import Callable
 
 from sqlmodel import Session, select
 
-from liaison.org.models import Enterprise, Officer, Station
-from liaison.org.uscc import normalise_uscc, uscc_error
+from liaison.org.models import Officer, Station
 
 
 class OrgError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+# Checks that may refuse to deactivate an officer or move them to another station, added by the
+# domains that give officers work (projects: "an officer holding projects cannot be
+# deactivated"). Each gets the officer as stored and returns a reason, or None.
+OfficerGuard = Callable[[Session, Officer], str | None]
+officer_guards: list[OfficerGuard] = []
 
 
 def station_by_code(session: Session, code: str) -> Station | None:
@@ -48,24 +56,17 @@ def save_officer(
     station = station_by_code(session, station_code)
     if station is None:
         raise OrgError(f"单位编码 {station_code} 不存在", "station_code")
+    leaving = officer.id is not None and (
+        (officer.active and not active) or officer.station_id != station.id
+    )
+    if leaving:
+        for guard in officer_guards:
+            if reason := guard(session, officer):
+                raise OrgError(
+                    reason, "active" if officer.station_id == station.id else "station_code"
+                )
     officer.badge_no, officer.name, officer.phone = badge_no, name, phone or None
     officer.station_id, officer.active = station.id, active  # type: ignore[assignment]
     session.add(officer)
     session.flush()
     return officer
-
-
-def enterprise_by_uscc(session: Session, uscc: str) -> Enterprise | None:
-    return session.exec(select(Enterprise).where(Enterprise.uscc == normalise_uscc(uscc))).first()
-
-
-def create_enterprise(session: Session, *, uscc: str, name: str) -> Enterprise:
-    code = normalise_uscc(uscc)
-    if error := uscc_error(code):
-        raise OrgError(error, "uscc")
-    if enterprise_by_uscc(session, code) is not None:
-        raise OrgError("该统一社会信用代码的企业已存在", "uscc")
-    enterprise = Enterprise(uscc=code, name=name)
-    session.add(enterprise)
-    session.flush()
-    return enterprise

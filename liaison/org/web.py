@@ -1,4 +1,4 @@
-"""The staff home page, and the admin's pages for stations and officer records."""
+"""The admin's pages for stations and officer records."""
 
 from typing import Annotated, Any
 
@@ -9,55 +9,15 @@ from sqlmodel import col, func, or_, select
 
 from liaison.auth.deps import Principal, require
 from liaison.auth.models import User
-from liaison.auth.roles import STAFF_ROLES, Role
+from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
 from liaison.forms import validate
 from liaison.org import service
-from liaison.org.models import Enterprise, Officer, Station
+from liaison.org.models import Officer, Station
 from liaison.web import redirect, render
 
 router = APIRouter()
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
-HomeDep = Annotated[Principal, Depends(require(*STAFF_ROLES, Role.ENTERPRISE))]
-
-
-@router.get("/home")
-def home(request: Request, session: SessionDep, principal: HomeDep) -> Response:
-    user = principal.user
-    officer = session.get(Officer, user.officer_id) if user.officer_id else None
-    station = session.get(Station, officer.station_id) if officer else None
-    enterprise = session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
-    stations: list[Any] = []
-    if principal.scope.everything:
-        stations = list(
-            session.exec(
-                select(Station, func.count(col(Officer.id)))
-                .outerjoin(Officer, (col(Officer.station_id) == Station.id) & col(Officer.active))
-                .where(col(Station.active))
-                .group_by(col(Station.id))
-                .order_by(Station.code)
-            ).all()
-        )
-    colleagues: list[Officer] = []
-    if station is not None:
-        colleagues = list(
-            session.exec(
-                select(Officer)
-                .where(Officer.station_id == station.id, col(Officer.active))
-                .order_by(Officer.badge_no)
-            ).all()
-        )
-    return render(
-        request,
-        "home.html",
-        {
-            "officer": officer,
-            "station": station,
-            "enterprise": enterprise,
-            "stations": stations,
-            "colleagues": colleagues,
-        },
-    )
 
 
 # ---- stations --------------------------------------------------------------------------

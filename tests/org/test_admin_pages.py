@@ -83,10 +83,3 @@ def test_officer_edit_page_moves_an_officer(client, db):
     )
     db.refresh(officer)
     assert officer.station_id == other.id and officer.phone is None
-
-
-def test_home_masks_phones_and_lists_the_station(client, db):
-    officer = make_officer(db, phone="13700001111")
-    login_as(client, db, Role.OFFICER, officer=officer)
-    page = client.get("/home")
-    assert "137****1111" in page.text and "13700001111" not in page.text

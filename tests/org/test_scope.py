@@ -7,7 +7,8 @@ from sqlmodel import select
 
 from liaison.auth.permissions import get_visible, restrict, scope_for
 from liaison.auth.roles import Role
-from liaison.org.models import Enterprise, Officer, Station
+from liaison.enterprises.models import Enterprise
+from liaison.org.models import Officer, Station
 from tests.factories import make_enterprise, make_officer, make_station, make_user
 
 
@@ -61,8 +62,13 @@ def test_leader_reaches_everything(db, district):
     assert len(visible_ids(db, user, Enterprise)) == 2
 
 
-@pytest.mark.parametrize("role", [Role.ADMIN, Role.AUDITOR])
-def test_back_office_roles_reach_no_business_data(db, district, role):
+@pytest.mark.parametrize("role", [Role.LEADER, Role.ADMIN])
+def test_leaders_and_admins_reach_every_station(db, district, role):
     user = make_user(db, role)
+    assert {district["north"].id, district["south"].id} <= visible_ids(db, user, Station)
+
+
+def test_the_auditor_reaches_no_business_data(db, district):
+    user = make_user(db, Role.AUDITOR)
     for model in (Station, Officer, Enterprise):
         assert visible_ids(db, user, model) == set()

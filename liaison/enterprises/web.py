@@ -1,0 +1,336 @@
+"""Enterprise pages: list, file, edit, contacts, and contact accounts."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, func, or_, select
+
+from liaison.auth import service as auth_service
+from liaison.auth.deps import Principal, SettingsDep, require
+from liaison.auth.passwords import policy_hint
+from liaison.auth.permissions import get_visible, visible
+from liaison.auth.roles import Role
+from liaison.db import SessionDep, paginate, pk
+from liaison.enterprises import service
+from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.forms import validate
+from liaison.projects import queries
+from liaison.projects.models import Project
+from liaison.projects.service import today
+from liaison.web import redirect, render
+
+router = APIRouter()
+
+READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
+EDITORS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER)
+ReaderDep = Annotated[Principal, Depends(require(*READERS))]
+EditorDep = Annotated[Principal, Depends(require(*EDITORS))]
+AccountDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.LEADER))]
+
+PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})?$"
+
+
+@router.get("/enterprises")
+def enterprise_list(
+    request: Request,
+    session: SessionDep,
+    principal: ReaderDep,
+    q: str = "",
+    town: str = "",
+    industry: str = "",
+    page: int = 1,
+) -> Response:
+    projects = (
+        select(Project.enterprise_id, func.count().label("projects"))
+        .where(col(Project.archived_at).is_(None))
+        .group_by(col(Project.enterprise_id))
+        .subquery()
+    )
+    query = (
+        select(Enterprise, projects.c.projects)
+        .outerjoin(projects, projects.c.enterprise_id == Enterprise.id)
+        .where(visible(Enterprise, principal.scope))
+    )
+    if q.strip():
+        like = f"%{q.strip()}%"
+        query = query.where(
+            or_(col(Enterprise.name).like(like), col(Enterprise.uscc).like(like.upper()))
+        )
+    if town:
+        query = query.where(Enterprise.town == town)
+    if industry:
+        query = query.where(Enterprise.industry == industry)
+    results = paginate(session, query.order_by(Enterprise.name), page=page)
+    towns = session.exec(
+        select(Enterprise.town).distinct().where(Enterprise.town != "").order_by(Enterprise.town)
+    ).all()
+    industries = session.exec(
+        select(Enterprise.industry)
+        .distinct()
+        .where(Enterprise.industry != "")
+        .order_by(Enterprise.industry)
+    ).all()
+    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    return render(
+        request,
+        "enterprises/list.html",
+        {
+            "results": results,
+            "q": q,
+            "town": town,
+            "industry": industry,
+            "towns": towns,
+            "industries": industries,
+            "params": params,
+            "can_create": principal.role in EDITORS,
+        },
+        block="results",
+    )
+
+
+class EnterpriseForm(BaseModel):
+    uscc: str = Field(min_length=1, max_length=24)
+    name: str = Field(min_length=1, max_length=128)
+    industry: str = Field(min_length=1, max_length=64)
+    town: str = Field(default="", max_length=64)
+    address: str = Field(default="", max_length=255)
+
+
+ENTERPRISE_FIELDS = [
+    {"name": "uscc", "label": "统一社会信用代码", "required": True, "hint": "18 位，末位为校验码"},
+    {"name": "name", "label": "企业名称", "required": True},
+    {"name": "industry", "label": "行业", "required": True},
+    {"name": "town", "label": "乡镇街道"},
+    {"name": "address", "label": "地址"},
+]
+
+
+def _enterprise_form(
+    request: Request, enterprise: Enterprise | None, values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    return render(
+        request,
+        "generic/form.html",
+        {
+            "title": f"编辑 {enterprise.name}" if enterprise else "登记企业",
+            "action": f"/enterprises/{enterprise.id}" if enterprise else "/enterprises",
+            "back": f"/enterprises/{enterprise.id}" if enterprise else "/enterprises",
+            "fields": ENTERPRISE_FIELDS,
+            "values": values,
+            "errors": errors,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/enterprises/new")
+def enterprise_new(request: Request, _editor: EditorDep) -> Response:
+    return _enterprise_form(request, None, {}, {})
+
+
+@router.get("/enterprises/{enterprise_id}/edit")
+def enterprise_edit(
+    request: Request, session: SessionDep, principal: EditorDep, enterprise_id: int
+) -> Response:
+    enterprise = get_visible(session, Enterprise, enterprise_id, principal.scope)
+    return _enterprise_form(request, enterprise, enterprise.model_dump(), {})
+
+
+@router.post("/enterprises")
+@router.post("/enterprises/{enterprise_id}")
+async def enterprise_save(
+    request: Request, session: SessionDep, principal: EditorDep, enterprise_id: int | None = None
+) -> Response:
+    enterprise = (
+        get_visible(session, Enterprise, enterprise_id, principal.scope)
+        if enterprise_id is not None
+        else Enterprise(uscc="", name="")
+    )
+    raw = dict(await request.form())
+    form, errors = validate(EnterpriseForm, raw)
+    if form and not errors:
+        try:
+            service.save_enterprise(
+                session, enterprise, service.EnterpriseData(**form.model_dump())
+            )
+            session.commit()
+            return redirect(
+                request, f"/enterprises/{enterprise.id}", f"已保存企业 {enterprise.name}"
+            )
+        except service.EnterpriseError as exc:
+            session.rollback()
+            errors[exc.field or "uscc"] = str(exc)
+    return _enterprise_form(request, enterprise if enterprise_id else None, raw, errors)
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    settings: Any,
+    principal: Principal,
+    enterprise: Enterprise,
+    **extra: Any,
+) -> Response:
+    interval = settings.visit_interval_days
+    rows = queries.to_rows(
+        list(
+            session.exec(
+                queries.project_list_query(
+                    principal.scope,
+                    queries.ProjectFilter(enterprise_id=pk(enterprise)),
+                    today=today(),
+                    interval_days=interval,
+                )
+            ).all()
+        ),
+        interval,
+    )
+    return render(
+        request,
+        "enterprises/detail.html",
+        {
+            "enterprise": enterprise,
+            "contacts": service.contacts(session, pk(enterprise)),
+            "projects": rows,
+            "can_edit": principal.role in EDITORS,
+            "can_open_accounts": principal.role in (Role.ADMIN, Role.LEADER),
+            "can_create_project": principal.role in (Role.ADMIN, Role.LEADER, Role.CHIEF),
+            "password_hint": policy_hint(settings),
+            "errors": {},
+            "values": {},
+            **extra,
+        },
+        status_code=422 if extra.get("errors") else 200,
+    )
+
+
+@router.get("/enterprises/{enterprise_id}")
+def enterprise_detail(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    enterprise_id: int,
+) -> Response:
+    enterprise = get_visible(session, Enterprise, enterprise_id, principal.scope)
+    return _detail(request, session, settings, principal, enterprise)
+
+
+class ContactForm(BaseModel):
+    name: str = Field(min_length=1, max_length=32)
+    title: str = Field(default="", max_length=32)
+    phone: str = Field(default="", pattern=PHONE_PATTERN)
+    is_primary: bool = False
+
+
+def _contact(
+    session: Session, principal: Principal, enterprise_id: int, contact_id: int
+) -> EnterpriseContact:
+    get_visible(session, Enterprise, enterprise_id, principal.scope)
+    contact = session.get(EnterpriseContact, contact_id)
+    if contact is None or contact.enterprise_id != enterprise_id:
+        raise HTTPException(status_code=404)
+    return contact
+
+
+@router.post("/enterprises/{enterprise_id}/contacts")
+@router.post("/enterprises/{enterprise_id}/contacts/{contact_id}")
+async def contact_save(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: EditorDep,
+    enterprise_id: int,
+    contact_id: int | None = None,
+) -> Response:
+    enterprise = get_visible(session, Enterprise, enterprise_id, principal.scope)
+    contact = (
+        _contact(session, principal, enterprise_id, contact_id)
+        if contact_id is not None
+        else EnterpriseContact(enterprise_id=enterprise_id, name="")
+    )
+    raw = dict(await request.form())
+    form, errors = validate(ContactForm, raw)
+    if form and not errors:
+        service.save_contact(session, contact, **form.model_dump())
+        session.commit()
+        return redirect(request, f"/enterprises/{enterprise_id}", f"已保存联系人 {form.name}")
+    prefixed = {f"contact_{k}": v for k, v in errors.items()}
+    return _detail(
+        request,
+        session,
+        settings,
+        principal,
+        enterprise,
+        errors=prefixed,
+        values={f"contact_{k}": v for k, v in raw.items()},
+    )
+
+
+@router.post("/enterprises/{enterprise_id}/contacts/{contact_id}/delete")
+def contact_delete(
+    request: Request, session: SessionDep, principal: EditorDep, enterprise_id: int, contact_id: int
+) -> Response:
+    contact = _contact(session, principal, enterprise_id, contact_id)
+    try:
+        service.delete_contact(session, contact)
+        session.commit()
+    except service.EnterpriseError as exc:
+        return redirect(request, f"/enterprises/{enterprise_id}", str(exc), "error")
+    return redirect(request, f"/enterprises/{enterprise_id}", f"已删除联系人 {contact.name}")
+
+
+class AccountForm(BaseModel):
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    password: str = Field(min_length=1, max_length=1024)
+
+
+@router.post("/enterprises/{enterprise_id}/contacts/{contact_id}/account")
+async def contact_account(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: AccountDep,
+    enterprise_id: int,
+    contact_id: int,
+) -> Response:
+    """Open an login for this contact; they change the password at first login."""
+    enterprise = get_visible(session, Enterprise, enterprise_id, principal.scope)
+    contact = _contact(session, principal, enterprise_id, contact_id)
+    if contact.user_id is not None:
+        return redirect(request, f"/enterprises/{enterprise_id}", "该联系人已开通账号", "error")
+    raw = dict(await request.form())
+    form, errors = validate(AccountForm, raw)
+    if form and not errors:
+        try:
+            user = auth_service.create_user(
+                session,
+                settings,
+                username=form.username,
+                password=form.password,
+                role=Role.ENTERPRISE,
+                display_name=contact.name,
+                enterprise_uscc=enterprise.uscc,
+            )
+            contact.user_id = user.id
+            session.add(contact)
+            session.commit()
+            return redirect(
+                request,
+                f"/enterprises/{enterprise_id}",
+                f"已为 {contact.name} 开通账号 {user.username}，首次登录须修改密码",
+            )
+        except auth_service.AccountError as exc:
+            session.rollback()
+            errors[exc.field or "username"] = str(exc)
+    return _detail(
+        request,
+        session,
+        settings,
+        principal,
+        enterprise,
+        errors={f"account_{k}": v for k, v in errors.items()},
+        values={"account_username": raw.get("username", ""), "account_contact": contact_id},
+    )

@@ -1,0 +1,145 @@
+"""Key projects (重点项目), their liaison officers over time, and visits."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel, col
+
+from liaison.clock import now
+from liaison.db import UTCDateTime
+
+if TYPE_CHECKING:
+    from liaison.auth.permissions import Scope
+
+
+class Level(StrEnum):
+    """项目级别. Values are the Chinese words of PRODUCT.md, as the ledger and UI use them."""
+
+    NATIONAL = "国家级"
+    PROVINCIAL = "省级"
+    CITY = "市级"
+    DISTRICT = "区级"
+
+
+class Stage(StrEnum):
+    """建设阶段."""
+
+    PLANNING = "前期"
+    BUILDING = "在建"
+    OPERATING = "投运"
+
+
+class VisitKind(StrEnum):
+    VISIT = "走访"
+    PATROL = "巡查"
+    OUTREACH = "宣传"
+    MEETING = "座谈"
+
+
+CATEGORIES = [
+    "工业制造",
+    "基础设施",
+    "城市更新",
+    "商贸服务",
+    "科技研发",
+    "文旅康养",
+    "社会民生",
+    "其他",
+]
+
+
+def _enum_check(column: str, enum: type[StrEnum]) -> sa.CheckConstraint:
+    values = ", ".join(f"'{e.value}'" for e in enum)
+    return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_known")
+
+
+class Project(SQLModel, table=True):
+    """A key project and its file (档案). Archived projects keep their history but count nowhere."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=128, index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    level: str = Field(max_length=8)
+    category: str = Field(default="", max_length=32)
+    stage: str = Field(default=Stage.BUILDING.value, max_length=8)
+    investment_fen: int | None = Field(default=None, sa_type=sa.BigInteger)  # shown in 万元
+    station_id: int = Field(foreign_key="station.id", index=True)
+    site_security_contact: str = Field(default="", max_length=32)
+    site_security_phone: str = Field(default="", max_length=20)
+    workforce: int | None = Field(default=None)
+    key_risks: str = Field(default="", max_length=2000)
+    notes: str = Field(default="", max_length=4000)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+    __table_args__ = (
+        _enum_check("level", Level),
+        _enum_check("stage", Stage),
+        sa.CheckConstraint(
+            "investment_fen IS NULL OR investment_fen >= 0", name="investment_positive"
+        ),
+        sa.CheckConstraint("workforce IS NULL OR workforce >= 0", name="workforce_positive"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def active(self) -> bool:
+        return self.archived_at is None
+
+    @classmethod
+    def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
+        if scope.station_id is not None:
+            return col(cls.station_id) == scope.station_id
+        if scope.enterprise_id is not None:
+            return col(cls.enterprise_id) == scope.enterprise_id
+        return sa.false()
+
+
+class Assignment(SQLModel, table=True):
+    """One officer's term as a project's liaison officer. `end_date` empty = current; the
+    database allows one current term per project."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    officer_id: int = Field(foreign_key="officer.id", index=True)
+    start_date: date
+    end_date: date | None = None
+    reason: str = Field(default="", max_length=255)
+    assigned_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    end_reason: str = Field(default="", max_length=255)
+    ended_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+    __table_args__ = (
+        sa.Index(
+            "uq_assignment_current_project",
+            "project_id",
+            unique=True,
+            sqlite_where=sa.text("end_date IS NULL"),
+            postgresql_where=sa.text("end_date IS NULL"),
+        ),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
+    )
+
+
+class Visit(SQLModel, table=True):
+    """A visit to a project by its officer (走访/巡查/宣传/座谈)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+    officer_id: int = Field(foreign_key="officer.id", index=True)
+    visit_date: date
+    kind: str = Field(max_length=8)
+    summary: str = Field(max_length=2000)
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+    __table_args__ = (
+        _enum_check("kind", VisitKind),
+        sa.Index("ix_visit_project_date", "project_id", "visit_date"),
+    )

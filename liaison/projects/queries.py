@@ -1,0 +1,272 @@
+"""Read-side queries for project pages: lists, coverage, workloads, the file. Each page's
+figures come from a fixed number of SQL statements, whatever the number of rows."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from liaison.auth.permissions import Scope, visible
+from liaison.enterprises.models import Enterprise
+from liaison.org.models import Officer, Station
+from liaison.projects.models import Assignment, Project, Visit
+
+
+def current_terms() -> Any:
+    """Subquery: project_id → officer_id, start_date of the current assignment."""
+    return (
+        sa.select(
+            col(Assignment.project_id), col(Assignment.officer_id), col(Assignment.start_date)
+        )
+        .where(col(Assignment.end_date).is_(None))
+        .subquery("current_term")
+    )
+
+
+def last_visits() -> Any:
+    """Subquery: project_id → date of its last visit."""
+    return (
+        select(Visit.project_id, func.max(Visit.visit_date).label("last_visit"))
+        .group_by(col(Visit.project_id))
+        .subquery("last_visit")
+    )
+
+
+def overdue_clause(term: Any, last: Any, today: date, interval_days: int) -> sa.ColumnElement[bool]:
+    """Overdue for a visit: the last visit (or, never visited, the current officer's start) is
+    more than the interval ago. An uncovered project never visited is overdue too."""
+    due_from = func.coalesce(last.c.last_visit, term.c.start_date)
+    return sa.or_(due_from.is_(None), due_from < today - timedelta(days=interval_days))
+
+
+@dataclass
+class ProjectFilter:
+    q: str = ""
+    station_id: int | None = None
+    level: str = ""
+    stage: str = ""
+    officer_id: int | None = None
+    covered: str = ""  # "yes" | "no" | ""
+    overdue: bool = False
+    archived: bool = False
+    sort: str = "code"
+    enterprise_id: int | None = None
+
+
+SORTS = {
+    "code": (col(Project.code),),
+    "name": (col(Project.name),),
+    "-investment": (col(Project.investment_fen).desc(), col(Project.code)),
+    "level": (col(Project.level), col(Project.code)),
+}
+
+
+@dataclass
+class ProjectRow:
+    project: Project
+    enterprise_name: str
+    station_name: str
+    officer: Officer | None
+    last_visit: date | None
+    next_visit_due: date | None
+    overdue: bool
+
+
+def project_list_query(
+    scope: Scope, filters: ProjectFilter, *, today: date, interval_days: int
+) -> Any:
+    term, last = current_terms(), last_visits()
+    overdue = overdue_clause(term, last, today, interval_days)
+    due_from = func.coalesce(last.c.last_visit, term.c.start_date)
+    query = (
+        sa.select(
+            Project,
+            col(Enterprise.name),
+            col(Station.name),
+            Officer,
+            last.c.last_visit,
+            due_from,
+            overdue,
+        )
+        .join(Enterprise, col(Enterprise.id) == Project.enterprise_id)
+        .join(Station, col(Station.id) == Project.station_id)
+        .outerjoin(term, term.c.project_id == Project.id)
+        .outerjoin(Officer, col(Officer.id) == term.c.officer_id)
+        .outerjoin(last, last.c.project_id == Project.id)
+        .where(visible(Project, scope))
+    )
+    archived = col(Project.archived_at).is_not(None)
+    query = query.where(archived if filters.archived else ~archived)
+    if filters.q:
+        like = f"%{filters.q}%"
+        query = query.where(
+            sa.or_(
+                col(Project.name).like(like),
+                col(Project.code).like(like),
+                col(Enterprise.name).like(like),
+                col(Enterprise.uscc).like(like.upper()),
+            )
+        )
+    if filters.station_id:
+        query = query.where(col(Project.station_id) == filters.station_id)
+    if filters.enterprise_id:
+        query = query.where(col(Project.enterprise_id) == filters.enterprise_id)
+    if filters.level:
+        query = query.where(col(Project.level) == filters.level)
+    if filters.stage:
+        query = query.where(col(Project.stage) == filters.stage)
+    if filters.officer_id:
+        query = query.where(term.c.officer_id == filters.officer_id)
+    if filters.covered == "yes":
+        query = query.where(term.c.officer_id.is_not(None))
+    elif filters.covered == "no":
+        query = query.where(term.c.officer_id.is_(None))
+    if filters.overdue:
+        query = query.where(overdue)
+    return query.order_by(*SORTS.get(filters.sort, SORTS["code"]))
+
+
+def to_rows(results: list[Any], interval_days: int) -> list[ProjectRow]:
+    return [
+        ProjectRow(
+            project=project,
+            enterprise_name=enterprise_name,
+            station_name=station_name,
+            officer=officer,
+            last_visit=last_visit,
+            next_visit_due=due_from + timedelta(days=interval_days) if due_from else None,
+            overdue=bool(overdue) and project.archived_at is None,
+        )
+        for project, enterprise_name, station_name, officer, last_visit, due_from, overdue in (
+            results
+        )
+    ]
+
+
+@dataclass
+class StationCoverage:
+    station: Station
+    active: int
+    covered: int
+    officers: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.covered / self.active if self.active else None
+
+
+def coverage_by_station(session: Session, scope: Scope) -> list[StationCoverage]:
+    """Active projects and those with a current officer, per station, in two GROUP BYs."""
+    term = current_terms()
+    counts = {
+        station_id: (active, covered)
+        for station_id, active, covered in session.exec(
+            select(
+                Project.station_id,
+                func.count(),
+                func.count(term.c.officer_id),
+            )
+            .outerjoin(term, term.c.project_id == Project.id)
+            .where(col(Project.archived_at).is_(None), visible(Project, scope))
+            .group_by(col(Project.station_id))
+        ).all()
+    }
+    officers = dict(
+        session.exec(
+            select(Officer.station_id, func.count())
+            .where(col(Officer.active))
+            .group_by(col(Officer.station_id))
+        ).all()
+    )
+    stations = session.exec(
+        select(Station).where(visible(Station, scope)).order_by(Station.code)
+    ).all()
+    return [
+        StationCoverage(s, *counts.get(s.id or 0, (0, 0)), officers.get(s.id or 0, 0))
+        for s in stations
+        if s.active or s.id in counts
+    ]
+
+
+@dataclass
+class OfficerLoad:
+    officer: Officer
+    station: Station
+    projects: int
+    overdue: int
+
+
+def workloads(
+    session: Session, scope: Scope, *, today: date, interval_days: int
+) -> list[OfficerLoad]:
+    """Projects held and overdue visits per officer, stations in order, in one query."""
+    term, last = current_terms(), last_visits()
+    overdue = overdue_clause(term, last, today, interval_days)
+    held = (
+        select(
+            term.c.officer_id,
+            func.count().label("projects"),
+            func.sum(sa.case((overdue, 1), else_=0)).label("overdue"),
+        )
+        .select_from(term)
+        .join(Project, col(Project.id) == term.c.project_id)
+        .outerjoin(last, last.c.project_id == term.c.project_id)
+        .where(col(Project.archived_at).is_(None))
+        .group_by(term.c.officer_id)
+        .subquery("held")
+    )
+    rows = session.exec(
+        select(Officer, Station, held.c.projects, held.c.overdue)
+        .join(Station, col(Station.id) == Officer.station_id)
+        .outerjoin(held, held.c.officer_id == Officer.id)
+        .where(col(Officer.active), visible(Officer, scope))
+        .order_by(Station.code, held.c.projects.desc().nulls_last(), Officer.badge_no)
+    ).all()
+    return [OfficerLoad(o, s, projects or 0, int(late or 0)) for o, s, projects, late in rows]
+
+
+@dataclass
+class ProjectFile:
+    """Everything the project page shows besides the timeline."""
+
+    project: Project
+    enterprise: Enterprise
+    station: Station
+    officer: Officer | None
+    term: Assignment | None
+    last_visit: date | None
+    next_visit_due: date | None
+    overdue: bool
+    station_officers: list[Officer] = field(default_factory=list)
+
+
+def project_file(
+    session: Session, project: Project, *, today: date, interval_days: int
+) -> ProjectFile:
+    enterprise = session.get(Enterprise, project.enterprise_id)
+    station = session.get(Station, project.station_id)
+    assert enterprise is not None and station is not None
+    row = session.exec(
+        select(Assignment, Officer)
+        .join(Officer, col(Officer.id) == Assignment.officer_id)
+        .where(Assignment.project_id == project.id, col(Assignment.end_date).is_(None))
+    ).first()
+    term, officer = row if row else (None, None)
+    last_visit = session.exec(
+        select(func.max(Visit.visit_date)).where(Visit.project_id == project.id)
+    ).one()
+    due_from = last_visit or (term.start_date if term else None)
+    next_due = due_from + timedelta(days=interval_days) if due_from else None
+    overdue = project.archived_at is None and (next_due is None or next_due < today)
+    station_officers = list(
+        session.exec(
+            select(Officer)
+            .where(Officer.station_id == project.station_id, col(Officer.active))
+            .order_by(Officer.badge_no)
+        ).all()
+    )
+    return ProjectFile(
+        project, enterprise, station, officer, term, last_visit, next_due, overdue, station_officers
+    )

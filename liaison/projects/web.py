@@ -1,0 +1,676 @@
+"""Project pages: the list, the file (档案), assignment, visits, coverage, workloads, and the
+staff home page."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, field_validator
+from sqlmodel import Session, col, select
+
+from liaison.auth.deps import Principal, SettingsDep, require
+from liaison.auth.permissions import get_visible, visible
+from liaison.auth.roles import Role
+from liaison.db import SessionDep, paginate, pk
+from liaison.enterprises.models import Enterprise
+from liaison.enterprises.service import enterprise_by_uscc
+from liaison.forms import validate
+from liaison.money import FEN_PER_WAN, parse_amount, wan_input
+from liaison.org.models import Officer, Station
+from liaison.projects import queries, service
+from liaison.projects.models import CATEGORIES, Level, Project, Stage, VisitKind
+from liaison.projects.timeline import timeline
+from liaison.web import redirect, render
+
+router = APIRouter()
+
+READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
+MANAGERS = (Role.ADMIN, Role.LEADER, Role.CHIEF)
+ReaderDep = Annotated[Principal, Depends(require(*READERS))]
+StaffDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER))]
+ManagerDep = Annotated[Principal, Depends(require(*MANAGERS))]
+HomeDep = Annotated[
+    Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE))
+]
+
+
+def _stations(session: Session, principal: Principal) -> list[Station]:
+    query = select(Station).where(col(Station.active), visible(Station, principal.scope))
+    return list(session.exec(query.order_by(Station.code)).all())
+
+
+def _is_current_officer(principal: Principal, officer: Officer | None) -> bool:
+    return officer is not None and principal.user.officer_id == officer.id
+
+
+def can_edit(principal: Principal, officer: Officer | None) -> bool:
+    """Managers edit what they can see; an officer only the projects assigned to them."""
+    return principal.role in MANAGERS or (
+        principal.role == Role.OFFICER and _is_current_officer(principal, officer)
+    )
+
+
+# ---- home ------------------------------------------------------------------------------
+
+
+@router.get("/home")
+def home(
+    request: Request, session: SessionDep, settings: SettingsDep, principal: HomeDep
+) -> Response:
+    user, scope = principal.user, principal.scope
+    today = service.today()
+    interval = settings.visit_interval_days
+    context: dict[str, Any] = {"today": today}
+    if principal.role == Role.ENTERPRISE:
+        context["enterprise"] = session.get(Enterprise, user.enterprise_id or 0)
+    if user.officer_id is not None:
+        officer = session.get(Officer, user.officer_id)
+        context["officer"] = officer
+        mine = queries.to_rows(
+            list(
+                session.exec(
+                    queries.project_list_query(
+                        scope,
+                        queries.ProjectFilter(officer_id=user.officer_id, sort="code"),
+                        today=today,
+                        interval_days=interval,
+                    )
+                ).all()
+            ),
+            interval,
+        )
+        context["my_projects"] = sorted(mine, key=lambda r: r.next_visit_due or date.min)
+    if principal.role != Role.OFFICER:
+        rows = list(
+            session.exec(
+                queries.project_list_query(
+                    scope,
+                    queries.ProjectFilter(overdue=True),
+                    today=today,
+                    interval_days=interval,
+                ).limit(20)
+            ).all()
+        )
+        context["overdue"] = queries.to_rows(rows, interval)
+        context["coverage"] = queries.coverage_by_station(session, scope)
+    return render(request, "home.html", context)
+
+
+# ---- the list --------------------------------------------------------------------------
+
+
+def _filters(
+    q: str = "",
+    station: int | None = None,
+    level: str = "",
+    stage: str = "",
+    officer: int | None = None,
+    covered: str = "",
+    overdue: bool = False,
+    archived: bool = False,
+    sort: str = "code",
+    enterprise: int | None = None,
+) -> queries.ProjectFilter:
+    return queries.ProjectFilter(
+        q=q.strip(),
+        station_id=station,
+        level=level,
+        stage=stage,
+        officer_id=officer,
+        covered=covered,
+        overdue=overdue,
+        archived=archived,
+        sort=sort,
+        enterprise_id=enterprise,
+    )
+
+
+@router.get("/projects")
+def project_list(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    filters: Annotated[queries.ProjectFilter, Depends(_filters)],
+    page: int = 1,
+) -> Response:
+    query = queries.project_list_query(
+        principal.scope, filters, today=service.today(), interval_days=settings.visit_interval_days
+    )
+    results = paginate(session, query, page=page)
+    results.items = queries.to_rows(results.items, settings.visit_interval_days)
+    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    officers = session.exec(
+        select(Officer)
+        .where(col(Officer.active), visible(Officer, principal.scope))
+        .order_by(Officer.badge_no)
+    ).all()
+    return render(
+        request,
+        "projects/list.html",
+        {
+            "results": results,
+            "f": filters,
+            "params": params,
+            "stations": _stations(session, principal),
+            "officers": officers,
+            "levels": list(Level),
+            "stages": list(Stage),
+            "can_create": principal.role in MANAGERS,
+        },
+        block="results",
+    )
+
+
+# ---- create and edit -------------------------------------------------------------------
+
+
+class ProjectForm(BaseModel):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9\-_]+$")
+    name: str = Field(min_length=1, max_length=128)
+    enterprise_uscc: str = Field(min_length=1, max_length=18)
+    level: Level
+    category: str = Field(default="", max_length=32)
+    stage: Stage = Stage.BUILDING
+    investment_wan: str = Field(default="", max_length=24)
+    station_id: int
+    site_security_contact: str = Field(default="", max_length=32)
+    site_security_phone: str = Field(default="", max_length=20, pattern=r"^[0-9\-]*$")
+    workforce: int | None = Field(default=None, ge=0, le=1_000_000)
+    key_risks: str = Field(default="", max_length=2000)
+    notes: str = Field(default="", max_length=4000)
+
+    @field_validator("workforce", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("investment_wan")
+    @classmethod
+    def _investment(cls, value: str) -> str:
+        if value:
+            fen = parse_amount(value, unit=FEN_PER_WAN)
+            if fen < 0:
+                raise ValueError("投资额不能为负数")
+        return value
+
+
+def _project_fields(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    return [
+        {"name": "code", "label": "项目编号", "required": True},
+        {"name": "name", "label": "项目名称", "required": True},
+        {
+            "name": "enterprise_uscc",
+            "label": "企业统一社会信用代码",
+            "required": True,
+            "hint": "18 位，须是已登记的企业",
+        },
+        {
+            "name": "level",
+            "label": "项目级别",
+            "type": "select",
+            "required": True,
+            "options": [(v.value, v.value) for v in Level],
+        },
+        {
+            "name": "category",
+            "label": "项目类别",
+            "type": "select",
+            "options": [(c, c) for c in CATEGORIES],
+        },
+        {
+            "name": "stage",
+            "label": "建设阶段",
+            "type": "select",
+            "required": True,
+            "options": [(v.value, v.value) for v in Stage],
+        },
+        {"name": "investment_wan", "label": "总投资（万元）", "type": "decimal"},
+        {
+            "name": "station_id",
+            "label": "所属单位",
+            "type": "select",
+            "required": True,
+            "options": [(s.id, s.name) for s in _stations(session, principal)],
+        },
+        {"name": "site_security_contact", "label": "现场安保负责人"},
+        {"name": "site_security_phone", "label": "安保负责人电话", "type": "tel"},
+        {"name": "workforce", "label": "用工人数", "type": "number"},
+        {"name": "key_risks", "label": "主要风险点", "type": "textarea"},
+        {"name": "notes", "label": "备注", "type": "textarea"},
+    ]
+
+
+def _project_form(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    project: Project | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+) -> Response:
+    return render(
+        request,
+        "generic/form.html",
+        {
+            "title": f"编辑 {project.name}" if project else "新建重点项目",
+            "action": f"/projects/{project.id}" if project else "/projects",
+            "back": f"/projects/{project.id}" if project else "/projects",
+            "fields": _project_fields(session, principal),
+            "values": values,
+            "errors": errors,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/projects/new")
+def project_new(
+    request: Request, session: SessionDep, principal: ManagerDep, enterprise: str = ""
+) -> Response:
+    values: dict[str, Any] = {
+        "enterprise_uscc": enterprise,
+        "stage": Stage.BUILDING.value,
+        "station_id": principal.scope.station_id or "",
+    }
+    return _project_form(request, session, principal, None, values, {})
+
+
+def _project_values(session: Session, project: Project) -> dict[str, Any]:
+    enterprise = session.get(Enterprise, project.enterprise_id)
+    return {
+        **project.model_dump(),
+        "enterprise_uscc": enterprise.uscc if enterprise else "",
+        "investment_wan": wan_input(project.investment_fen),
+    }
+
+
+@router.get("/projects/{project_id}/edit")
+def project_edit(
+    request: Request, session: SessionDep, principal: StaffDep, project_id: int
+) -> Response:
+    project = get_visible(session, Project, project_id, principal.scope)
+    officer = _current_officer(session, project)
+    if not can_edit(principal, officer):
+        raise HTTPException(status_code=403)
+    return _project_form(
+        request, session, principal, project, _project_values(session, project), {}
+    )
+
+
+def _current_officer(session: Session, project: Project) -> Officer | None:
+    term = service.current_assignment(session, pk(project))
+    return session.get(Officer, term.officer_id) if term else None
+
+
+@router.post("/projects")
+@router.post("/projects/{project_id}")
+async def project_save(
+    request: Request, session: SessionDep, principal: StaffDep, project_id: int | None = None
+) -> Response:
+    if project_id is None:
+        if principal.role not in MANAGERS:
+            raise HTTPException(status_code=403)
+        project = Project(code="", name="", enterprise_id=0, level="", station_id=0)
+    else:
+        project = get_visible(session, Project, project_id, principal.scope)
+        if not can_edit(principal, _current_officer(session, project)):
+            raise HTTPException(status_code=403)
+    raw = dict(await request.form())
+    form, errors = validate(ProjectForm, raw)
+    enterprise = None
+    if form:
+        enterprise = enterprise_by_uscc(session, form.enterprise_uscc)
+        if enterprise is None:
+            errors["enterprise_uscc"] = "没有这个统一社会信用代码的企业，请先登记企业"
+        if form.station_id not in {s.id for s in _stations(session, principal)}:
+            errors["station_id"] = "请选择您有权管理的单位"
+        if principal.role == Role.OFFICER and project.station_id != form.station_id:
+            errors["station_id"] = "项目警官不能把项目移交其他单位"
+    if form and enterprise and not errors:
+        data = service.ProjectData(
+            code=form.code,
+            name=form.name,
+            enterprise_id=pk(enterprise),
+            level=form.level,
+            station_id=form.station_id,
+            category=form.category,
+            stage=form.stage,
+            investment_fen=parse_amount(form.investment_wan, unit=FEN_PER_WAN)
+            if form.investment_wan
+            else None,
+            site_security_contact=form.site_security_contact,
+            site_security_phone=form.site_security_phone,
+            workforce=form.workforce,
+            key_risks=form.key_risks,
+            notes=form.notes,
+        )
+        try:
+            service.save_project(session, project, data)
+            session.commit()
+            return redirect(request, f"/projects/{project.id}", f"已保存项目 {project.name}")
+        except service.ProjectError as exc:
+            session.rollback()
+            errors[exc.field or "code"] = str(exc)
+    existing = project if project_id is not None else None
+    return _project_form(request, session, principal, existing, raw, errors)
+
+
+@router.post("/projects/{project_id}/archive")
+def project_archive(
+    request: Request, session: SessionDep, principal: ManagerDep, project_id: int
+) -> Response:
+    project = get_visible(session, Project, project_id, principal.scope)
+    if project.archived_at is None:
+        service.archive_project(session, project, by_user_id=principal.user.id)
+        message = "项目已归档，项目警官任期同时结束"
+    else:
+        service.restore_project(session, project)
+        message = "项目已恢复，请任命项目警官"
+    session.commit()
+    return redirect(request, f"/projects/{project.id}", message)
+
+
+# ---- the file --------------------------------------------------------------------------
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    settings: Any,
+    principal: Principal,
+    project: Project,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> Response:
+    file = queries.project_file(
+        session, project, today=service.today(), interval_days=settings.visit_interval_days
+    )
+    can_log_visit = project.archived_at is None and (
+        _is_current_officer(principal, file.officer)
+        or (principal.role == Role.CHIEF and principal.user.officer_id is not None)
+    )
+    return render(
+        request,
+        "projects/detail.html",
+        {
+            "file": file,
+            "entries": timeline(session, pk(project)),
+            "today": service.today(),
+            "can_edit": can_edit(principal, file.officer),
+            "can_manage": principal.role in MANAGERS,
+            "can_log_visit": can_log_visit,
+            "visit_kinds": list(VisitKind),
+            "errors": errors or {},
+            "values": values or {},
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/projects/{project_id}")
+def project_detail(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    project_id: int,
+) -> Response:
+    project = get_visible(session, Project, project_id, principal.scope)
+    return _detail(request, session, settings, principal, project)
+
+
+class AssignForm(BaseModel):
+    officer_id: int
+    reason: str = Field(min_length=1, max_length=255)
+
+
+@router.post("/projects/{project_id}/assign")
+async def project_assign(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: ManagerDep,
+    project_id: int,
+) -> Response:
+    project = get_visible(session, Project, project_id, principal.scope)
+    raw = dict(await request.form())
+    form, errors = validate(AssignForm, raw)
+    if form:
+        officer = session.get(Officer, form.officer_id)
+        if officer is None:
+            errors["officer_id"] = "请选择民警"
+        else:
+            try:
+                service.assign_officer(
+                    session, project, officer, by_user_id=principal.user.id, reason=form.reason
+                )
+                session.commit()
+                return redirect(
+                    request, f"/projects/{project.id}", f"已任命 {officer.name} 为项目警官"
+                )
+            except service.ProjectError as exc:
+                session.rollback()
+                errors[exc.field or "officer_id"] = str(exc)
+    return _detail(request, session, settings, principal, project, errors=errors, values=raw)
+
+
+class VisitForm(BaseModel):
+    visit_date: date
+    kind: VisitKind
+    summary: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/projects/{project_id}/visits")
+async def project_visit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: StaffDep,
+    project_id: int,
+) -> Response:
+    project = get_visible(session, Project, project_id, principal.scope)
+    officer = session.get(Officer, principal.user.officer_id or 0)
+    current = _current_officer(session, project)
+    allowed = officer is not None and (
+        (current is not None and current.id == officer.id) or principal.role == Role.CHIEF
+    )
+    if not allowed or officer is None:
+        raise HTTPException(status_code=403, detail="只有本项目的项目警官或所长可以登记走访")
+    raw = dict(await request.form())
+    form, errors = validate(VisitForm, raw)
+    if form and not errors:
+        try:
+            service.log_visit(
+                session,
+                project,
+                officer,
+                visit_date=form.visit_date,
+                kind=form.kind,
+                summary=form.summary,
+                by_user_id=principal.user.id,
+            )
+            session.commit()
+            return redirect(request, f"/projects/{project.id}", f"已登记{form.kind.value}")
+        except service.ProjectError as exc:
+            session.rollback()
+            errors[exc.field or "summary"] = str(exc)
+    return _detail(request, session, settings, principal, project, errors=errors, values=raw)
+
+
+# ---- coverage, auto-assign, workloads --------------------------------------------------
+
+
+def _station_ids(principal: Principal) -> list[int] | None:
+    return None if principal.scope.everything else [principal.scope.station_id or 0]
+
+
+@router.get("/coverage")
+def coverage(
+    request: Request, session: SessionDep, settings: SettingsDep, principal: StaffDep
+) -> Response:
+    stations = queries.coverage_by_station(session, principal.scope)
+    active = sum(s.active for s in stations)
+    covered = sum(s.covered for s in stations)
+    uncovered = queries.to_rows(
+        list(
+            session.exec(
+                queries.project_list_query(
+                    principal.scope,
+                    queries.ProjectFilter(covered="no"),
+                    today=service.today(),
+                    interval_days=settings.visit_interval_days,
+                )
+            ).all()
+        ),
+        settings.visit_interval_days,
+    )
+    return render(
+        request,
+        "projects/coverage.html",
+        {
+            "stations": stations,
+            "active": active,
+            "covered": covered,
+            "rate": covered / active if active else None,
+            "uncovered": uncovered,
+            "can_manage": principal.role in MANAGERS,
+        },
+    )
+
+
+@router.get("/coverage/auto-assign")
+def auto_assign_preview(request: Request, session: SessionDep, principal: ManagerDep) -> Response:
+    proposals, stranded = service.auto_assign_proposal(session, _station_ids(principal))
+    stations = {s.id: s for s in session.exec(select(Station)).all()}
+    return render(
+        request,
+        "projects/auto_assign.html",
+        {"proposals": proposals, "stranded": stranded, "stations": stations},
+    )
+
+
+@router.post("/coverage/auto-assign")
+async def auto_assign_confirm(
+    request: Request, session: SessionDep, principal: ManagerDep
+) -> Response:
+    form = await request.form()
+    pairs = []
+    for value in form.getlist("pair"):
+        project_id, _, officer_id = str(value).partition(":")
+        if not (project_id.isdigit() and officer_id.isdigit()):
+            raise HTTPException(status_code=400)
+        pairs.append((int(project_id), int(officer_id)))
+    allowed = _station_ids(principal)
+    projects = {
+        p.id: p
+        for p in session.exec(
+            select(Project).where(col(Project.id).in_([p for p, _ in pairs]))
+        ).all()
+    }
+    if any(
+        pid not in projects or (allowed is not None and projects[pid].station_id not in allowed)
+        for pid, _ in pairs
+    ):
+        raise HTTPException(status_code=404)
+    try:
+        count = service.confirm_auto_assign(session, pairs, by_user_id=principal.user.id)
+        session.commit()
+    except service.ProjectError as exc:
+        session.rollback()
+        return redirect(request, "/coverage/auto-assign", str(exc), "error")
+    return redirect(request, "/coverage", f"已按方案任命 {count} 个项目的项目警官")
+
+
+@router.get("/officers")
+def officer_loads(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: StaffDep,
+    station: int | None = None,
+) -> Response:
+    loads = queries.workloads(
+        session, principal.scope, today=service.today(), interval_days=settings.visit_interval_days
+    )
+    if station:
+        loads = [row for row in loads if row.station.id == station]
+    return render(
+        request,
+        "projects/officers.html",
+        {
+            "loads": loads,
+            "stations": _stations(session, principal),
+            "station": station,
+            "can_manage": principal.role in MANAGERS,
+        },
+    )
+
+
+class ReassignForm(BaseModel):
+    officer_id: int
+    reason: str = Field(min_length=1, max_length=255)
+
+
+@router.get("/officers/{officer_id}/reassign")
+def reassign_page(
+    request: Request, session: SessionDep, principal: ManagerDep, officer_id: int
+) -> Response:
+    return _reassign(request, session, principal, officer_id, {}, {})
+
+
+def _reassign(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    officer_id: int,
+    values: dict[str, Any],
+    errors: dict[str, str],
+) -> Response:
+    officer = get_visible(session, Officer, officer_id, principal.scope)
+    colleagues = session.exec(
+        select(Officer)
+        .where(
+            Officer.station_id == officer.station_id, col(Officer.active), Officer.id != officer.id
+        )
+        .order_by(Officer.badge_no)
+    ).all()
+    return render(
+        request,
+        "projects/reassign.html",
+        {
+            "officer": officer,
+            "held": service.projects_held(session, officer_id),
+            "colleagues": colleagues,
+            "values": values,
+            "errors": errors,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.post("/officers/{officer_id}/reassign")
+async def reassign(
+    request: Request, session: SessionDep, principal: ManagerDep, officer_id: int
+) -> Response:
+    source = get_visible(session, Officer, officer_id, principal.scope)
+    raw = dict(await request.form())
+    form, errors = validate(ReassignForm, raw)
+    target = session.get(Officer, form.officer_id) if form else None
+    if form and target is None:
+        errors["officer_id"] = "请选择民警"
+    if form and target is not None and not errors:
+        try:
+            count = service.reassign_all(
+                session, source, target, by_user_id=principal.user.id, reason=form.reason
+            )
+            session.commit()
+            return redirect(
+                request, "/officers", f"已将 {source.name} 的 {count} 个项目改派给 {target.name}"
+            )
+        except service.ProjectError as exc:
+            session.rollback()
+            errors[exc.field or "officer_id"] = str(exc)
+    return _reassign(request, session, principal, officer_id, raw, errors)
