@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HTMX_VERSION := 2.0.11
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve-prod migrate revision test test-sqlite test-pg lint fmt vendor clean
+.PHONY: help install run migrate revision test test-sqlite test-pg bench lint fmt vendor clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,10 @@ test-sqlite: install ## the suite on SQLite only
 
 test-pg: install ## the suite on PostgreSQL only
 	LIAISON_TEST_DATABASE=$(PG_TEST_URL) $(BIN)/pytest
+
+bench: install ## server time of the main pages with the demo loaded (SQLite, then PG_TEST_URL)
+	$(PY) -m tests.benchmark
+	LIAISON_BENCH_DATABASE=$(PG_TEST_URL) $(PY) -m tests.benchmark
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check liaison tests migrations

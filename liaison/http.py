@@ -3,6 +3,7 @@
 import hmac
 import logging
 import secrets
+import time
 import uuid
 from typing import Any
 
@@ -43,7 +44,8 @@ def security_headers(*, production: bool) -> list[tuple[bytes, bytes]]:
 
 class HttpMiddleware:
     """Pure ASGI: gives every request an id and a CSRF cookie, and every response the security
-    headers. Pages are personal data: no caching except for static files."""
+    headers and its server time (Server-Timing). Pages are personal data: no caching except
+    for static files."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -53,6 +55,7 @@ class HttpMiddleware:
             await self.app(scope, receive, send)
             return
         settings = get_settings()
+        started = time.perf_counter()
         request_id = uuid.uuid4().hex[:16]
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
@@ -65,6 +68,8 @@ class HttpMiddleware:
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
                 headers += security_headers(production=settings.is_production)
                 headers.append((b"x-request-id", request_id.encode()))
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                headers.append((b"server-timing", f"app;dur={elapsed_ms:.1f}".encode()))
                 if not static and not any(k.lower() == b"cache-control" for k, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
                 if not cookie_token and not static:

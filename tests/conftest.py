@@ -24,22 +24,14 @@ TEST_DATABASE = os.environ.get("LIAISON_TEST_DATABASE", "sqlite")
 ON_POSTGRES = TEST_DATABASE.startswith("postgres")
 
 
-def pg_database_url(name: str) -> str:
-    """A URL for database `name` on the server of LIAISON_TEST_DATABASE."""
-    return (
-        sa.make_url(normalise_url(TEST_DATABASE))
-        .set(database=name)
-        .render_as_string(hide_password=False)
-    )
-
-
-def recreate_pg_database(name: str) -> str:
-    admin = sa.create_engine(normalise_url(TEST_DATABASE), isolation_level="AUTOCOMMIT")
+def recreate_pg_database(name: str, server_url: str = TEST_DATABASE) -> str:
+    """An empty database `name` on the PostgreSQL server of `server_url`, and its URL."""
+    admin = sa.create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
-    return pg_database_url(name)
+    return admin.url.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,10 @@ from liaison.auth import service as auth_service
 from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.config import get_settings
-from liaison.org import service as org_service
 from liaison.enterprises import service as enterprise_service
 from liaison.enterprises.models import Enterprise
 from liaison.enterprises.uscc import uscc_check_char
+from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
 from liaison.projects import service as project_service
 from liaison.projects.models import Level, Project

@@ -2,7 +2,6 @@
 pages (a role × page table), including by id."""
 
 import pytest
-
 from sqlmodel import select
 
 from liaison.audit.models import AuditLog

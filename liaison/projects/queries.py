@@ -198,10 +198,11 @@ class OfficerLoad:
     overdue: int
 
 
-def workloads(
-    session: Session, scope: Scope, *, today: date, interval_days: int
-) -> list[OfficerLoad]:
-    """Projects held and overdue visits per officer, stations in order, in one query."""
+def workload_query(
+    scope: Scope, *, today: date, interval_days: int, q: str = "", station_id: int | None = None
+) -> Any:
+    """Active officers with the projects they hold and how many are overdue for a visit, by
+    station and load, as one query (rows: Officer, Station, projects, overdue)."""
     term, last = current_terms(), last_visits()
     overdue = overdue_clause(term, last, today, interval_days)
     held = (
@@ -217,14 +218,25 @@ def workloads(
         .group_by(term.c.officer_id)
         .subquery("held")
     )
-    rows = session.exec(
+    query = (
         select(Officer, Station, held.c.projects, held.c.overdue)
         .join(Station, col(Station.id) == Officer.station_id)
         .outerjoin(held, held.c.officer_id == Officer.id)
         .where(col(Officer.active), visible(Officer, scope))
-        .order_by(Station.code, held.c.projects.desc().nulls_last(), Officer.badge_no)
-    ).all()
-    return [OfficerLoad(o, s, projects or 0, int(late or 0)) for o, s, projects, late in rows]
+    )
+    if q:
+        query = query.where(
+            sa.or_(col(Officer.name).like(f"%{q}%"), col(Officer.badge_no).like(f"%{q}%"))
+        )
+    if station_id:
+        query = query.where(col(Officer.station_id) == station_id)
+    return query.order_by(
+        col(Station.code), held.c.projects.desc().nulls_last(), col(Officer.badge_no)
+    )
+
+
+def to_loads(results: list[Any]) -> list[OfficerLoad]:
+    return [OfficerLoad(o, s, projects or 0, int(late or 0)) for o, s, projects, late in results]
 
 
 @dataclass

@@ -590,22 +590,33 @@ def officer_loads(
     session: SessionDep,
     settings: SettingsDep,
     principal: StaffDep,
+    q: str = "",
     station: int | None = None,
+    page: int = 1,
 ) -> Response:
-    loads = queries.workloads(
-        session, principal.scope, today=service.today(), interval_days=settings.visit_interval_days
+    """The officers and their workloads: projects held and visits overdue, by station."""
+    query = queries.workload_query(
+        principal.scope,
+        today=service.today(),
+        interval_days=settings.visit_interval_days,
+        q=q.strip(),
+        station_id=station,
     )
-    if station:
-        loads = [row for row in loads if row.station.id == station]
+    results = paginate(session, query, page=page)
+    results.items = queries.to_loads(results.items)
+    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
     return render(
         request,
         "projects/officers.html",
         {
-            "loads": loads,
+            "results": results,
             "stations": _stations(session, principal),
             "station": station,
+            "q": q,
+            "params": params,
             "can_manage": principal.role in MANAGERS,
         },
+        block="results",
     )
 
 
