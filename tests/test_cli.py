@@ -7,10 +7,14 @@ import sys
 import time
 
 import httpx
-from sqlmodel import select
+from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from liaison.auth.models import User
+from liaison.auth.permissions import Scope
+from liaison.projects import queries
+from liaison.projects import service as project_service
+from liaison.projects.models import Visit
 from liaison.auth.roles import Role
 from liaison.cli import app
 from liaison.config import get_settings
@@ -108,6 +112,11 @@ def test_demo_loads_a_user_for_every_role_once(db, client):
     assert result.exit_code == 0, result.output
     roles = set(db.exec(select(User.role)).all())
     assert roles == {r.value for r in Role}
+    coverage = queries.coverage_by_station(db, Scope(everything=True))
+    assert sum(s.active for s in coverage) == sum(s.covered for s in coverage) == 264
+    loads = [count for _, count in project_service.officer_loads(db)]
+    assert max(loads) > 2 * min(loads)  # officers carry different loads
+    assert db.exec(select(func.count()).select_from(Visit)).one() > 264
     for username, _, _, _ in DEMO_USERS:
         client.cookies.clear()
         assert login(client, username, DEMO_PASSWORD).status_code == 303

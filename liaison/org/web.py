@@ -166,6 +166,8 @@ def _officer_form(
             "title": f"编辑民警 {officer.name}" if officer else "新建民警",
             "action": f"/admin/officers/{officer.id}" if officer else "/admin/officers",
             "back": "/admin/officers",
+            # An officer holding projects cannot leave: the page offers the way out.
+            "links": [(f"/officers/{officer.id}/reassign", "改派名下项目")] if officer else [],
             "fields": _officer_fields(session),
             "values": values,
             "errors": errors,

@@ -326,6 +326,7 @@ def test_workload_page_and_reassign_before_deactivation(client, db):
         },
     )
     assert refused.status_code == 422 and "名下还有 2 个项目，请先改派" in refused.text
+    assert f'href="/officers/{leaving.id}/reassign"' in refused.text
     done = post(
         client,
         f"/officers/{leaving.id}/reassign",
