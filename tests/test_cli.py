@@ -12,13 +12,13 @@ from typer.testing import CliRunner
 
 from liaison.auth.models import User
 from liaison.auth.permissions import Scope
-from liaison.projects import queries
-from liaison.projects import service as project_service
-from liaison.projects.models import Visit
 from liaison.auth.roles import Role
 from liaison.cli import app
 from liaison.config import get_settings
 from liaison.demo import DEMO_PASSWORD, DEMO_USERS
+from liaison.projects import queries
+from liaison.projects import service as project_service
+from liaison.projects.models import Visit
 from tests.factories import PASSWORD, login, make_officer, make_station, make_user
 
 runner = CliRunner()
