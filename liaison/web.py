@@ -103,6 +103,34 @@ def render(
     return response
 
 
+def render_form(
+    request: Request,
+    *,
+    title: str,
+    action: str,
+    back: str,
+    fields: list[dict[str, Any]],
+    values: dict[str, Any],
+    errors: dict[str, str],
+    links: list[tuple[str, str]] | None = None,
+) -> Response:
+    """A create/edit page from field specs (templates/generic/form.html); 422 with errors."""
+    return render(
+        request,
+        "generic/form.html",
+        {
+            "title": title,
+            "action": action,
+            "back": back,
+            "fields": fields,
+            "values": values,
+            "errors": errors,
+            "links": links or [],
+        },
+        status_code=422 if errors else 200,
+    )
+
+
 def _read_flashes(request: Request) -> list[dict[str, str]]:
     raw = request.cookies.get(FLASH_COOKIE)
     if not raw:

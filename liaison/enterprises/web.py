@@ -19,7 +19,7 @@ from liaison.forms import validate
 from liaison.projects import queries
 from liaison.projects.models import Project
 from liaison.projects.service import today
-from liaison.web import redirect, render
+from liaison.web import redirect, render, render_form
 
 router = APIRouter()
 
@@ -98,7 +98,7 @@ class EnterpriseForm(BaseModel):
     address: str = Field(default="", max_length=255)
 
 
-ENTERPRISE_FIELDS = [
+ENTERPRISE_FIELDS: list[dict[str, Any]] = [
     {"name": "uscc", "label": "统一社会信用代码", "required": True, "hint": "18 位，末位为校验码"},
     {"name": "name", "label": "企业名称", "required": True},
     {"name": "industry", "label": "行业", "required": True},
@@ -110,18 +110,14 @@ ENTERPRISE_FIELDS = [
 def _enterprise_form(
     request: Request, enterprise: Enterprise | None, values: dict[str, Any], errors: dict[str, str]
 ) -> Response:
-    return render(
+    return render_form(
         request,
-        "generic/form.html",
-        {
-            "title": f"编辑 {enterprise.name}" if enterprise else "登记企业",
-            "action": f"/enterprises/{enterprise.id}" if enterprise else "/enterprises",
-            "back": f"/enterprises/{enterprise.id}" if enterprise else "/enterprises",
-            "fields": ENTERPRISE_FIELDS,
-            "values": values,
-            "errors": errors,
-        },
-        status_code=422 if errors else 200,
+        title=f"编辑 {enterprise.name}" if enterprise else "登记企业",
+        action=f"/enterprises/{enterprise.id}" if enterprise else "/enterprises",
+        back=f"/enterprises/{enterprise.id}" if enterprise else "/enterprises",
+        fields=ENTERPRISE_FIELDS,
+        values=values,
+        errors=errors,
     )
 
 

@@ -14,7 +14,7 @@ from liaison.db import SessionDep, paginate
 from liaison.forms import validate
 from liaison.org import service
 from liaison.org.models import Officer, Station
-from liaison.web import redirect, render
+from liaison.web import redirect, render, render_form
 
 router = APIRouter()
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
@@ -29,7 +29,7 @@ class StationForm(BaseModel):
     active: bool = False
 
 
-STATION_FIELDS = [
+STATION_FIELDS: list[dict[str, Any]] = [
     {"name": "code", "label": "单位编码", "required": True, "hint": "字母、数字、下划线或连字符"},
     {"name": "name", "label": "单位名称", "required": True},
     {"name": "active", "label": "启用", "type": "checkbox"},
@@ -50,18 +50,14 @@ def station_list(request: Request, session: SessionDep, _admin: AdminDep) -> Res
 def _station_form(
     request: Request, station: Station | None, values: dict[str, Any], errors: dict[str, str]
 ) -> Response:
-    return render(
+    return render_form(
         request,
-        "generic/form.html",
-        {
-            "title": f"编辑单位 {station.name}" if station else "新建单位",
-            "action": f"/admin/stations/{station.id}" if station else "/admin/stations",
-            "back": "/admin/stations",
-            "fields": STATION_FIELDS,
-            "values": values,
-            "errors": errors,
-        },
-        status_code=422 if errors else 200,
+        title=f"编辑单位 {station.name}" if station else "新建单位",
+        action=f"/admin/stations/{station.id}" if station else "/admin/stations",
+        back="/admin/stations",
+        fields=STATION_FIELDS,
+        values=values,
+        errors=errors,
     )
 
 
@@ -159,20 +155,16 @@ def _officer_form(
     values: dict[str, Any],
     errors: dict[str, str],
 ) -> Response:
-    return render(
+    return render_form(
         request,
-        "generic/form.html",
-        {
-            "title": f"编辑民警 {officer.name}" if officer else "新建民警",
-            "action": f"/admin/officers/{officer.id}" if officer else "/admin/officers",
-            "back": "/admin/officers",
-            # An officer holding projects cannot leave: the page offers the way out.
-            "links": [(f"/officers/{officer.id}/reassign", "改派名下项目")] if officer else [],
-            "fields": _officer_fields(session),
-            "values": values,
-            "errors": errors,
-        },
-        status_code=422 if errors else 200,
+        title=f"编辑民警 {officer.name}" if officer else "新建民警",
+        action=f"/admin/officers/{officer.id}" if officer else "/admin/officers",
+        back="/admin/officers",
+        # An officer holding projects cannot leave: the page offers the way out.
+        links=[(f"/officers/{officer.id}/reassign", "改派名下项目")] if officer else [],
+        fields=_officer_fields(session),
+        values=values,
+        errors=errors,
     )
 
 

@@ -21,7 +21,7 @@ from liaison.org.models import Officer, Station
 from liaison.projects import queries, service
 from liaison.projects.models import CATEGORIES, Level, Project, Stage, VisitKind
 from liaison.projects.timeline import timeline
-from liaison.web import redirect, render
+from liaison.web import redirect, render, render_form
 
 router = APIRouter()
 
@@ -250,18 +250,14 @@ def _project_form(
     values: dict[str, Any],
     errors: dict[str, str],
 ) -> Response:
-    return render(
+    return render_form(
         request,
-        "generic/form.html",
-        {
-            "title": f"编辑 {project.name}" if project else "新建重点项目",
-            "action": f"/projects/{project.id}" if project else "/projects",
-            "back": f"/projects/{project.id}" if project else "/projects",
-            "fields": _project_fields(session, principal),
-            "values": values,
-            "errors": errors,
-        },
-        status_code=422 if errors else 200,
+        title=f"编辑 {project.name}" if project else "新建重点项目",
+        action=f"/projects/{project.id}" if project else "/projects",
+        back=f"/projects/{project.id}" if project else "/projects",
+        fields=_project_fields(session, principal),
+        values=values,
+        errors=errors,
     )
 
 
