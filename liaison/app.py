@@ -5,10 +5,12 @@ from fastapi.staticfiles import StaticFiles
 
 from liaison import models  # noqa: F401  (every table registered before the first query)
 from liaison.api import me
+from liaison.attachments import web as attachments_web
 from liaison.audit import web as audit_web
 from liaison.auth import web as auth_web
 from liaison.config import get_settings
 from liaison.enterprises import web as enterprises_web
+from liaison.hazards import web as hazards_web
 from liaison.http import HttpMiddleware, csrf_protect, install_error_handlers
 from liaison.org import web as org_web
 from liaison.projects import web as projects_web
@@ -22,7 +24,12 @@ WEB_ROUTERS: list[APIRouter] = [
     audit_web.router,
     projects_web.router,
     enterprises_web.router,
+    hazards_web.router,
+    attachments_web.router,
 ]
+
+
+MAX_BODY = 2 * 1024 * 1024  # upload routes allow more, each by its own max_body_size
 
 
 def create_app() -> FastAPI:
@@ -35,6 +42,7 @@ def create_app() -> FastAPI:
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
         dependencies=[Depends(csrf_protect)],
+        max_body_size=MAX_BODY,
     )
     app.add_middleware(HttpMiddleware)
     install_error_handlers(app)

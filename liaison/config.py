@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # A project not visited for this many days is overdue for a visit.
     visit_interval_days: int = Field(30, ge=1, le=366)
 
+    # Days to rectify a hazard, by level, when the finder sets no deadline.
+    hazard_days_major: int = Field(7, ge=1)
+    hazard_days_serious: int = Field(15, ge=1)
+    hazard_days_general: int = Field(30, ge=1)
+
     # Failed-login lockout, per account and per client address.
     lockout_failures: int = Field(5, ge=1)
     lockout_window_minutes: int = Field(15, ge=1)

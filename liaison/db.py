@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -42,6 +43,12 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_check(column: str, enum: type[StrEnum]) -> sa.CheckConstraint:
+    """A CHECK that `column` holds one of the enum's values (its Chinese words)."""
+    values = ", ".join(f"'{e.value}'" for e in enum)
+    return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_known")
 
 
 def pk(row: Any) -> int:

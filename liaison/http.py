@@ -66,7 +66,12 @@ class HttpMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
-                headers += security_headers(production=settings.is_production)
+                present = {k.lower() for k, _ in headers}
+                headers += [
+                    (k, v)
+                    for k, v in security_headers(production=settings.is_production)
+                    if k not in present  # a file response sets its own, stricter CSP
+                ]
                 headers.append((b"x-request-id", request_id.encode()))
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 headers.append((b"server-timing", f"app;dur={elapsed_ms:.1f}".encode()))

@@ -1,17 +1,23 @@
 """Imports every table, so metadata is complete for Alembic and the app."""
 
+from liaison.attachments.models import Attachment, AttachmentBlob
 from liaison.audit.models import AuditLog
 from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
 from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.hazards.models import Hazard, HazardEvent
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Assignment, Project, Visit
 
 __all__ = [
     "ApiToken",
     "Assignment",
+    "Attachment",
+    "AttachmentBlob",
     "AuditLog",
     "Enterprise",
     "EnterpriseContact",
+    "Hazard",
+    "HazardEvent",
     "LoginThrottle",
     "Officer",
     "PasswordHistory",

@@ -67,6 +67,8 @@ def nav_items(role: Role | None) -> list[tuple[str, str]]:
         ("/home", "工作台"),
         ("/projects", "重点项目"),
         ("/enterprises", "企业"),
+        ("/hazards", "隐患"),
+        ("/areas", "复杂区域"),
         ("/coverage", "覆盖率"),
         ("/officers", "民警工作量"),
     ]

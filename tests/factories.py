@@ -2,6 +2,7 @@
 
 import itertools
 import re
+from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -13,6 +14,8 @@ from liaison.config import get_settings
 from liaison.enterprises import service as enterprise_service
 from liaison.enterprises.models import Enterprise
 from liaison.enterprises.uscc import uscc_check_char
+from liaison.hazards import service as hazard_service
+from liaison.hazards.models import Hazard, HazardCategory, HazardLevel
 from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
 from liaison.projects import service as project_service
@@ -151,3 +154,31 @@ def make_project(
         project_service.assign_officer(db, project, officer, by_user_id=None, reason="测试")
     db.commit()
     return project
+
+
+def make_hazard(
+    db: Session,
+    project: Project,
+    finder: Officer,
+    *,
+    level: HazardLevel = HazardLevel.GENERAL,
+    category: HazardCategory = HazardCategory.FIRE,
+    photos: list[tuple[str, bytes]] | None = None,
+    found_on: date | None = None,
+) -> Hazard:
+    hazard = hazard_service.log_hazard(
+        db,
+        get_settings(),
+        project,
+        finder,
+        hazard_service.HazardData(
+            category=category,
+            level=level,
+            description="消防通道堵塞",
+            found_on=found_on or project_service.today(),
+        ),
+        by_user_id=None,
+        photos=photos or [],
+    )
+    db.commit()
+    return hazard

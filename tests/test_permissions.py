@@ -4,16 +4,19 @@ pages (a role × page table), including by id."""
 import pytest
 from sqlmodel import select
 
+from liaison.attachments.models import Attachment
 from liaison.audit.models import AuditLog
 from liaison.auth.roles import Role
 from tests.factories import (
     login_as,
     make_enterprise,
+    make_hazard,
     make_officer,
     make_project,
     make_station,
     make_user,
 )
+from tests.images import jpeg
 from tests.routes import all_routes
 
 PUBLIC = {"/login", "/healthz", "/"}
@@ -59,6 +62,12 @@ PAGES = {
     "/enterprises/new": STAFF,
     "/enterprises/{enterprise_id}": READERS,
     "/enterprises/{enterprise_id}/edit": STAFF,
+    "/hazards": READERS,
+    "/areas": READERS,
+    "/projects/{project_id}/hazards/new": {Role.CHIEF, Role.OFFICER},
+    "/hazards/{hazard_id}": READERS,
+    "/attachments/{attachment_id}": READERS,
+    "/attachments/{attachment_id}/original": MANAGERS,  # and the uploader, tested apart
 }
 
 
@@ -74,6 +83,8 @@ def district(db):
     holder = make_officer(db, station)
     enterprise = make_enterprise(db)
     project = make_project(db, station, enterprise=enterprise, officer=holder)
+    hazard = make_hazard(db, project, holder, photos=[("现场.jpg", jpeg())])
+    attachment = db.exec(select(Attachment)).one()
     user = make_user(db, Role.LEADER)
     audit_row = db.exec(select(AuditLog)).first()
     return {
@@ -84,6 +95,8 @@ def district(db):
             "row_id": audit_row.id,
             "project_id": project.id,
             "enterprise_id": enterprise.id,
+            "hazard_id": hazard.id,
+            "attachment_id": attachment.id,
         },
         "station": station,
         "enterprise": enterprise,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col
 
 from liaison.clock import now
-from liaison.db import UTCDateTime
+from liaison.db import UTCDateTime, enum_check
 
 if TYPE_CHECKING:
     from liaison.auth.permissions import Scope
@@ -50,11 +50,6 @@ CATEGORIES = [
 ]
 
 
-def _enum_check(column: str, enum: type[StrEnum]) -> sa.CheckConstraint:
-    values = ", ".join(f"'{e.value}'" for e in enum)
-    return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_known")
-
-
 class Project(SQLModel, table=True):
     """A key project and its file (档案). Archived projects keep their history but count nowhere."""
 
@@ -76,8 +71,8 @@ class Project(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
     __table_args__ = (
-        _enum_check("level", Level),
-        _enum_check("stage", Stage),
+        enum_check("level", Level),
+        enum_check("stage", Stage),
         sa.CheckConstraint(
             "investment_fen IS NULL OR investment_fen >= 0", name="investment_positive"
         ),
@@ -140,6 +135,6 @@ class Visit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
     __table_args__ = (
-        _enum_check("kind", VisitKind),
+        enum_check("kind", VisitKind),
         sa.Index("ix_visit_project_date", "project_id", "visit_date"),
     )

@@ -1,6 +1,8 @@
 """Project pages: the list, the file (档案), assignment, visits, coverage, workloads, and the
 staff home page."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -24,6 +26,19 @@ from liaison.projects.timeline import timeline
 from liaison.web import redirect, render, render_form
 
 router = APIRouter()
+
+
+@dataclass
+class Panel:
+    """A section another domain adds to the home page or the project page."""
+
+    template: str
+    context: dict[str, Any]
+
+
+# Later domains (hazards, disputes, the desk…) add their sections here, as timeline sources.
+home_panels: list[Callable[[Session, Principal, date], Panel | None]] = []
+project_panels: list[Callable[[Session, Principal, Project, date], Panel | None]] = []
 
 READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
 MANAGERS = (Role.ADMIN, Role.LEADER, Role.CHIEF)
@@ -94,6 +109,7 @@ def home(
         )
         context["overdue"] = queries.to_rows(rows, interval)
         context["coverage"] = queries.coverage_by_station(session, scope)
+    context["panels"] = [p for panel in home_panels if (p := panel(session, principal, today))]
     return render(request, "home.html", context)
 
 
@@ -395,6 +411,11 @@ def _detail(
             "file": file,
             "entries": timeline(session, pk(project)),
             "today": service.today(),
+            "panels": [
+                p
+                for panel in project_panels
+                if (p := panel(session, principal, project, service.today()))
+            ],
             "can_edit": can_edit(principal, file.officer),
             "can_manage": principal.role in MANAGERS,
             "can_log_visit": can_log_visit,

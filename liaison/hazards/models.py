@@ -1,0 +1,99 @@
+"""Hazards (涉企隐患) and complex public-order areas (周边治安复杂区域), and their closed loop."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel, col, select
+
+from liaison.clock import now
+from liaison.db import UTCDateTime, enum_check
+from liaison.projects.models import Project
+
+if TYPE_CHECKING:
+    from liaison.auth.permissions import Scope
+
+
+class HazardCategory(StrEnum):
+    FIRE = "消防安全"
+    PUBLIC_ORDER = "治安防范"
+    TRAFFIC = "交通安全"
+    WORK_SAFETY = "生产安全"
+    ENVIRONMENT = "环境保护"
+    COMPLEX_AREA = "周边治安复杂区域"
+    OTHER = "其他"
+
+
+class HazardLevel(StrEnum):
+    GENERAL = "一般"
+    SERIOUS = "较大"
+    MAJOR = "重大"  # under bureau supervision (挂牌督办) until signed off
+
+
+class HazardStatus(StrEnum):
+    OPEN = "待整改"
+    RECTIFYING = "整改中"
+    REVIEW = "待复查"
+    CLOSED = "已销号"
+
+
+class Hazard(SQLModel, table=True):
+    """A hazard found at or around a key project. Overdue = not closed after its deadline."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    category: str = Field(max_length=16)
+    level: str = Field(max_length=8)
+    description: str = Field(max_length=2000)
+    location: str = Field(default="", max_length=255)
+    found_on: date
+    found_by_id: int = Field(foreign_key="officer.id", index=True)
+    deadline: date
+    responsible_party: str = Field(default="", max_length=128)
+    status: str = Field(default=HazardStatus.OPEN.value, max_length=8)
+    closed_on: date | None = None
+    closed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+    __table_args__ = (
+        enum_check("category", HazardCategory),
+        enum_check("level", HazardLevel),
+        enum_check("status", HazardStatus),
+        sa.CheckConstraint("deadline >= found_on", name="deadline_after_found"),
+        sa.CheckConstraint("closed_on IS NULL OR closed_on >= found_on", name="closed_after_found"),
+        sa.CheckConstraint(
+            "(status = '已销号') = (closed_on IS NOT NULL)", name="closed_on_iff_closed"
+        ),
+        sa.Index("ix_hazard_status_deadline", "status", "deadline"),
+        sa.Index("ix_hazard_found_on", "found_on"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.category}"
+
+    @property
+    def is_area(self) -> bool:
+        return self.category == HazardCategory.COMPLEX_AREA.value
+
+    @classmethod
+    def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
+        """Whoever sees the project sees its hazards."""
+        return col(cls.project_id).in_(select(Project.id).where(Project.visible_to(scope)))
+
+
+class HazardEvent(SQLModel, table=True):
+    """One step of the loop, with the comment that must go with it."""
+
+    __tablename__ = "hazard_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    hazard_id: int = Field(foreign_key="hazard.id", index=True)
+    action: str = Field(max_length=16)
+    from_status: str = Field(default="", max_length=8)
+    to_status: str = Field(max_length=8)
+    comment: str = Field(max_length=1000)
+    by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    at: datetime = Field(default_factory=now, sa_type=UTCDateTime)

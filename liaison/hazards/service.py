@@ -1,0 +1,220 @@
+"""The hazard loop: 待整改 → 整改中 → 待复查 → 已销号, a failed review back to 整改中. The only
+module that writes the hazard tables."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from liaison.attachments import service as attachments
+from liaison.auth.roles import Role
+from liaison.config import Settings
+from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
+from liaison.org.models import Officer
+from liaison.projects.models import Project
+from liaison.projects.service import today
+
+OWNER = "hazard"
+S = HazardStatus
+
+
+class HazardError(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Step:
+    """A legal transition and its words, for hazards and for complex areas."""
+
+    source: HazardStatus
+    target: HazardStatus
+    label: str
+    area_label: str
+
+
+STEPS = {
+    "start": Step(S.OPEN, S.RECTIFYING, "开始整改", "挂牌整治"),
+    "submit": Step(S.RECTIFYING, S.REVIEW, "提交复查", "申请验收"),
+    "sign_off": Step(S.REVIEW, S.CLOSED, "复查通过，销号", "验收摘牌"),
+    "reject": Step(S.REVIEW, S.RECTIFYING, "复查未通过", "验收未通过"),
+}
+AREA_STATUS = {S.OPEN: "已排查", S.RECTIFYING: "挂牌整治中", S.REVIEW: "待验收", S.CLOSED: "已摘牌"}
+SIGN_OFF_ROLES = (Role.CHIEF, Role.LEADER)
+
+
+def default_deadline(found_on: date, level: HazardLevel, settings: Settings) -> date:
+    days = {
+        HazardLevel.MAJOR: settings.hazard_days_major,
+        HazardLevel.SERIOUS: settings.hazard_days_serious,
+        HazardLevel.GENERAL: settings.hazard_days_general,
+    }[level]
+    return found_on + timedelta(days=days)
+
+
+def is_overdue(hazard: Hazard, on: date | None = None) -> bool:
+    return hazard.status != S.CLOSED.value and hazard.deadline < (on or today())
+
+
+def status_label(hazard: Hazard) -> str:
+    return AREA_STATUS[S(hazard.status)] if hazard.is_area else hazard.status
+
+
+def step_label(action: str, area: bool) -> str:
+    step = STEPS[action]
+    return step.area_label if area else step.label
+
+
+@dataclass
+class HazardData:
+    category: HazardCategory
+    level: HazardLevel
+    description: str
+    found_on: date
+    deadline: date | None = None
+    location: str = ""
+    responsible_party: str = ""
+
+
+def _next_code(session: Session, found_on: date) -> str:
+    prefix = f"YH{found_on:%Y%m%d}-"
+    taken = session.exec(
+        select(func.count()).select_from(Hazard).where(col(Hazard.code).startswith(prefix))
+    ).one()
+    return f"{prefix}{taken + 1:04d}"
+
+
+def log_hazard(
+    session: Session,
+    settings: Settings,
+    project: Project,
+    finder: Officer,
+    data: HazardData,
+    *,
+    by_user_id: int | None,
+    photos: Sequence[tuple[str, bytes]] = (),
+) -> Hazard:
+    """Record a hazard with its photos (taken before the fix), all or nothing."""
+    if project.archived_at is not None:
+        raise HazardError("项目已归档")
+    if data.found_on > today():
+        raise HazardError("发现日期不能晚于今天", "found_on")
+    deadline = data.deadline or default_deadline(data.found_on, data.level, settings)
+    if deadline < data.found_on:
+        raise HazardError("整改期限不能早于发现日期", "deadline")
+    for attempt in range(5):  # two officers may take the same day's number at once
+        try:
+            with session.begin_nested():
+                hazard = Hazard(
+                    code=_next_code(session, data.found_on),
+                    project_id=project.id or 0,
+                    category=data.category.value,
+                    level=data.level.value,
+                    description=data.description,
+                    location=data.location,
+                    found_on=data.found_on,
+                    found_by_id=finder.id or 0,
+                    deadline=deadline,
+                    responsible_party=data.responsible_party,
+                    created_by_id=by_user_id,
+                )
+                session.add(hazard)
+                session.flush()
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    session.add(
+        HazardEvent(
+            hazard_id=hazard.id or 0,
+            action="found",
+            to_status=S.OPEN.value,
+            comment=data.description[:1000],
+            by_user_id=by_user_id,
+        )
+    )
+    if photos:
+        try:
+            attachments.add(
+                session,
+                owner_type=OWNER,
+                owner_id=hazard.id or 0,
+                files=list(photos),
+                tag="before",
+                uploaded_by_id=by_user_id,
+            )
+        except attachments.AttachmentError as exc:
+            raise HazardError(str(exc), "photos") from None
+    session.flush()
+    return hazard
+
+
+def after_photos(session: Session, hazard_id: int) -> int:
+    return sum(1 for a in attachments.for_owner(session, OWNER, hazard_id) if a.tag == "after")
+
+
+def may_sign_off(hazard: Hazard, role: Role, officer_id: int | None) -> bool:
+    """A chief, a leader, or an officer other than the finder."""
+    if role in SIGN_OFF_ROLES:
+        return True
+    return role == Role.OFFICER and officer_id is not None and officer_id != hazard.found_by_id
+
+
+def transition(
+    session: Session,
+    hazard: Hazard,
+    action: str,
+    *,
+    comment: str,
+    role: Role,
+    by_user_id: int | None,
+    officer_id: int | None,
+    photos: Sequence[tuple[str, bytes]] = (),
+) -> HazardEvent:
+    """Move the hazard one legal step. Photos sent with the step were taken after the fix."""
+    step = STEPS.get(action)
+    if step is None or hazard.status != step.source.value:
+        raise HazardError(f"当前状态「{status_label(hazard)}」不能执行此操作", "action")
+    if not comment.strip():
+        raise HazardError("请填写说明", "comment")
+    if action in ("sign_off", "reject") and not may_sign_off(hazard, role, officer_id):
+        raise HazardError("销号须由所长、分局领导或发现人以外的民警复查", "action")
+    if photos:
+        add_after_photos(session, hazard, photos, by_user_id=by_user_id)
+    if action == "sign_off" and after_photos(session, hazard.id or 0) == 0:
+        raise HazardError("销号前须上传至少一张整改后的照片", "photos")
+    event = HazardEvent(
+        hazard_id=hazard.id or 0,
+        action=action,
+        from_status=hazard.status,
+        to_status=step.target.value,
+        comment=comment.strip(),
+        by_user_id=by_user_id,
+    )
+    hazard.status = step.target.value
+    if step.target == S.CLOSED:
+        hazard.closed_on, hazard.closed_by_id = today(), by_user_id
+    session.add_all([hazard, event])
+    session.flush()
+    return event
+
+
+def add_after_photos(
+    session: Session, hazard: Hazard, photos: Sequence[tuple[str, bytes]], *, by_user_id: int | None
+) -> None:
+    if hazard.status == S.CLOSED.value:
+        raise HazardError("已销号的隐患不能再添加照片", "photos")
+    try:
+        attachments.add(
+            session,
+            owner_type=OWNER,
+            owner_id=hazard.id or 0,
+            files=list(photos),
+            tag="after",
+            uploaded_by_id=by_user_id,
+        )
+    except attachments.AttachmentError as exc:
+        raise HazardError(str(exc), "photos") from None

@@ -1,0 +1,421 @@
+"""Hazard pages: logging one with photos, the loop, the lists (hazards and complex areas), and
+the sections hazards add to the home page, the project page and its timeline."""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, field_validator
+from sqlmodel import Session, col, select
+from starlette.datastructures import UploadFile
+
+from liaison.attachments import service as attachments
+from liaison.auth.deps import Principal, SettingsDep, require
+from liaison.auth.permissions import Scope, get_visible, visible
+from liaison.auth.roles import Role
+from liaison.db import SessionDep, paginate, pk
+from liaison.forms import validate
+from liaison.hazards import queries, service
+from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
+from liaison.org.models import Officer, Station
+from liaison.projects.models import Project
+from liaison.projects.service import today
+from liaison.projects.timeline import Entry
+from liaison.projects.timeline import source as timeline_source
+from liaison.projects.web import Panel, home_panels, project_panels
+from liaison.web import redirect, render
+
+router = APIRouter()
+READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
+WORKERS = (Role.LEADER, Role.CHIEF, Role.OFFICER)
+ReaderDep = Annotated[Principal, Depends(require(*READERS))]
+WorkerDep = Annotated[Principal, Depends(require(*WORKERS))]
+FinderDep = Annotated[Principal, Depends(require(Role.CHIEF, Role.OFFICER))]
+UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024
+
+
+def _owner(session: Session, hazard_id: int, scope: object) -> Hazard:
+    assert isinstance(scope, Scope)
+    return get_visible(session, Hazard, hazard_id, scope)
+
+
+attachments.owners[service.OWNER] = _owner
+
+
+async def _photos(form: Any) -> list[tuple[str, bytes]]:
+    """The files chosen in the form; an input left empty sends a nameless part, skipped."""
+    files = []
+    for upload in form.getlist("photos"):
+        if isinstance(upload, UploadFile) and upload.filename:
+            files.append((upload.filename, await upload.read(attachments.MAX_BYTES + 1)))
+    return files
+
+
+# ---- lists -----------------------------------------------------------------------------
+
+
+def _list(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    filters: queries.HazardFilter,
+    page: int,
+) -> Response:
+    results = paginate(
+        session, queries.hazard_list_query(principal.scope, filters, today=today()), page=page
+    )
+    results.items = queries.to_rows(results.items)
+    stations = session.exec(
+        select(Station)
+        .where(col(Station.active), visible(Station, principal.scope))
+        .order_by(Station.code)
+    ).all()
+    officers = session.exec(
+        select(Officer)
+        .where(col(Officer.active), visible(Officer, principal.scope))
+        .order_by(Officer.badge_no)
+    ).all()
+    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    return render(
+        request,
+        "hazards/list.html",
+        {
+            "results": results,
+            "f": filters,
+            "params": params,
+            "stations": stations,
+            "officers": officers,
+            "statuses": list(HazardStatus),
+            "levels": list(HazardLevel),
+            "categories": [c for c in HazardCategory if c != HazardCategory.COMPLEX_AREA],
+            "area_status": service.AREA_STATUS,
+            "path": "/areas" if filters.areas else "/hazards",
+        },
+        block="results",
+    )
+
+
+def _filters(
+    status: str = "",
+    level: str = "",
+    category: str = "",
+    station: int | None = None,
+    officer: int | None = None,
+    overdue: bool = False,
+    sort: str = "deadline",
+) -> queries.HazardFilter:
+    return queries.HazardFilter(
+        status=status,
+        level=level,
+        category=category,
+        station_id=station,
+        officer_id=officer,
+        overdue=overdue,
+        sort=sort,
+    )
+
+
+FilterDep = Annotated[queries.HazardFilter, Depends(_filters)]
+
+
+@router.get("/hazards")
+def hazard_list(
+    request: Request, session: SessionDep, principal: ReaderDep, filters: FilterDep, page: int = 1
+) -> Response:
+    return _list(request, session, principal, filters, page)
+
+
+@router.get("/areas")
+def area_list(
+    request: Request, session: SessionDep, principal: ReaderDep, filters: FilterDep, page: int = 1
+) -> Response:
+    """Complex public-order areas: hazards of that category, in their own words."""
+    filters.areas, filters.category = True, ""
+    return _list(request, session, principal, filters, page)
+
+
+# ---- logging a hazard ------------------------------------------------------------------
+
+
+class HazardForm(BaseModel):
+    category: HazardCategory
+    level: HazardLevel
+    description: str = Field(min_length=1, max_length=2000)
+    location: str = Field(default="", max_length=255)
+    found_on: date
+    deadline: date | None = None
+    responsible_party: str = Field(default="", max_length=128)
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+def _form(
+    request: Request,
+    project: Project,
+    settings: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+) -> Response:
+    return render(
+        request,
+        "hazards/form.html",
+        {
+            "project": project,
+            "values": values,
+            "errors": errors,
+            "categories": list(HazardCategory),
+            "levels": list(HazardLevel),
+            "days": {
+                "重大": settings.hazard_days_major,
+                "较大": settings.hazard_days_serious,
+                "一般": settings.hazard_days_general,
+            },
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/projects/{project_id}/hazards/new")
+def hazard_new(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: FinderDep,
+    project_id: int,
+    area: bool = False,
+) -> Response:
+    project = get_visible(session, Project, project_id, principal.scope)
+    values = {
+        "found_on": today(),
+        "level": "一般",
+        "category": HazardCategory.COMPLEX_AREA.value if area else "",
+    }
+    return _form(request, project, settings, values, {})
+
+
+@router.post("/projects/{project_id}/hazards", max_body_size=UPLOAD_LIMIT)
+async def hazard_create(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: FinderDep,
+    project_id: int,
+) -> Response:
+    project = get_visible(session, Project, project_id, principal.scope)
+    finder = session.get(Officer, principal.user.officer_id or 0)
+    if finder is None:
+        raise HTTPException(status_code=403)
+    form_data = await request.form()
+    raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
+    form, errors = validate(HazardForm, raw)
+    photos = await _photos(form_data)
+    if form and not errors:
+        data = service.HazardData(
+            category=form.category,
+            level=form.level,
+            description=form.description,
+            found_on=form.found_on,
+            deadline=form.deadline,
+            location=form.location,
+            responsible_party=form.responsible_party,
+        )
+        try:
+            hazard = service.log_hazard(
+                session,
+                settings,
+                project,
+                finder,
+                data,
+                by_user_id=principal.user.id,
+                photos=photos,
+            )
+            session.commit()
+            return redirect(
+                request,
+                f"/hazards/{hazard.id}",
+                f"已登记{'复杂区域' if hazard.is_area else '隐患'} {hazard.code}",
+            )
+        except service.HazardError as exc:
+            session.rollback()
+            errors[exc.field or "description"] = str(exc)
+    return _form(request, project, settings, raw, errors)
+
+
+# ---- one hazard and its loop -----------------------------------------------------------
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    hazard: Hazard,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    project = session.get(Project, hazard.project_id)
+    finder = session.get(Officer, hazard.found_by_id)
+    events = session.exec(
+        select(HazardEvent).where(HazardEvent.hazard_id == hazard.id).order_by(col(HazardEvent.id))
+    ).all()
+    files = attachments.for_owner(session, service.OWNER, pk(hazard))
+    steps = [
+        (action, service.step_label(action, hazard.is_area))
+        for action, step in service.STEPS.items()
+        if step.source.value == hazard.status
+        and (
+            action not in ("sign_off", "reject")
+            or service.may_sign_off(hazard, principal.role, principal.user.officer_id)
+        )
+    ]
+    return render(
+        request,
+        "hazards/detail.html",
+        {
+            "hazard": hazard,
+            "project": project,
+            "finder": finder,
+            "events": events,
+            "files": files,
+            "status": service.status_label(hazard),
+            "overdue": service.is_overdue(hazard),
+            "steps": steps if principal.role in WORKERS else [],
+            "step_labels": {a: service.step_label(a, hazard.is_area) for a in service.STEPS},
+            "can_add_photos": principal.role in WORKERS
+            and hazard.status != HazardStatus.CLOSED.value,
+            "errors": errors or {},
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/hazards/{hazard_id}")
+def hazard_detail(
+    request: Request, session: SessionDep, principal: ReaderDep, hazard_id: int
+) -> Response:
+    return _detail(
+        request, session, principal, get_visible(session, Hazard, hazard_id, principal.scope)
+    )
+
+
+@router.post("/hazards/{hazard_id}/steps", max_body_size=UPLOAD_LIMIT)
+async def hazard_step(
+    request: Request, session: SessionDep, principal: WorkerDep, hazard_id: int
+) -> Response:
+    hazard = get_visible(session, Hazard, hazard_id, principal.scope)
+    form_data = await request.form()
+    action, comment = str(form_data.get("action", "")), str(form_data.get("comment", ""))[:1000]
+    try:
+        service.transition(
+            session,
+            hazard,
+            action,
+            comment=comment,
+            role=principal.role,
+            by_user_id=principal.user.id,
+            officer_id=principal.user.officer_id,
+            photos=await _photos(form_data),
+        )
+        session.commit()
+    except service.HazardError as exc:
+        session.rollback()
+        return _detail(request, session, principal, hazard, {exc.field or "action": str(exc)})
+    return redirect(
+        request, f"/hazards/{hazard.id}", f"已{service.step_label(action, hazard.is_area)}"
+    )
+
+
+@router.post("/hazards/{hazard_id}/photos", max_body_size=UPLOAD_LIMIT)
+async def hazard_photos(
+    request: Request, session: SessionDep, principal: WorkerDep, hazard_id: int
+) -> Response:
+    hazard = get_visible(session, Hazard, hazard_id, principal.scope)
+    photos = await _photos(await request.form())
+    try:
+        if not photos:
+            raise service.HazardError("请选择照片", "photos")
+        service.add_after_photos(session, hazard, photos, by_user_id=principal.user.id)
+        session.commit()
+    except service.HazardError as exc:
+        session.rollback()
+        return _detail(request, session, principal, hazard, {exc.field or "photos": str(exc)})
+    return redirect(request, f"/hazards/{hazard.id}", f"已添加 {len(photos)} 张整改后照片")
+
+
+# ---- what hazards add to other pages ---------------------------------------------------
+
+
+@timeline_source
+def _hazard_events(session: Session, project_id: int) -> Iterable[Entry]:
+    rows = session.exec(
+        select(HazardEvent, Hazard)
+        .join(Hazard, col(Hazard.id) == HazardEvent.hazard_id)
+        .where(Hazard.project_id == project_id)
+    ).all()
+    for event, hazard in rows:
+        kind = "复杂区域" if hazard.is_area else "隐患"
+        if event.action == "found":
+            title = f"发现{hazard.level}{kind}：{hazard.category}"
+        else:
+            title = f"{kind} {hazard.code} {service.step_label(event.action, hazard.is_area)}"
+        day = hazard.found_on if event.action == "found" else event.at.date()
+        yield Entry(day, kind, title, event.comment, url=f"/hazards/{hazard.id}")
+
+
+def _project_hazards(
+    session: Session, principal: Principal, project: Project, on: date
+) -> Panel | None:
+    rows = queries.to_rows(
+        list(
+            session.exec(
+                queries.hazard_list_query(
+                    principal.scope,
+                    queries.HazardFilter(project_id=project.id, open_only=True),
+                    today=on,
+                )
+            ).all()
+        )
+    )
+    areas = queries.to_rows(
+        list(
+            session.exec(
+                queries.hazard_list_query(
+                    principal.scope,
+                    queries.HazardFilter(project_id=project.id, open_only=True, areas=True),
+                    today=on,
+                )
+            ).all()
+        )
+    )
+    can_log = principal.role in (Role.CHIEF, Role.OFFICER) and project.archived_at is None
+    return Panel(
+        "hazards/_project_panel.html",
+        {"rows": rows + areas, "project": project, "can_log": can_log},
+    )
+
+
+def _home_hazards(session: Session, principal: Principal, on: date) -> Panel | None:
+    """Officers: overdue hazards of their station. Leaders: 重大 hazards under supervision."""
+    if principal.role == Role.LEADER:
+        filters = queries.HazardFilter(level=HazardLevel.MAJOR.value, open_only=True)
+        title = "挂牌督办的重大隐患"
+    elif principal.role in (Role.CHIEF, Role.OFFICER):
+        filters = queries.HazardFilter(overdue=True)
+        title = "逾期未整改的隐患"
+    else:
+        return None
+    rows = queries.to_rows(
+        list(
+            session.exec(
+                queries.hazard_list_query(principal.scope, filters, today=on).limit(20)
+            ).all()
+        )
+    )
+    return Panel("hazards/_home_panel.html", {"rows": rows, "title": title})
+
+
+project_panels.append(_project_hazards)
+home_panels.append(_home_hazards)
