@@ -140,7 +140,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_hazard_event_hazard_id"), ["hazard_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("hazard_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_hazard_event_hazard_id"))
