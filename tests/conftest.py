@@ -87,11 +87,10 @@ def database_url(
 @pytest.fixture
 def db(database_url: str) -> Iterator[Session]:
     """A session for arranging and checking data, acting as the test itself."""
-    # Autocommit: the test's reads never hold a transaction open against the app's writes,
-    # and always see what the app has just committed.
-    engine = get_engine().execution_options(
-        **({"isolation_level": "AUTOCOMMIT"} if ON_POSTGRES else {"sqlite_begin": None})
-    )
+    # The test's reads must see what the app has just committed: PostgreSQL's READ COMMITTED
+    # does; on SQLite a read transaction would keep its snapshot (and a write one would block
+    # the app), so there each statement runs on its own.
+    engine = get_engine() if ON_POSTGRES else get_engine().execution_options(sqlite_begin=None)
     with Session(engine, expire_on_commit=False) as session:
         set_actor(session, user_id=None, name="test")
         yield session

@@ -1,0 +1,56 @@
+"""An officer logs a hazard with a photo on a phone; a chief signs it off after the fix."""
+
+import pytest
+from playwright.sync_api import expect
+
+from liaison.auth.roles import Role
+from tests.e2e.test_login_journey import log_in
+from tests.factories import make_officer, make_project, make_station, make_user
+from tests.images import jpeg
+
+
+@pytest.mark.e2e
+def test_officer_logs_a_hazard_with_a_photo_and_a_chief_signs_it_off(
+    page, browser, live_server, db
+):
+    station = make_station(db)
+    record = make_officer(db, station)
+    project = make_project(db, station, officer=record, name="锦程物流中心")
+    officer = make_user(db, Role.OFFICER, officer=record)
+    chief = make_user(db, Role.CHIEF, officer=make_officer(db, station))
+
+    log_in(page, officer.username)
+    page.get_by_role("link", name=project.name).click()
+    page.get_by_role("link", name="登记隐患").click()
+    form = page.get_by_test_id("hazard-form")
+    form.locator("select[name=category]").select_option("消防安全")
+    form.locator("select[name=level]").select_option("较大")
+    form.locator("textarea[name=description]").fill("仓库消防通道堆放纸箱")
+    form.locator("input[name=photos]").set_input_files(
+        files=[{"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}]
+    )
+    form.get_by_role("button", name="登记").click()
+    expect(page.get_by_role("status")).to_contain_text("已登记隐患")
+    expect(page.locator(".photos img")).to_have_count(1)
+    step_form = page.get_by_test_id("step-form")
+    step_form.locator("textarea[name=comment]").fill("已通知企业清理")
+    step_form.get_by_role("button", name="开始整改").click()
+    step_form = page.get_by_test_id("step-form")
+    step_form.locator("textarea[name=comment]").fill("通道已清空")
+    step_form.locator("input[name=photos]").set_input_files(
+        files=[{"name": "整改后.jpg", "mimeType": "image/jpeg", "buffer": jpeg(color="green")}]
+    )
+    step_form.get_by_role("button", name="提交复查").click()
+    expect(page.get_by_test_id("hazard-status")).to_have_text("待复查")
+    hazard_url = page.url
+    assert page.problems == []
+
+    chief_page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    chief_page.base = live_server
+    log_in(chief_page, chief.username)
+    chief_page.goto(hazard_url)
+    chief_form = chief_page.get_by_test_id("step-form")
+    chief_form.locator("textarea[name=comment]").fill("复查合格")
+    chief_form.get_by_role("button", name="复查通过，销号").click()
+    expect(chief_page.get_by_test_id("hazard-status")).to_have_text("已销号")
+    chief_page.context.close()

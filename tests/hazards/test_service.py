@@ -1,0 +1,159 @@
+"""The hazard loop: every legal and illegal step, sign-off rules, deadlines and overdue."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from liaison.auth.roles import Role
+from liaison.config import get_settings
+from liaison.hazards import service
+from liaison.hazards.models import Hazard, HazardEvent, HazardLevel, HazardStatus
+from liaison.projects.service import today
+from tests.factories import make_hazard, make_officer, make_project, make_station
+from tests.images import jpeg
+
+S = HazardStatus
+
+
+@pytest.fixture
+def site(db):
+    station = make_station(db)
+    finder, colleague = make_officer(db, station), make_officer(db, station)
+    project = make_project(db, station, officer=finder)
+    return {"project": project, "finder": finder, "colleague": colleague}
+
+
+def step(db, hazard, action, *, role=Role.OFFICER, officer=None, photos=()):
+    return service.transition(
+        db,
+        hazard,
+        action,
+        comment="说明",
+        role=role,
+        by_user_id=None,
+        officer_id=officer.id if officer else None,
+        photos=list(photos),
+    )
+
+
+def test_the_whole_loop_to_sign_off_by_a_colleague(db, site):
+    hazard = make_hazard(db, site["project"], site["finder"])
+    assert hazard.status == S.OPEN and hazard.code.startswith(f"YH{today():%Y%m%d}-")
+    step(db, hazard, "start", officer=site["finder"])
+    step(db, hazard, "submit", officer=site["finder"], photos=[("整改后.jpg", jpeg())])
+    step(db, hazard, "sign_off", officer=site["colleague"])
+    db.commit()
+    assert hazard.status == S.CLOSED and hazard.closed_on == today()
+    actions = db.exec(
+        select(HazardEvent.action)
+        .where(HazardEvent.hazard_id == hazard.id)
+        .order_by(HazardEvent.id)
+    ).all()
+    assert actions == ["found", "start", "submit", "sign_off"]
+
+
+def test_a_failed_review_returns_to_rectification(db, site):
+    hazard = make_hazard(db, site["project"], site["finder"])
+    step(db, hazard, "start")
+    step(db, hazard, "submit")
+    step(db, hazard, "reject", role=Role.CHIEF)
+    assert hazard.status == S.RECTIFYING
+
+
+LEGAL = {(s.source, action) for action, s in service.STEPS.items()}
+ILLEGAL = [
+    (status, action)
+    for status in HazardStatus
+    for action in [*service.STEPS, "close_directly", ""]
+    if (status, action) not in LEGAL
+]
+
+
+@pytest.mark.parametrize(("status", "action"), ILLEGAL)
+def test_every_illegal_step_is_refused(db, site, status, action):
+    hazard = make_hazard(db, site["project"], site["finder"])
+    hazard.status = status.value
+    hazard.closed_on = today() if status == S.CLOSED else None
+    db.add(hazard)
+    db.commit()
+    with pytest.raises(service.HazardError, match="不能执行此操作"):
+        step(db, hazard, action, role=Role.CHIEF)
+
+
+def test_the_finder_cannot_sign_off(db, site):
+    hazard = make_hazard(db, site["project"], site["finder"])
+    step(db, hazard, "start")
+    step(db, hazard, "submit", photos=[("后.jpg", jpeg())])
+    with pytest.raises(service.HazardError, match="发现人以外"):
+        step(db, hazard, "sign_off", officer=site["finder"])
+    with pytest.raises(service.HazardError, match="发现人以外"):
+        step(db, hazard, "reject", officer=site["finder"])
+    for role in (Role.CHIEF, Role.LEADER):
+        assert service.may_sign_off(hazard, role, site["finder"].id)
+    assert not service.may_sign_off(hazard, Role.ADMIN, None)
+
+
+def test_sign_off_needs_a_photo_taken_after_the_fix(db, site):
+    hazard = make_hazard(db, site["project"], site["finder"], photos=[("发现时.jpg", jpeg())])
+    step(db, hazard, "start")
+    step(db, hazard, "submit")
+    with pytest.raises(service.HazardError, match="整改后的照片") as refused:
+        step(db, hazard, "sign_off", role=Role.CHIEF)
+    assert refused.value.field == "photos"
+    step(db, hazard, "sign_off", role=Role.CHIEF, photos=[("整改后.jpg", jpeg())])
+    assert hazard.status == S.CLOSED
+
+
+def test_every_step_needs_a_comment(db, site):
+    hazard = make_hazard(db, site["project"], site["finder"])
+    with pytest.raises(service.HazardError, match="请填写说明"):
+        service.transition(
+            db, hazard, "start", comment="  ", role=Role.OFFICER, by_user_id=None, officer_id=None
+        )
+
+
+@pytest.mark.parametrize(
+    ("level", "days"),
+    [(HazardLevel.MAJOR, 7), (HazardLevel.SERIOUS, 15), (HazardLevel.GENERAL, 30)],
+)
+def test_deadline_defaults_by_level(db, site, level, days):
+    hazard = make_hazard(db, site["project"], site["finder"], level=level)
+    assert hazard.deadline == hazard.found_on + timedelta(days=days)
+
+
+def test_deadline_before_the_finding_date_is_refused_and_nothing_saved(db, site):
+    data = service.HazardData(
+        category=service.HazardCategory.FIRE,
+        level=HazardLevel.GENERAL,
+        description="x",
+        found_on=today(),
+        deadline=today() - timedelta(days=1),
+    )
+    with pytest.raises(service.HazardError, match="整改期限不能早于发现日期") as refused:
+        service.log_hazard(
+            db, get_settings(), site["project"], site["finder"], data, by_user_id=None
+        )
+    assert refused.value.field == "deadline"
+    db.rollback()
+    assert db.exec(select(Hazard)).all() == []
+
+
+def test_overdue_means_open_past_its_deadline(db, site):
+    hazard = make_hazard(db, site["project"], site["finder"], level=HazardLevel.MAJOR)
+    assert not service.is_overdue(hazard, hazard.deadline)
+    assert service.is_overdue(hazard, hazard.deadline + timedelta(days=1))
+    hazard.status, hazard.closed_on = S.CLOSED.value, today()
+    assert not service.is_overdue(hazard, hazard.deadline + timedelta(days=1))
+
+
+def test_complex_areas_use_their_own_words(db, site):
+    area = make_hazard(
+        db, site["project"], site["finder"], category=service.HazardCategory.COMPLEX_AREA
+    )
+    assert service.status_label(area) == "已排查"
+    step(db, area, "start")
+    assert (
+        service.status_label(area) == "挂牌整治中"
+        and service.step_label("sign_off", True) == "验收摘牌"
+    )
