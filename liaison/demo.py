@@ -3,10 +3,11 @@ enterprises, 264 key projects all covered, visit histories for 2023 and the week
 day it is loaded, and a login for every role. Deterministic: the same data every time."""
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
+from liaison import clock
 from liaison.auth import service as auth_service
 from liaison.auth.roles import Role
 from liaison.config import Settings
@@ -14,6 +15,8 @@ from liaison.db import pk
 from liaison.enterprises import service as enterprise_service
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.enterprises.uscc import uscc_check_char
+from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
+from liaison.hazards.service import STEPS
 from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
 from liaison.projects import service as project_service
@@ -140,6 +143,7 @@ def load(session: Session, settings: Settings, today: date | None = None) -> Non
     enterprises = _enterprises(session, rng)
     projects = _projects(session, rng, stations, enterprises)
     _assignments_and_visits(session, rng, projects, officers, today, settings.visit_interval_days)
+    _hazards(session, rng, projects, officers, today)
     _users(session, settings, enterprises[0])
 
 
@@ -308,6 +312,100 @@ def _visit_days(rng: random.Random, start: date, today: date, interval: int) -> 
     if not late and rng.random() < 0.6:
         days.append(recent - timedelta(days=rng.randint(20, 30)))
     return sorted(d for d in set(days) if d <= today)
+
+
+HAZARDS_2023 = 106  # found and rectified in the source year, complex areas apart
+AREAS_2023 = 4
+HAZARD_TEXT = {
+    HazardCategory.FIRE: "消防通道堆放材料，灭火器过期",
+    HazardCategory.PUBLIC_ORDER: "围挡破损，夜间无人值守",
+    HazardCategory.TRAFFIC: "工地出入口无交通疏导",
+    HazardCategory.WORK_SAFETY: "高处作业未系安全带",
+    HazardCategory.ENVIRONMENT: "渣土车未覆盖",
+    HazardCategory.OTHER: "外来人员登记不全",
+    HazardCategory.COMPLEX_AREA: "项目周边出租屋集中，流动人口多，治安警情频发",
+}
+
+
+def _hazards(
+    session: Session,
+    rng: random.Random,
+    projects: list[Project],
+    officers: dict[int, list[Officer]],
+    today: date,
+) -> None:
+    """The 2023 ledger (106 hazards and 4 complex areas, all signed off) and work in progress
+    found in the weeks before today: open, in rectification, awaiting review, some overdue."""
+    categories = [c for c in HazardCategory if c != HazardCategory.COMPLEX_AREA]
+    levels = [HazardLevel.GENERAL] * 6 + [HazardLevel.SERIOUS] * 3 + [HazardLevel.MAJOR]
+    plan = [(c, date(YEAR, 1, 10), True) for c in [HazardCategory.COMPLEX_AREA] * AREAS_2023]
+    plan += [(rng.choice(categories), date(YEAR, 1, 5), True) for _ in range(HAZARDS_2023)]
+    plan += [(rng.choice(categories), today - timedelta(days=45), False) for _ in range(18)]
+    serial: dict[date, int] = {}
+    for category, earliest, closed in plan:
+        project = rng.choice(projects)
+        finder, reviewer = rng.sample(officers[project.station_id], 2)
+        level = (
+            HazardLevel.SERIOUS if category == HazardCategory.COMPLEX_AREA else rng.choice(levels)
+        )
+        latest = date(YEAR, 11, 30) if closed else today - timedelta(days=1)
+        found_on = earliest + timedelta(days=rng.randint(0, (latest - earliest).days))
+        deadline = found_on + timedelta(days={"重大": 7, "较大": 15, "一般": 30}[level.value])
+        status = HazardStatus.CLOSED if closed else rng.choice(list(HazardStatus)[:3])
+        serial[found_on] = serial.get(found_on, 0) + 1
+        closed_on = (
+            found_on + timedelta(days=rng.randint(2, (deadline - found_on).days))
+            if closed
+            else None
+        )
+        hazard = Hazard(
+            code=f"YH{found_on:%Y%m%d}-{serial[found_on]:04d}",
+            project_id=pk(project),
+            category=category.value,
+            level=level.value,
+            description=HAZARD_TEXT[category],
+            location=rng.choice(["东门", "北侧围挡", "仓库", "生活区", "项目周边"]),
+            found_on=found_on,
+            found_by_id=pk(finder),
+            deadline=deadline,
+            responsible_party="施工总包单位",
+            status=status.value,
+            closed_on=closed_on,
+        )
+        session.add(hazard)
+        session.flush()
+        found = HazardEvent(
+            hazard_id=pk(hazard),
+            action="found",
+            to_status="待整改",
+            comment=hazard.description,
+            at=_at(found_on),
+        )
+        session.add(found)
+        last = closed_on or min(today, found_on + timedelta(days=6))
+        for n, action in enumerate(_steps_to(status), start=1):
+            step = STEPS[action]
+            day = last if action == "sign_off" else min(last, found_on + timedelta(days=n))
+            session.add(
+                HazardEvent(
+                    hazard_id=pk(hazard),
+                    action=action,
+                    from_status=step.source.value,
+                    to_status=step.target.value,
+                    at=_at(day),
+                    comment=f"{reviewer.name}：{step.label}",
+                )
+            )
+    session.flush()
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(10), clock.LOCAL_TZ)
+
+
+def _steps_to(status: HazardStatus) -> list[str]:
+    path = ["start", "submit", "sign_off"]
+    return path[: list(HazardStatus).index(status)]
 
 
 def _users(session: Session, settings: Settings, enterprise_id: int) -> None:

@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date
 
 import httpx
 from sqlmodel import func, select
@@ -16,6 +17,7 @@ from liaison.auth.roles import Role
 from liaison.cli import app
 from liaison.config import get_settings
 from liaison.demo import DEMO_PASSWORD, DEMO_USERS
+from liaison.hazards.models import Hazard
 from liaison.projects import queries
 from liaison.projects import service as project_service
 from liaison.projects.models import Visit
@@ -117,6 +119,18 @@ def test_demo_loads_a_user_for_every_role_once(db, client):
     loads = [count for _, count in project_service.officer_loads(db)]
     assert max(loads) > 2 * min(loads)  # officers carry different loads
     assert db.exec(select(func.count()).select_from(Visit)).one() > 264
+    closed_2023 = dict(
+        db.exec(
+            select(Hazard.category, func.count())
+            .where(Hazard.found_on.between(date(2023, 1, 1), date(2023, 12, 31)))
+            .where(Hazard.status == "已销号")
+            .group_by(Hazard.category)
+        ).all()
+    )
+    assert closed_2023.pop("周边治安复杂区域") == 4
+    assert sum(closed_2023.values()) == 106
+    open_now = db.exec(select(Hazard).where(Hazard.status != "已销号")).all()
+    assert open_now and any(h.deadline < project_service.today() for h in open_now)
     for username, _, _, _ in DEMO_USERS:
         client.cookies.clear()
         assert login(client, username, DEMO_PASSWORD).status_code == 303

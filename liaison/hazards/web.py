@@ -15,6 +15,7 @@ from liaison.attachments import service as attachments
 from liaison.auth.deps import Principal, SettingsDep, require
 from liaison.auth.permissions import Scope, get_visible, visible
 from liaison.auth.roles import Role
+from liaison.clock import local
 from liaison.db import SessionDep, paginate, pk
 from liaison.forms import validate
 from liaison.hazards import queries, service
@@ -361,7 +362,7 @@ def _hazard_events(session: Session, project_id: int) -> Iterable[Entry]:
             title = f"发现{hazard.level}{kind}：{hazard.category}"
         else:
             title = f"{kind} {hazard.code} {service.step_label(event.action, hazard.is_area)}"
-        day = hazard.found_on if event.action == "found" else event.at.date()
+        day = hazard.found_on if event.action == "found" else local(event.at).date()
         yield Entry(day, kind, title, event.comment, url=f"/hazards/{hazard.id}")
 
 
