@@ -9,11 +9,13 @@ from liaison.attachments import web as attachments_web
 from liaison.audit import web as audit_web
 from liaison.auth import web as auth_web
 from liaison.config import get_settings
+from liaison.disputes import web as disputes_web
 from liaison.enterprises import web as enterprises_web
 from liaison.hazards import web as hazards_web
 from liaison.http import HttpMiddleware, csrf_protect, install_error_handlers
 from liaison.org import web as org_web
 from liaison.projects import web as projects_web
+from liaison.recoveries import web as recoveries_web
 from liaison.web import ROOT
 
 # Every router of the app; tests walk these to check each route's permission and CSRF.
@@ -25,6 +27,8 @@ WEB_ROUTERS: list[APIRouter] = [
     projects_web.router,
     enterprises_web.router,
     hazards_web.router,
+    disputes_web.router,
+    recoveries_web.router,
     attachments_web.router,
 ]
 

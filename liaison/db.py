@@ -51,6 +51,25 @@ def enum_check(column: str, enum: type[StrEnum]) -> sa.CheckConstraint:
     return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_known")
 
 
+def add_numbered(session: Session, row: Any, prefix: str, attempts: int = 5) -> None:
+    """Give `row` the next free code `<prefix>NNNN` and insert it. Two requests may take the same
+    number at once: the unique constraint refuses the second, which tries the next number."""
+    model = type(row)
+    for attempt in range(attempts):
+        taken = session.exec(
+            select(func.count()).select_from(model).where(model.code.startswith(prefix))
+        ).one()
+        row.code = f"{prefix}{taken + 1 + attempt:04d}"
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            return
+        except sa.exc.IntegrityError:
+            if attempt == attempts - 1:
+                raise
+
+
 def pk(row: Any) -> int:
     """The primary key of a flushed row (SQLModel types it as optional until then)."""
     if row.id is None:

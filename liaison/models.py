@@ -3,10 +3,12 @@
 from liaison.attachments.models import Attachment, AttachmentBlob
 from liaison.audit.models import AuditLog
 from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
+from liaison.disputes.models import Dispute, DisputeFollowUp, DisputeParty
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.hazards.models import Hazard, HazardEvent
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Assignment, Project, Visit
+from liaison.recoveries.models import Recovery
 
 __all__ = [
     "ApiToken",
@@ -14,6 +16,9 @@ __all__ = [
     "Attachment",
     "AttachmentBlob",
     "AuditLog",
+    "Dispute",
+    "DisputeFollowUp",
+    "DisputeParty",
     "Enterprise",
     "EnterpriseContact",
     "Hazard",
@@ -22,6 +27,7 @@ __all__ = [
     "Officer",
     "PasswordHistory",
     "Project",
+    "Recovery",
     "Station",
     "User",
     "UserSession",

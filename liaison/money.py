@@ -45,3 +45,59 @@ def wan_input(fen: int | None) -> str:
     if fen is None:
         return ""
     return format((Decimal(fen) / FEN_PER_WAN).normalize(), "f")
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_SMALL_UNITS = ["", "拾", "佰", "仟"]
+_BIG_UNITS = ["", "万", "亿", "万亿"]
+
+
+def _four_digits(group: int) -> str:
+    """Capitals for 1–9999 with zeros folded: 1010 → 壹仟零壹拾."""
+    text, zero = "", False
+    for position in range(3, -1, -1):
+        digit = group // 10**position % 10
+        if digit == 0:
+            zero = bool(text)
+            continue
+        if zero:
+            text += "零"
+            zero = False
+        text += _DIGITS[digit] + _SMALL_UNITS[position]
+    return text
+
+
+def rmb_upper(fen: int) -> str:
+    """人民币大写 as written on financial documents: ¥7,147,600.00 → 柒佰壹拾肆万柒仟陆佰元整."""
+    if fen < 0:
+        return "负" + rmb_upper(-fen)
+    yuan_part, cents = divmod(fen, 100)
+    jiao, fen_digit = divmod(cents, 10)
+    words = ""
+    whole = yuan_part
+    if yuan_part:
+        groups = []
+        while yuan_part:
+            yuan_part, group = divmod(yuan_part, 10_000)
+            groups.append(group)
+        pending_zero = False
+        for index in range(len(groups) - 1, -1, -1):
+            group = groups[index]
+            if group == 0:
+                pending_zero = bool(words)
+                continue
+            if words and (pending_zero or group < 1000):
+                words += "零"
+            words += _four_digits(group) + _BIG_UNITS[index]
+            pending_zero = False
+        words += "元"
+    if not jiao and not fen_digit:
+        return (words or "零元") + "整"
+    # A zero in the units of yuan, or no jiao between yuan and fen, is read as 零.
+    if whole and (whole % 10 == 0 or not jiao):
+        words += "零"
+    if jiao:
+        words += _DIGITS[jiao] + "角"
+    if fen_digit:
+        words += _DIGITS[fen_digit] + "分"
+    return words

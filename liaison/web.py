@@ -26,6 +26,7 @@ templates.env.filters.update(
     local_dt=_local_datetime,
     mask_phone=pii.mask_phone,
     mask_name=pii.mask_name,
+    mask_id=pii.mask_id,
     role_label=lambda role: ROLE_LABELS.get(Role(role), role) if role else "",
     yuan=money.yuan,
     wan=money.wan,
@@ -69,6 +70,8 @@ def nav_items(role: Role | None) -> list[tuple[str, str]]:
         ("/enterprises", "企业"),
         ("/hazards", "隐患"),
         ("/areas", "复杂区域"),
+        ("/disputes", "纠纷"),
+        ("/recoveries", "挽回损失"),
         ("/coverage", "覆盖率"),
         ("/officers", "民警工作量"),
     ]

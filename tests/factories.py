@@ -11,6 +11,8 @@ from liaison.auth import service as auth_service
 from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.config import get_settings
+from liaison.disputes import service as dispute_service
+from liaison.disputes.models import Dispute, DisputeType, PartyRole
 from liaison.enterprises import service as enterprise_service
 from liaison.enterprises.models import Enterprise
 from liaison.enterprises.uscc import uscc_check_char
@@ -20,6 +22,8 @@ from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
 from liaison.projects import service as project_service
 from liaison.projects.models import Level, Project
+from liaison.recoveries import service as recovery_service
+from liaison.recoveries.models import Recovery, RecoverySource
 
 PASSWORD = "Kx7#mQ2!vR9pLw"
 _serial = itertools.count(1)
@@ -182,3 +186,64 @@ def make_hazard(
     )
     db.commit()
     return hazard
+
+
+def make_dispute(
+    db: Session,
+    project: Project,
+    handler: Officer,
+    *,
+    agreement_fen: int | None = None,
+    book_recovery: bool = False,
+) -> Dispute:
+    """A dispute under mediation; with `agreement_fen`, mediated successfully."""
+    dispute = dispute_service.open_case(
+        db,
+        project,
+        handler,
+        dispute_service.Case(
+            type=DisputeType.LABOUR,
+            facts="拖欠农民工工资",
+            received_on=project_service.today(),
+            amount_fen=50_000_00,
+            parties=[
+                dispute_service.Party(
+                    PartyRole.APPLICANT, "张三", "13900001111", "11010519491231002X"
+                ),
+                dispute_service.Party(PartyRole.RESPONDENT, "某建筑公司"),
+            ],
+        ),
+        by_user_id=None,
+    )
+    if agreement_fen is not None:
+        dispute_service.resolve(
+            db,
+            dispute,
+            dispute_service.Agreement(
+                obligations="被申请人支付工资",
+                amount_fen=agreement_fen,
+                book_recovery=book_recovery,
+            ),
+            handler,
+            by_user_id=None,
+        )
+    db.commit()
+    return dispute
+
+
+def make_recovery(
+    db: Session, project: Project, officer: Officer, amount_fen: int = 1_000_00
+) -> Recovery:
+    entry, _ = recovery_service.record(
+        db,
+        project,
+        officer,
+        recovery_service.Entry(
+            amount_fen=amount_fen,
+            recovered_on=project_service.today(),
+            source=RecoverySource.FRAUD_REFUND,
+        ),
+        by_user_id=None,
+    )
+    db.commit()
+    return entry

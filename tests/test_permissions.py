@@ -9,10 +9,12 @@ from liaison.audit.models import AuditLog
 from liaison.auth.roles import Role
 from tests.factories import (
     login_as,
+    make_dispute,
     make_enterprise,
     make_hazard,
     make_officer,
     make_project,
+    make_recovery,
     make_station,
     make_user,
 )
@@ -68,6 +70,13 @@ PAGES = {
     "/hazards/{hazard_id}": READERS,
     "/attachments/{attachment_id}": READERS,
     "/attachments/{attachment_id}/original": MANAGERS,  # and the uploader, tested apart
+    "/disputes": READERS,
+    "/projects/{project_id}/disputes/new": {Role.CHIEF, Role.OFFICER},
+    "/disputes/{dispute_id}": READERS,
+    "/disputes/{dispute_id}/agreement": READERS,
+    "/recoveries": READERS,
+    "/projects/{project_id}/recoveries/new": {Role.CHIEF, Role.OFFICER},
+    "/recoveries/{recovery_id}": READERS,
 }
 
 
@@ -85,6 +94,8 @@ def district(db):
     project = make_project(db, station, enterprise=enterprise, officer=holder)
     hazard = make_hazard(db, project, holder, photos=[("现场.jpg", jpeg())])
     attachment = db.exec(select(Attachment)).one()
+    dispute = make_dispute(db, project, holder, agreement_fen=10_000_00, book_recovery=True)
+    recovery = make_recovery(db, project, holder)
     user = make_user(db, Role.LEADER)
     audit_row = db.exec(select(AuditLog)).first()
     return {
@@ -97,6 +108,8 @@ def district(db):
             "enterprise_id": enterprise.id,
             "hazard_id": hazard.id,
             "attachment_id": attachment.id,
+            "dispute_id": dispute.id,
+            "recovery_id": recovery.id,
         },
         "station": station,
         "enterprise": enterprise,

@@ -1,11 +1,12 @@
 """Serving attachments: only through this access-checked route, with the right type and
 Content-Disposition, in a sandbox."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
 from liaison.attachments import service
 from liaison.attachments.models import Attachment
@@ -31,6 +32,16 @@ def _visible_attachment(
         raise HTTPException(status_code=404)
     resolve(session, attachment.owner_id, principal.scope)  # 404 when out of scope
     return attachment
+
+
+async def uploads(form: Any) -> list[tuple[str, bytes]]:
+    """The files chosen in a form's `photos` input; an input left empty sends a nameless part,
+    skipped. Each is read to one byte past the limit, so an oversized file is caught, not read."""
+    files = []
+    for upload in form.getlist("photos"):
+        if isinstance(upload, UploadFile) and upload.filename:
+            files.append((upload.filename, await upload.read(service.MAX_BYTES + 1)))
+    return files
 
 
 def _file(data: bytes, content_type: str, filename: str, disposition: str) -> Response:

@@ -5,12 +5,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from liaison.attachments import service as attachments
 from liaison.auth.roles import Role
 from liaison.config import Settings
+from liaison.db import add_numbered
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
 from liaison.org.models import Officer
 from liaison.projects.models import Project
@@ -79,14 +79,6 @@ class HazardData:
     responsible_party: str = ""
 
 
-def _next_code(session: Session, found_on: date) -> str:
-    prefix = f"YH{found_on:%Y%m%d}-"
-    taken = session.exec(
-        select(func.count()).select_from(Hazard).where(col(Hazard.code).startswith(prefix))
-    ).one()
-    return f"{prefix}{taken + 1:04d}"
-
-
 def log_hazard(
     session: Session,
     settings: Settings,
@@ -105,28 +97,20 @@ def log_hazard(
     deadline = data.deadline or default_deadline(data.found_on, data.level, settings)
     if deadline < data.found_on:
         raise HazardError("整改期限不能早于发现日期", "deadline")
-    for attempt in range(5):  # two officers may take the same day's number at once
-        try:
-            with session.begin_nested():
-                hazard = Hazard(
-                    code=_next_code(session, data.found_on),
-                    project_id=project.id or 0,
-                    category=data.category.value,
-                    level=data.level.value,
-                    description=data.description,
-                    location=data.location,
-                    found_on=data.found_on,
-                    found_by_id=finder.id or 0,
-                    deadline=deadline,
-                    responsible_party=data.responsible_party,
-                    created_by_id=by_user_id,
-                )
-                session.add(hazard)
-                session.flush()
-            break
-        except IntegrityError:
-            if attempt == 4:
-                raise
+    hazard = Hazard(
+        code="",
+        project_id=project.id or 0,
+        category=data.category.value,
+        level=data.level.value,
+        description=data.description,
+        location=data.location,
+        found_on=data.found_on,
+        found_by_id=finder.id or 0,
+        deadline=deadline,
+        responsible_party=data.responsible_party,
+        created_by_id=by_user_id,
+    )
+    add_numbered(session, hazard, f"YH{data.found_on:%Y%m%d}-")
     session.add(
         HazardEvent(
             hazard_id=hazard.id or 0,

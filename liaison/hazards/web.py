@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
-from starlette.datastructures import UploadFile
 
 from liaison.attachments import service as attachments
+from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, SettingsDep, require
 from liaison.auth.permissions import Scope, get_visible, visible
 from liaison.auth.roles import Role
@@ -43,15 +43,6 @@ def _owner(session: Session, hazard_id: int, scope: object) -> Hazard:
 
 
 attachments.owners[service.OWNER] = _owner
-
-
-async def _photos(form: Any) -> list[tuple[str, bytes]]:
-    """The files chosen in the form; an input left empty sends a nameless part, skipped."""
-    files = []
-    for upload in form.getlist("photos"):
-        if isinstance(upload, UploadFile) and upload.filename:
-            files.append((upload.filename, await upload.read(attachments.MAX_BYTES + 1)))
-    return files
 
 
 # ---- lists -----------------------------------------------------------------------------
@@ -214,7 +205,7 @@ async def hazard_create(
     form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     form, errors = validate(HazardForm, raw)
-    photos = await _photos(form_data)
+    photos = await uploads(form_data)
     if form and not errors:
         data = service.HazardData(
             category=form.category,
@@ -318,7 +309,7 @@ async def hazard_step(
             role=principal.role,
             by_user_id=principal.user.id,
             officer_id=principal.user.officer_id,
-            photos=await _photos(form_data),
+            photos=await uploads(form_data),
         )
         session.commit()
     except service.HazardError as exc:
@@ -334,7 +325,7 @@ async def hazard_photos(
     request: Request, session: SessionDep, principal: WorkerDep, hazard_id: int
 ) -> Response:
     hazard = get_visible(session, Hazard, hazard_id, principal.scope)
-    photos = await _photos(await request.form())
+    photos = await uploads(await request.form())
     try:
         if not photos:
             raise service.HazardError("请选择照片", "photos")

@@ -1,0 +1,197 @@
+"""Mediation cases: 调解中 → 调解成功 / 调解失败 / 已移交, the agreement and its performance. A
+case mediated with money books its recovery in the same step, exactly once."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlmodel import Session
+
+from liaison.db import add_numbered
+from liaison.disputes.models import (
+    Dispute,
+    DisputeFollowUp,
+    DisputeParty,
+    DisputeStatus,
+    DisputeType,
+    PartyRole,
+    Performance,
+)
+from liaison.org.models import Officer
+from liaison.pii import id_number_error
+from liaison.projects.models import Project
+from liaison.projects.service import today
+from liaison.recoveries import service as recoveries
+from liaison.recoveries.models import RecoverySource
+
+JUDICIAL_CONFIRMATION_DAYS = 30  # the parties may apply to a court within 30 days of the agreement
+
+
+class DisputeError(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Party:
+    role: PartyRole
+    name: str
+    phone: str = ""
+    id_number: str = ""
+
+
+@dataclass
+class Case:
+    type: DisputeType
+    facts: str
+    received_on: date
+    amount_fen: int | None = None
+    parties: list[Party] = field(default_factory=list)
+
+
+def open_case(
+    session: Session, project: Project, handler: Officer, case: Case, *, by_user_id: int | None
+) -> Dispute:
+    if case.received_on > today():
+        raise DisputeError("受理日期不能晚于今天", "received_on")
+    if not any(p.role == PartyRole.APPLICANT for p in case.parties):
+        raise DisputeError("请至少填写一名申请人", "parties")
+    for party in case.parties:
+        if party.id_number and (error := id_number_error(party.id_number)):
+            raise DisputeError(f"{party.name}：{error}", "parties")
+    dispute = Dispute(
+        code="",
+        project_id=project.id or 0,
+        type=case.type.value,
+        amount_fen=case.amount_fen,
+        facts=case.facts,
+        received_on=case.received_on,
+        handler_id=handler.id or 0,
+        created_by_id=by_user_id,
+    )
+    add_numbered(session, dispute, f"JF{case.received_on:%Y%m%d}-")
+    for party in case.parties:
+        session.add(
+            DisputeParty(
+                dispute_id=dispute.id or 0,
+                role=party.role.value,
+                name=party.name,
+                phone=party.phone,
+                id_number=party.id_number,
+            )
+        )
+    session.flush()
+    return dispute
+
+
+def _close(dispute: Dispute, status: DisputeStatus) -> None:
+    if dispute.status != DisputeStatus.MEDIATING.value:
+        raise DisputeError(f"该纠纷已{dispute.status}，不能重复办结", "status")
+    dispute.status, dispute.closed_on = status.value, max(today(), dispute.received_on)
+
+
+@dataclass
+class Agreement:
+    obligations: str
+    amount_fen: int | None = None
+    performance_method: str = ""
+    perform_by: date | None = None
+    judicial_confirmation: bool = False
+    book_recovery: bool = False  # the amount is money recovered for the enterprise
+
+
+def resolve(
+    session: Session,
+    dispute: Dispute,
+    agreement: Agreement,
+    officer: Officer,
+    *,
+    by_user_id: int | None,
+) -> None:
+    """调解成功 with its agreement; booking the agreed amount as recovered happens in the same
+    transaction and, thanks to the status check and a unique index, at most once."""
+    if not agreement.obligations.strip():
+        raise DisputeError("请填写协议内容（各方义务）", "obligations")
+    if agreement.book_recovery and not agreement.amount_fen:
+        raise DisputeError("计入挽回损失须填写协议金额", "agreement_amount")
+    _close(dispute, DisputeStatus.RESOLVED)
+    if agreement.perform_by and agreement.perform_by < (dispute.closed_on or today()):
+        raise DisputeError("履行期限不能早于协议日期", "perform_by")
+    dispute.obligations = agreement.obligations.strip()
+    dispute.agreement_fen = agreement.amount_fen
+    dispute.performance_method = agreement.performance_method
+    dispute.perform_by = agreement.perform_by
+    dispute.judicial_confirmation = agreement.judicial_confirmation
+    dispute.performance = Performance.PERFORMING.value
+    session.add(dispute)
+    session.flush()
+    if agreement.book_recovery and agreement.amount_fen:
+        project = session.get(Project, dispute.project_id)
+        assert project is not None
+        recoveries.record(
+            session,
+            project,
+            officer,
+            recoveries.Entry(
+                amount_fen=agreement.amount_fen,
+                recovered_on=dispute.closed_on or today(),
+                source=RecoverySource.DISPUTE,
+                dispute_id=dispute.id,
+                case_number=dispute.code,
+                note="调解协议约定",
+            ),
+            by_user_id=by_user_id,
+        )
+
+
+def fail(session: Session, dispute: Dispute, reason: str) -> None:
+    if not reason.strip():
+        raise DisputeError("请填写调解失败的原因", "reason")
+    _close(dispute, DisputeStatus.FAILED)
+    dispute.outcome_note = reason.strip()
+    session.add(dispute)
+    session.flush()
+
+
+def transfer(session: Session, dispute: Dispute, to: str, reason: str) -> None:
+    if not to.strip() or not reason.strip():
+        raise DisputeError("请填写移交单位和原因", "transferred_to")
+    _close(dispute, DisputeStatus.TRANSFERRED)
+    dispute.transferred_to, dispute.outcome_note = to.strip(), reason.strip()
+    session.add(dispute)
+    session.flush()
+
+
+def set_performance(session: Session, dispute: Dispute, performance: Performance) -> None:
+    if dispute.performance != Performance.PERFORMING.value or performance == Performance.PERFORMING:
+        raise DisputeError("只有履行中的协议可以登记履行结果", "performance")
+    dispute.performance = performance.value
+    session.add(dispute)
+    session.flush()
+
+
+def follow_up(
+    session: Session, dispute: Dispute, *, visited_on: date, summary: str, by_user_id: int | None
+) -> DisputeFollowUp:
+    if dispute.status != DisputeStatus.RESOLVED.value:
+        raise DisputeError("调解成功后才能回访", "summary")
+    if visited_on > today() or (dispute.closed_on and visited_on < dispute.closed_on):
+        raise DisputeError("回访日期应在协议日期和今天之间", "visited_on")
+    if not summary.strip():
+        raise DisputeError("请填写回访情况", "summary")
+    visit = DisputeFollowUp(
+        dispute_id=dispute.id or 0,
+        visited_on=visited_on,
+        summary=summary.strip(),
+        by_user_id=by_user_id,
+    )
+    session.add(visit)
+    session.flush()
+    return visit
+
+
+def judicial_deadline(dispute: Dispute) -> date | None:
+    """The last day to apply for court confirmation, when the parties want it."""
+    if not dispute.judicial_confirmation or dispute.closed_on is None:
+        return None
+    return dispute.closed_on + timedelta(days=JUDICIAL_CONFIRMATION_DAYS)

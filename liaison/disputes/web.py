@@ -1,0 +1,442 @@
+"""Dispute pages: opening a case with its parties, mediation outcomes, performance, follow-up
+visits, the printable agreement, lists, and what disputes add to the project page."""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, field_validator
+from sqlmodel import Session, col, select
+
+from liaison.auth.deps import Principal, require
+from liaison.auth.permissions import get_visible, visible
+from liaison.auth.roles import Role
+from liaison.db import SessionDep, paginate, pk
+from liaison.disputes import service
+from liaison.disputes.models import (
+    Dispute,
+    DisputeFollowUp,
+    DisputeParty,
+    DisputeStatus,
+    DisputeType,
+    PartyRole,
+    Performance,
+)
+from liaison.forms import validate
+from liaison.money import parse_amount
+from liaison.org.models import Officer, Station
+from liaison.projects.models import Project
+from liaison.projects.service import today
+from liaison.projects.timeline import Entry
+from liaison.projects.timeline import source as timeline_source
+from liaison.projects.web import Panel, project_panels
+from liaison.recoveries.service import entries_for_dispute
+from liaison.web import redirect, render
+
+router = APIRouter()
+READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
+ReaderDep = Annotated[Principal, Depends(require(*READERS))]
+HandlerDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.OFFICER))]
+PARTY_ROWS = 4
+
+
+def _officer(session: Session, principal: Principal) -> Officer:
+    officer = session.get(Officer, principal.user.officer_id or 0)
+    if officer is None:
+        raise HTTPException(status_code=403, detail="须由民警本人办理")
+    return officer
+
+
+def _amount(value: str, field: str, errors: dict[str, str]) -> int | None:
+    if not value:
+        return None
+    try:
+        fen = parse_amount(value)
+    except ValueError as exc:
+        errors[field] = str(exc)
+        return None
+    if fen < 0:
+        errors[field] = "金额不能为负数"
+    return fen
+
+
+@router.get("/disputes")
+def dispute_list(
+    request: Request,
+    session: SessionDep,
+    principal: ReaderDep,
+    status: str = "",
+    type: str = "",
+    station: int | None = None,
+    officer: int | None = None,
+    page: int = 1,
+) -> Response:
+    query = (
+        select(Dispute, Project.name, Station.name, Officer.name)
+        .join(Project, col(Project.id) == Dispute.project_id)
+        .join(Station, col(Station.id) == Project.station_id)
+        .join(Officer, col(Officer.id) == Dispute.handler_id)
+        .where(visible(Project, principal.scope))
+    )
+    for value, column in ((status, Dispute.status), (type, Dispute.type)):
+        if value:
+            query = query.where(col(column) == value)
+    if station:
+        query = query.where(col(Project.station_id) == station)
+    if officer:
+        query = query.where(col(Dispute.handler_id) == officer)
+    results = paginate(
+        session, query.order_by(col(Dispute.received_on).desc(), col(Dispute.id).desc()), page=page
+    )
+    stations = session.exec(
+        select(Station)
+        .where(col(Station.active), visible(Station, principal.scope))
+        .order_by(Station.code)
+    ).all()
+    officers = session.exec(
+        select(Officer)
+        .where(col(Officer.active), visible(Officer, principal.scope))
+        .order_by(Officer.badge_no)
+    ).all()
+    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    return render(
+        request,
+        "disputes/list.html",
+        {
+            "results": results,
+            "params": params,
+            "status": status,
+            "type": type,
+            "station": station,
+            "officer": officer,
+            "stations": stations,
+            "officers": officers,
+            "statuses": list(DisputeStatus),
+            "types": list(DisputeType),
+        },
+        block="results",
+    )
+
+
+class CaseForm(BaseModel):
+    type: DisputeType
+    facts: str = Field(min_length=1, max_length=4000)
+    received_on: date
+    amount: str = Field(default="", max_length=24)
+
+
+def _parties(raw: dict[str, Any], errors: dict[str, str]) -> list[service.Party]:
+    parties = []
+    for n in range(PARTY_ROWS):
+        name = str(raw.get(f"party_name_{n}", "")).strip()
+        if not name:
+            continue
+        role = str(raw.get(f"party_role_{n}", ""))
+        phone = str(raw.get(f"party_phone_{n}", "")).strip()
+        id_number = str(raw.get(f"party_id_{n}", "")).strip().upper()
+        if role not in PartyRole.__members__.values():
+            errors[f"party_role_{n}"] = "请选择申请人或被申请人"
+            continue
+        if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
+            errors[f"party_phone_{n}"] = "电话格式不正确"
+        parties.append(service.Party(PartyRole(role), name[:64], phone, id_number))
+    return parties
+
+
+def _case_form(
+    request: Request, project: Project, values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    return render(
+        request,
+        "disputes/form.html",
+        {
+            "project": project,
+            "values": values,
+            "errors": errors,
+            "types": list(DisputeType),
+            "roles": list(PartyRole),
+            "rows": range(PARTY_ROWS),
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/projects/{project_id}/disputes/new")
+def dispute_new(
+    request: Request, session: SessionDep, principal: HandlerDep, project_id: int
+) -> Response:
+    project = get_visible(session, Project, project_id, principal.scope)
+    _officer(session, principal)
+    return _case_form(
+        request,
+        project,
+        {"received_on": today(), "party_role_0": "申请人", "party_role_1": "被申请人"},
+        {},
+    )
+
+
+@router.post("/projects/{project_id}/disputes")
+async def dispute_create(
+    request: Request, session: SessionDep, principal: HandlerDep, project_id: int
+) -> Response:
+    project = get_visible(session, Project, project_id, principal.scope)
+    handler = _officer(session, principal)
+    raw = dict(await request.form())
+    form, errors = validate(CaseForm, raw)
+    parties = _parties(raw, errors)
+    amount = _amount(str(raw.get("amount", "")), "amount", errors)
+    if form and not errors:
+        try:
+            dispute = service.open_case(
+                session,
+                project,
+                handler,
+                service.Case(
+                    type=form.type,
+                    facts=form.facts,
+                    received_on=form.received_on,
+                    amount_fen=amount,
+                    parties=parties,
+                ),
+                by_user_id=principal.user.id,
+            )
+            session.commit()
+            return redirect(request, f"/disputes/{dispute.id}", f"已受理纠纷 {dispute.code}")
+        except service.DisputeError as exc:
+            session.rollback()
+            errors[exc.field or "facts"] = str(exc)
+    return _case_form(request, project, raw, errors)
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    dispute: Dispute,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> Response:
+    project = session.get(Project, dispute.project_id)
+    handler = session.get(Officer, dispute.handler_id)
+    parties = session.exec(
+        select(DisputeParty)
+        .where(DisputeParty.dispute_id == dispute.id)
+        .order_by(col(DisputeParty.id))
+    ).all()
+    follow_ups = session.exec(
+        select(DisputeFollowUp)
+        .where(DisputeFollowUp.dispute_id == dispute.id)
+        .order_by(col(DisputeFollowUp.visited_on))
+    ).all()
+    return render(
+        request,
+        "disputes/detail.html",
+        {
+            "dispute": dispute,
+            "project": project,
+            "handler": handler,
+            "parties": parties,
+            "follow_ups": follow_ups,
+            "recoveries": entries_for_dispute(session, pk(dispute)),
+            "judicial_deadline": service.judicial_deadline(dispute),
+            "today": today(),
+            "can_handle": principal.role in (Role.LEADER, Role.CHIEF, Role.OFFICER),
+            "errors": errors or {},
+            "values": values or {},
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/disputes/{dispute_id}")
+def dispute_detail(
+    request: Request, session: SessionDep, principal: ReaderDep, dispute_id: int
+) -> Response:
+    return _detail(
+        request, session, principal, get_visible(session, Dispute, dispute_id, principal.scope)
+    )
+
+
+@router.get("/disputes/{dispute_id}/agreement")
+def dispute_agreement(
+    request: Request, session: SessionDep, principal: ReaderDep, dispute_id: int
+) -> Response:
+    """The mediation agreement (调解协议书), laid out for A4."""
+    from liaison.money import rmb_upper
+
+    dispute = get_visible(session, Dispute, dispute_id, principal.scope)
+    if dispute.status != DisputeStatus.RESOLVED.value:
+        raise HTTPException(status_code=404)
+    parties = session.exec(
+        select(DisputeParty)
+        .where(DisputeParty.dispute_id == dispute.id)
+        .order_by(col(DisputeParty.id))
+    ).all()
+    project = session.get(Project, dispute.project_id)
+    station = session.get(Station, project.station_id) if project else None
+    return render(
+        request,
+        "disputes/agreement.html",
+        {
+            "dispute": dispute,
+            "parties": parties,
+            "project": project,
+            "station": station,
+            "upper": rmb_upper(dispute.agreement_fen) if dispute.agreement_fen else "",
+        },
+    )
+
+
+class ResolveForm(BaseModel):
+    obligations: str = Field(min_length=1, max_length=4000)
+    agreement_amount: str = Field(default="", max_length=24)
+    performance_method: str = Field(default="", max_length=255)
+    perform_by: date | None = None
+    judicial_confirmation: bool = False
+    book_recovery: bool = False
+
+    @field_validator("perform_by", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+async def _outcome(
+    request: Request, session: Session, principal: Principal, dispute_id: int, action: str
+) -> Response:
+    dispute = get_visible(session, Dispute, dispute_id, principal.scope)
+    raw = dict(await request.form())
+    errors: dict[str, str] = {}
+    try:
+        if action == "resolve":
+            form, errors = validate(ResolveForm, raw)
+            amount = _amount(str(raw.get("agreement_amount", "")), "agreement_amount", errors)
+            if form and not errors:
+                handler = session.get(Officer, dispute.handler_id)
+                assert handler is not None
+                service.resolve(
+                    session,
+                    dispute,
+                    service.Agreement(
+                        obligations=form.obligations,
+                        amount_fen=amount,
+                        performance_method=form.performance_method,
+                        perform_by=form.perform_by,
+                        judicial_confirmation=form.judicial_confirmation,
+                        book_recovery=form.book_recovery,
+                    ),
+                    handler,
+                    by_user_id=principal.user.id,
+                )
+        elif action == "fail":
+            service.fail(session, dispute, str(raw.get("reason", ""))[:1000])
+        elif action == "transfer":
+            service.transfer(
+                session,
+                dispute,
+                str(raw.get("transferred_to", ""))[:128],
+                str(raw.get("reason", ""))[:1000],
+            )
+        elif action == "performance":
+            value = str(raw.get("performance", ""))
+            if value not in Performance.__members__.values():
+                raise service.DisputeError("请选择履行结果", "performance")
+            service.set_performance(session, dispute, Performance(value))
+        elif action == "follow-up":
+            try:
+                visited_on = date.fromisoformat(str(raw.get("visited_on", "")))
+            except ValueError:
+                raise service.DisputeError("请填写回访日期", "visited_on") from None
+            service.follow_up(
+                session,
+                dispute,
+                visited_on=visited_on,
+                summary=str(raw.get("summary", ""))[:2000],
+                by_user_id=principal.user.id,
+            )
+        if not errors:
+            session.commit()
+            return redirect(request, f"/disputes/{dispute.id}", "已保存")
+    except service.DisputeError as exc:
+        session.rollback()
+        errors[exc.field or "status"] = str(exc)
+    dispute = get_visible(session, Dispute, dispute_id, principal.scope)
+    return _detail(request, session, principal, dispute, errors, raw)
+
+
+@router.post("/disputes/{dispute_id}/resolve")
+async def dispute_resolve(
+    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int
+) -> Response:
+    return await _outcome(request, session, principal, dispute_id, "resolve")
+
+
+@router.post("/disputes/{dispute_id}/fail")
+async def dispute_fail(
+    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int
+) -> Response:
+    return await _outcome(request, session, principal, dispute_id, "fail")
+
+
+@router.post("/disputes/{dispute_id}/transfer")
+async def dispute_transfer(
+    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int
+) -> Response:
+    return await _outcome(request, session, principal, dispute_id, "transfer")
+
+
+@router.post("/disputes/{dispute_id}/performance")
+async def dispute_performance(
+    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int
+) -> Response:
+    return await _outcome(request, session, principal, dispute_id, "performance")
+
+
+@router.post("/disputes/{dispute_id}/follow-ups")
+async def dispute_follow_up(
+    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int
+) -> Response:
+    return await _outcome(request, session, principal, dispute_id, "follow-up")
+
+
+@timeline_source
+def _dispute_entries(session: Session, project_id: int) -> Iterable[Entry]:
+    for dispute in session.exec(select(Dispute).where(Dispute.project_id == project_id)).all():
+        url = f"/disputes/{dispute.id}"
+        yield Entry(dispute.received_on, "纠纷", f"受理{dispute.type} {dispute.code}", url=url)
+        if dispute.closed_on:
+            yield Entry(
+                dispute.closed_on,
+                "纠纷",
+                f"{dispute.code} {dispute.status}",
+                dispute.outcome_note,
+                url=url,
+            )
+
+
+def _project_panel(
+    session: Session, principal: Principal, project: Project, on: date
+) -> Panel | None:
+    open_cases = session.exec(
+        select(Dispute).where(
+            Dispute.project_id == project.id, Dispute.status == DisputeStatus.MEDIATING.value
+        )
+    ).all()
+    can_open = principal.user.officer_id is not None and principal.role in (
+        Role.CHIEF,
+        Role.OFFICER,
+        Role.LEADER,
+    )
+    return Panel(
+        "disputes/_project_panel.html",
+        {
+            "open_cases": open_cases,
+            "project": project,
+            "can_open": can_open and project.archived_at is None,
+        },
+    )
+
+
+project_panels.append(_project_panel)

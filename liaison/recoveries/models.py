@@ -1,0 +1,69 @@
+"""The loss-recovery ledger (挽回损失): append-only, exact to the fen."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel, col, select
+
+from liaison.clock import now
+from liaison.db import UTCDateTime, enum_check
+from liaison.projects.models import Project
+
+if TYPE_CHECKING:
+    from liaison.auth.permissions import Scope
+
+
+class RecoverySource(StrEnum):
+    FRAUD_REFUND = "电信诈骗返还"
+    STOLEN_GOODS = "盗抢追赃"
+    DISPUTE = "纠纷化解"
+    WAGES = "欠薪追回"
+    OTHER = "其他"
+
+
+class Recovery(SQLModel, table=True):
+    """A ledger entry. Database triggers refuse UPDATE and DELETE: a mistake is corrected by a
+    reversal (negative amount, `reverses_id` set), never more than what is left of the entry."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)  # 登记编号
+    project_id: int = Field(foreign_key="project.id", index=True)
+    amount_fen: int = Field(sa_type=sa.BigInteger)
+    recovered_on: date = Field(index=True)
+    source: str = Field(max_length=8)
+    dispute_id: int | None = Field(default=None, foreign_key="dispute.id")
+    hazard_id: int | None = Field(default=None, foreign_key="hazard.id")
+    case_number: str = Field(default="", max_length=64)  # 关联编号
+    officer_id: int = Field(foreign_key="officer.id", index=True)
+    note: str = Field(default="", max_length=1000)
+    reverses_id: int | None = Field(default=None, foreign_key="recovery.id", index=True)
+    submission_key: str | None = Field(default=None, max_length=64, unique=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+    __table_args__ = (
+        enum_check("source", RecoverySource),
+        sa.CheckConstraint(
+            "(reverses_id IS NULL AND amount_fen > 0)"
+            " OR (reverses_id IS NOT NULL AND amount_fen < 0)",
+            name="sign_matches_kind",
+        ),
+        # A mediated dispute books its agreement once.
+        sa.Index(
+            "uq_recovery_dispute_entry",
+            "dispute_id",
+            unique=True,
+            sqlite_where=sa.text("reverses_id IS NULL AND dispute_id IS NOT NULL"),
+            postgresql_where=sa.text("reverses_id IS NULL AND dispute_id IS NOT NULL"),
+        ),
+    )
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+    @classmethod
+    def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
+        return col(cls.project_id).in_(select(Project.id).where(Project.visible_to(scope)))

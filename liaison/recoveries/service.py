@@ -1,0 +1,130 @@
+"""The recovery ledger: recording entries and reversing them. The only module that writes it;
+nothing here (or anywhere) updates or deletes an entry."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, func, select
+
+from liaison.db import add_numbered
+from liaison.money import yuan
+from liaison.org.models import Officer
+from liaison.projects.models import Project
+from liaison.projects.service import today
+from liaison.recoveries.models import Recovery, RecoverySource
+
+
+class RecoveryError(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Entry:
+    amount_fen: int
+    recovered_on: date
+    source: RecoverySource
+    case_number: str = ""
+    note: str = ""
+    dispute_id: int | None = None
+    hazard_id: int | None = None
+
+
+def record(
+    session: Session,
+    project: Project,
+    officer: Officer,
+    entry: Entry,
+    *,
+    by_user_id: int | None,
+    submission_key: str | None = None,
+) -> tuple[Recovery, bool]:
+    """Book an amount recovered; the same form submitted twice books it once: (entry, new?)."""
+    if submission_key:
+        earlier = session.exec(
+            select(Recovery).where(Recovery.submission_key == submission_key)
+        ).first()
+        if earlier is not None:
+            return earlier, False
+    if entry.amount_fen <= 0:
+        raise RecoveryError("金额必须大于零", "amount")
+    if entry.recovered_on > today():
+        raise RecoveryError("挽回日期不能晚于今天", "recovered_on")
+    row = Recovery(
+        code="",
+        project_id=project.id or 0,
+        amount_fen=entry.amount_fen,
+        recovered_on=entry.recovered_on,
+        source=entry.source.value,
+        dispute_id=entry.dispute_id,
+        hazard_id=entry.hazard_id,
+        case_number=entry.case_number,
+        officer_id=officer.id or 0,
+        note=entry.note,
+        submission_key=submission_key or None,
+        created_by_id=by_user_id,
+    )
+    add_numbered(session, row, f"WH{entry.recovered_on:%Y%m%d}-")
+    return row, True
+
+
+def remaining_fen(session: Session, original: Recovery) -> int:
+    """What is left of an entry after its reversals."""
+    reversed_fen = session.exec(
+        select(func.coalesce(func.sum(Recovery.amount_fen), 0)).where(
+            Recovery.reverses_id == original.id
+        )
+    ).one()
+    return original.amount_fen + int(reversed_fen)
+
+
+def reverse(
+    session: Session,
+    original: Recovery,
+    officer: Officer,
+    *,
+    amount_fen: int,
+    reason: str,
+    by_user_id: int | None,
+    on: date | None = None,
+) -> Recovery:
+    """Correct an entry by a negative one linked to it, never more than what is left of it.
+    The original's row is locked first, so two reversals at once cannot both pass the check."""
+    if original.is_reversal:
+        raise RecoveryError("冲销记录不能再被冲销", "amount")
+    if not reason.strip():
+        raise RecoveryError("请填写冲销原因", "reason")
+    if amount_fen <= 0:
+        raise RecoveryError("冲销金额必须大于零", "amount")
+    session.exec(select(Recovery.id).where(Recovery.id == original.id).with_for_update()).one()
+    left = remaining_fen(session, original)
+    if amount_fen > left:
+        raise RecoveryError(f"冲销金额不能超过该笔剩余的 {yuan(left)}", "amount")
+    on = on or today()
+    if on < original.recovered_on:
+        raise RecoveryError("冲销日期不能早于原记录", "recovered_on")
+    row = Recovery(
+        code="",
+        project_id=original.project_id,
+        amount_fen=-amount_fen,
+        recovered_on=on,
+        source=original.source,
+        dispute_id=original.dispute_id,
+        hazard_id=original.hazard_id,
+        case_number=original.code,
+        officer_id=officer.id or 0,
+        note=reason.strip(),
+        reverses_id=original.id,
+        created_by_id=by_user_id,
+    )
+    add_numbered(session, row, f"WH{on:%Y%m%d}-")
+    return row
+
+
+def entries_for_dispute(session: Session, dispute_id: int) -> list[Recovery]:
+    return list(
+        session.exec(
+            select(Recovery).where(Recovery.dispute_id == dispute_id).order_by(col(Recovery.id))
+        ).all()
+    )

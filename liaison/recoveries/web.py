@@ -1,0 +1,358 @@
+"""Ledger pages: totals by project, enterprise, officer, station, source and month; entries;
+recording one (once, however often the form is sent); reversing one."""
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, func, select
+
+from liaison.attachments import service as attachments
+from liaison.attachments.web import uploads
+from liaison.auth.deps import Principal, require
+from liaison.auth.permissions import Scope, get_visible, visible
+from liaison.auth.roles import Role
+from liaison.db import SessionDep, paginate, pk
+from liaison.enterprises.models import Enterprise
+from liaison.forms import validate
+from liaison.money import parse_amount
+from liaison.org.models import Officer, Station
+from liaison.projects.models import Project
+from liaison.projects.service import today
+from liaison.projects.timeline import Entry
+from liaison.projects.timeline import source as timeline_source
+from liaison.projects.web import Panel, project_panels
+from liaison.recoveries import service
+from liaison.recoveries.models import Recovery, RecoverySource
+from liaison.web import redirect, render
+
+router = APIRouter()
+READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
+ReaderDep = Annotated[Principal, Depends(require(*READERS))]
+BookerDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.OFFICER))]
+OWNER = "recovery"
+UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024
+
+
+def _owner(session: Session, recovery_id: int, scope: object) -> Recovery:
+    assert isinstance(scope, Scope)
+    return get_visible(session, Recovery, recovery_id, scope)
+
+
+attachments.owners[OWNER] = _owner
+
+DIMENSIONS: dict[str, tuple[str, Any]] = {
+    "station": ("单位", Station.name),
+    "source": ("来源", Recovery.source),
+    "officer": ("承办民警", Officer.name),
+    "project": ("项目", Project.name),
+    "enterprise": ("企业", Enterprise.name),
+    "month": ("月份", None),
+}
+
+
+def _ledger(scope: Scope) -> Any:
+    """Entries the scope reaches, joined to what the totals group by (rows, not scalars)."""
+    return (
+        sa.select(Recovery)
+        .join(Project, col(Project.id) == Recovery.project_id)
+        .join(Station, col(Station.id) == Project.station_id)
+        .join(Enterprise, col(Enterprise.id) == Project.enterprise_id)
+        .join(Officer, col(Officer.id) == Recovery.officer_id)
+        .where(visible(Project, scope))
+    )
+
+
+def _filtered(
+    query: Any, *, since: date | None, until: date | None, station: int | None, source: str
+) -> Any:
+    if since:
+        query = query.where(col(Recovery.recovered_on) >= since)
+    if until:
+        query = query.where(col(Recovery.recovered_on) <= until)
+    if station:
+        query = query.where(col(Project.station_id) == station)
+    if source:
+        query = query.where(col(Recovery.source) == source)
+    return query
+
+
+def totals(session: Session, query: Any, by: str) -> list[tuple[str, int, int]]:
+    """(label, sum in fen, entries) per value of the dimension, reversals included, in SQL."""
+    if by == "month":
+        year, month = (
+            sa.extract("year", col(Recovery.recovered_on)),
+            sa.extract("month", col(Recovery.recovered_on)),
+        )
+        grouped = query.with_only_columns(year, month, func.sum(Recovery.amount_fen), func.count())
+        rows = session.exec(grouped.group_by(year, month).order_by(year, month)).all()
+        return [(f"{int(y)}-{int(m):02d}", int(total), n) for y, m, total, n in rows]
+    column = DIMENSIONS[by][1]
+    grouped = query.with_only_columns(column, func.sum(Recovery.amount_fen), func.count())
+    rows = session.exec(
+        grouped.group_by(column).order_by(func.sum(Recovery.amount_fen).desc())
+    ).all()
+    return [(str(label), int(total), n) for label, total, n in rows]
+
+
+@router.get("/recoveries")
+def recovery_list(
+    request: Request,
+    session: SessionDep,
+    principal: ReaderDep,
+    by: str = "station",
+    since: date | None = None,
+    until: date | None = None,
+    station: int | None = None,
+    source: str = "",
+    page: int = 1,
+) -> Response:
+    by = by if by in DIMENSIONS else "station"
+    query = _filtered(
+        _ledger(principal.scope), since=since, until=until, station=station, source=source
+    )
+    grand = session.exec(
+        query.with_only_columns(func.coalesce(func.sum(Recovery.amount_fen), 0), func.count())
+    ).one()
+    entries = paginate(
+        session,
+        query.add_columns(Project.name, Officer.name).order_by(
+            col(Recovery.recovered_on).desc(), col(Recovery.id).desc()
+        ),
+        page=page,
+    )
+    stations = session.exec(
+        select(Station)
+        .where(col(Station.active), visible(Station, principal.scope))
+        .order_by(Station.code)
+    ).all()
+    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    return render(
+        request,
+        "recoveries/list.html",
+        {
+            "totals": totals(session, query, by),
+            "by": by,
+            "dimensions": DIMENSIONS,
+            "grand_fen": int(grand[0]),
+            "grand_count": grand[1],
+            "entries": entries,
+            "params": params,
+            "since": since or "",
+            "until": until or "",
+            "station": station,
+            "source": source,
+            "stations": stations,
+            "sources": list(RecoverySource),
+        },
+    )
+
+
+class EntryForm(BaseModel):
+    amount: str = Field(min_length=1, max_length=24)
+    recovered_on: date
+    source: RecoverySource
+    case_number: str = Field(default="", max_length=64)
+    note: str = Field(default="", max_length=1000)
+    submission_key: str = Field(default="", max_length=64)
+
+
+def _entry_form(
+    request: Request, project: Project, values: dict[str, Any], errors: dict[str, str]
+) -> Response:
+    return render(
+        request,
+        "recoveries/form.html",
+        {"project": project, "values": values, "errors": errors, "sources": list(RecoverySource)},
+        status_code=422 if errors else 200,
+    )
+
+
+def _officer(session: Session, principal: Principal) -> Officer:
+    officer = session.get(Officer, principal.user.officer_id or 0)
+    if officer is None:
+        raise HTTPException(status_code=403, detail="登记挽回损失须由民警本人操作")
+    return officer
+
+
+@router.get("/projects/{project_id}/recoveries/new")
+def recovery_new(
+    request: Request, session: SessionDep, principal: BookerDep, project_id: int
+) -> Response:
+    project = get_visible(session, Project, project_id, principal.scope)
+    _officer(session, principal)
+    values = {"recovered_on": today(), "submission_key": uuid.uuid4().hex}
+    return _entry_form(request, project, values, {})
+
+
+@router.post("/projects/{project_id}/recoveries", max_body_size=UPLOAD_LIMIT)
+async def recovery_create(
+    request: Request, session: SessionDep, principal: BookerDep, project_id: int
+) -> Response:
+    project = get_visible(session, Project, project_id, principal.scope)
+    officer = _officer(session, principal)
+    form_data = await request.form()
+    raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
+    form, errors = validate(EntryForm, raw)
+    amount = 0
+    if form:
+        try:
+            amount = parse_amount(form.amount)
+        except ValueError as exc:
+            errors["amount"] = str(exc)
+    if form and not errors:
+        try:
+            entry, created = service.record(
+                session,
+                project,
+                officer,
+                service.Entry(
+                    amount_fen=amount,
+                    recovered_on=form.recovered_on,
+                    source=form.source,
+                    case_number=form.case_number,
+                    note=form.note,
+                ),
+                by_user_id=principal.user.id,
+                submission_key=form.submission_key or None,
+            )
+            if created:
+                files = await uploads(form_data)
+                if files:
+                    attachments.add(
+                        session,
+                        owner_type=OWNER,
+                        owner_id=pk(entry),
+                        files=files,
+                        tag="evidence",
+                        uploaded_by_id=principal.user.id,
+                    )
+            session.commit()
+            message = f"已登记 {entry.code}" if created else f"{entry.code} 已登记过，未重复计入"
+            return redirect(request, f"/recoveries/{entry.id}", message)
+        except (service.RecoveryError, attachments.AttachmentError) as exc:
+            session.rollback()
+            errors[getattr(exc, "field", None) or "evidence"] = str(exc)
+    return _entry_form(request, project, raw, errors)
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    entry: Recovery,
+    errors: dict[str, str] | None = None,
+    can_reverse: bool = False,
+) -> Response:
+    project = session.get(Project, entry.project_id)
+    officer = session.get(Officer, entry.officer_id)
+    reversals = session.exec(
+        select(Recovery).where(Recovery.reverses_id == entry.id).order_by(col(Recovery.id))
+    ).all()
+    original = session.get(Recovery, entry.reverses_id) if entry.reverses_id else None
+    return render(
+        request,
+        "recoveries/detail.html",
+        {
+            "entry": entry,
+            "project": project,
+            "officer": officer,
+            "reversals": reversals,
+            "original": original,
+            "remaining": None if entry.is_reversal else service.remaining_fen(session, entry),
+            "files": attachments.for_owner(session, OWNER, pk(entry)),
+            "errors": errors or {},
+            "can_reverse": can_reverse and not entry.is_reversal,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/recoveries/{recovery_id}")
+def recovery_detail(
+    request: Request, session: SessionDep, principal: ReaderDep, recovery_id: int
+) -> Response:
+    entry = get_visible(session, Recovery, recovery_id, principal.scope)
+    can_reverse = (
+        principal.role in (Role.LEADER, Role.CHIEF, Role.OFFICER)
+        and principal.user.officer_id is not None
+    )
+    return _detail(request, session, entry, can_reverse=can_reverse)
+
+
+class ReverseForm(BaseModel):
+    amount: str = Field(min_length=1, max_length=24)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+@router.post("/recoveries/{recovery_id}/reverse")
+async def recovery_reverse(
+    request: Request, session: SessionDep, principal: BookerDep, recovery_id: int
+) -> Response:
+    entry = get_visible(session, Recovery, recovery_id, principal.scope)
+    officer = _officer(session, principal)
+    form, errors = validate(ReverseForm, await request.form())
+    if form:
+        try:
+            reversal = service.reverse(
+                session,
+                entry,
+                officer,
+                amount_fen=parse_amount(form.amount),
+                reason=form.reason,
+                by_user_id=principal.user.id,
+            )
+            session.commit()
+            return redirect(request, f"/recoveries/{entry.id}", f"已冲销，冲销记录 {reversal.code}")
+        except service.RecoveryError as exc:
+            session.rollback()
+            errors[exc.field or "amount"] = str(exc)
+        except ValueError as exc:
+            errors["amount"] = str(exc)
+    return _detail(request, session, entry, errors, can_reverse=True)
+
+
+@timeline_source
+def _recovery_entries(session: Session, project_id: int) -> Iterable[Entry]:
+    from liaison.money import yuan
+
+    for row in session.exec(select(Recovery).where(Recovery.project_id == project_id)).all():
+        title = (
+            f"{'冲销' if row.is_reversal else '挽回损失'} {yuan(row.amount_fen)}（{row.source}）"
+        )
+        yield Entry(row.recovered_on, "挽回损失", title, row.note, url=f"/recoveries/{row.id}")
+
+
+def project_total_fen(session: Session, project_id: int) -> int:
+    return int(
+        session.exec(
+            select(func.coalesce(func.sum(Recovery.amount_fen), 0)).where(
+                Recovery.project_id == project_id
+            )
+        ).one()
+    )
+
+
+def _project_panel(
+    session: Session, principal: Principal, project: Project, on: date
+) -> Panel | None:
+    can_book = principal.user.officer_id is not None and principal.role in (
+        Role.CHIEF,
+        Role.OFFICER,
+        Role.LEADER,
+    )
+    return Panel(
+        "recoveries/_project_panel.html",
+        {
+            "total": project_total_fen(session, pk(project)),
+            "project": project,
+            "can_book": can_book and project.archived_at is None,
+        },
+    )
+
+
+project_panels.append(_project_panel)
