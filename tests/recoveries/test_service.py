@@ -29,7 +29,7 @@ def test_reversals_never_exceed_what_is_left(db, ledger):
     )
     db.commit()
     assert service.remaining_fen(db, entry) == 400_00
-    with pytest.raises(service.RecoveryError, match="剩余的 ¥400.00"):
+    with pytest.raises(service.RecoveryError, match=r"剩余的 ¥400\.00"):
         service.reverse(
             db, entry, ledger["officer"], amount_fen=400_01, reason="x", by_user_id=None
         )
