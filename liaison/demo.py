@@ -12,6 +12,14 @@ from liaison.auth import service as auth_service
 from liaison.auth.roles import Role
 from liaison.config import Settings
 from liaison.db import pk
+from liaison.disputes.models import (
+    Dispute,
+    DisputeParty,
+    DisputeStatus,
+    DisputeType,
+    PartyRole,
+    Performance,
+)
 from liaison.enterprises import service as enterprise_service
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.enterprises.uscc import uscc_check_char
@@ -21,6 +29,7 @@ from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
 from liaison.projects import service as project_service
 from liaison.projects.models import CATEGORIES, Assignment, Level, Project, Stage, Visit, VisitKind
+from liaison.recoveries.models import Recovery, RecoverySource
 
 DEMO_PASSWORD = "Liaison#Demo2023"  # noqa: S105  (demo only; demo refuses production)
 PROJECTS = 264
@@ -144,6 +153,7 @@ def load(session: Session, settings: Settings, today: date | None = None) -> Non
     projects = _projects(session, rng, stations, enterprises)
     _assignments_and_visits(session, rng, projects, officers, today, settings.visit_interval_days)
     _hazards(session, rng, projects, officers, today)
+    _disputes_and_recoveries(session, rng, projects, officers, today)
     _users(session, settings, enterprises[0])
 
 
@@ -406,6 +416,163 @@ def _at(day: date) -> datetime:
 def _steps_to(status: HazardStatus) -> list[str]:
     path = ["start", "submit", "sign_off"]
     return path[: list(HazardStatus).index(status)]
+
+
+DISPUTES_2023 = 142
+RECOVERED_2023_FEN = 714_760_000  # 714.76 万元
+PARTY_NAMES = ["王建国", "李秀英", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"]
+FIRMS = ["某建筑劳务公司", "某材料供应商", "某物流公司", "某装饰工程公司"]
+
+
+def _current_officer(session: Session, project: Project) -> Officer:
+    term = project_service.current_assignment(session, pk(project))
+    assert term is not None
+    officer = session.get(Officer, term.officer_id)
+    assert officer is not None
+    return officer
+
+
+def _disputes_and_recoveries(
+    session: Session,
+    rng: random.Random,
+    projects: list[Project],
+    officers: dict[int, list[Officer]],
+    today: date,
+) -> None:
+    """142 disputes mediated in 2023, the ledger adding up to 7,147,600.00 yuan for 2023 (a few
+    entries reversed), and cases still under mediation in the weeks before today."""
+    ledger: list[tuple[Project, Officer, int, date, RecoverySource, int | None]] = []
+    for n in range(DISPUTES_2023 + 6):
+        project = rng.choice(projects)
+        handler = _current_officer(session, project)
+        ongoing = n >= DISPUTES_2023
+        received = (
+            today - timedelta(days=rng.randint(1, 25))
+            if ongoing
+            else date(YEAR, 1, 3) + timedelta(days=rng.randint(0, 330))
+        )
+        kind = rng.choice(list(DisputeType))
+        amount = rng.randint(5, 600) * 1_000_00
+        dispute = Dispute(
+            code=f"JF{received:%Y%m%d}-{n + 1:04d}",
+            project_id=pk(project),
+            type=kind.value,
+            amount_fen=amount,
+            facts=f"{kind.value}：{rng.choice(FIRMS)}与{rng.choice(PARTY_NAMES)}等发生争议",
+            received_on=received,
+            handler_id=pk(handler),
+        )
+        if not ongoing:
+            closed = received + timedelta(days=rng.randint(1, 20))
+            dispute.status, dispute.closed_on = DisputeStatus.RESOLVED.value, closed
+            dispute.obligations = "被申请人按约定支付款项，双方不再就此事争议"
+            dispute.agreement_fen = amount * rng.choice([6, 8, 10]) // 10
+            dispute.performance_method = "银行转账"
+            dispute.perform_by = closed + timedelta(days=15)
+            dispute.performance = Performance.PERFORMED.value
+            dispute.judicial_confirmation = rng.random() < 0.2
+        session.add(dispute)
+        session.flush()
+        session.add(
+            DisputeParty(
+                dispute_id=pk(dispute),
+                role=PartyRole.APPLICANT.value,
+                name=rng.choice(PARTY_NAMES),
+                phone=f"139{rng.randint(0, 99999999):08d}",
+            )
+        )
+        session.add(
+            DisputeParty(
+                dispute_id=pk(dispute), role=PartyRole.RESPONDENT.value, name=rng.choice(FIRMS)
+            )
+        )
+        if (
+            not ongoing
+            and kind in (DisputeType.LABOUR, DisputeType.CONTRACT)
+            and dispute.agreement_fen
+            and sum(entry[2] for entry in ledger) + dispute.agreement_fen <= RECOVERED_2023_FEN // 2
+        ):
+            ledger.append(
+                (
+                    project,
+                    handler,
+                    dispute.agreement_fen,
+                    dispute.closed_on or received,
+                    RecoverySource.DISPUTE,
+                    pk(dispute),
+                )
+            )
+    sources = [
+        RecoverySource.FRAUD_REFUND,
+        RecoverySource.STOLEN_GOODS,
+        RecoverySource.WAGES,
+        RecoverySource.OTHER,
+    ]
+    while sum(entry[2] for entry in ledger) < RECOVERED_2023_FEN * 0.85:
+        project = rng.choice(projects)
+        ledger.append(
+            (
+                project,
+                _current_officer(session, project),
+                rng.randint(100, 30_000) * 100_00 // 100,
+                date(YEAR, 1, 5) + timedelta(days=rng.randint(0, 350)),
+                rng.choice(sources),
+                None,
+            )
+        )
+    reversals = [
+        (ledger[i], rng.randint(1, ledger[i][2] // 2)) for i in rng.sample(range(len(ledger)), 4)
+    ]
+    balance = (
+        RECOVERED_2023_FEN - sum(e[2] for e in ledger) + sum(amount for _, amount in reversals)
+    )
+    project = rng.choice(projects)
+    ledger.append(
+        (
+            project,
+            _current_officer(session, project),
+            balance,
+            date(YEAR, 12, 20),
+            RecoverySource.FRAUD_REFUND,
+            None,
+        )
+    )
+    ledger.sort(key=lambda e: e[3])
+    rows = {}
+    for n, (project, officer, amount, day, source, dispute_id) in enumerate(ledger, start=1):
+        row = Recovery(
+            code=f"WH{day:%Y%m%d}-{n:04d}",
+            project_id=pk(project),
+            amount_fen=amount,
+            recovered_on=day,
+            source=source.value,
+            dispute_id=dispute_id,
+            officer_id=pk(officer),
+            note="演示数据",
+        )
+        session.add(row)
+        rows[id(project), amount, day] = row
+    session.flush()
+    for n, ((project, _officer, amount, day, _source, _dispute), reversed_fen) in enumerate(
+        reversals, start=1
+    ):
+        original = rows[id(project), amount, day]
+        on = min(date(YEAR, 12, 28), day + timedelta(days=7))
+        session.add(
+            Recovery(
+                code=f"WH{on:%Y%m%d}-R{n:03d}",
+                project_id=original.project_id,
+                amount_fen=-reversed_fen,
+                recovered_on=on,
+                source=original.source,
+                dispute_id=original.dispute_id,
+                officer_id=original.officer_id,
+                case_number=original.code,
+                note="金额录入有误，冲销差额",
+                reverses_id=original.id,
+            )
+        )
+    session.flush()
 
 
 def _users(session: Session, settings: Settings, enterprise_id: int) -> None:

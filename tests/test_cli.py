@@ -17,10 +17,12 @@ from liaison.auth.roles import Role
 from liaison.cli import app
 from liaison.config import get_settings
 from liaison.demo import DEMO_PASSWORD, DEMO_USERS
+from liaison.disputes.models import Dispute
 from liaison.hazards.models import Hazard
 from liaison.projects import queries
 from liaison.projects import service as project_service
 from liaison.projects.models import Visit
+from liaison.recoveries.models import Recovery
 from tests.factories import PASSWORD, login, make_officer, make_station, make_user
 
 runner = CliRunner()
@@ -129,6 +131,25 @@ def test_demo_loads_a_user_for_every_role_once(db, client):
     )
     assert closed_2023.pop("周边治安复杂区域") == 4
     assert sum(closed_2023.values()) == 106
+    ledger_2023 = db.exec(
+        select(func.sum(Recovery.amount_fen), func.count(Recovery.reverses_id)).where(
+            Recovery.recovered_on.between(date(2023, 1, 1), date(2023, 12, 31))
+        )
+    ).one()
+    assert tuple(ledger_2023) == (714_760_000, 4)  # ¥7,147,600.00, four reversals
+    resolved_2023 = db.exec(
+        select(func.count())
+        .select_from(Dispute)
+        .where(
+            Dispute.received_on.between(date(2023, 1, 1), date(2023, 12, 31)),
+            Dispute.status == "调解成功",
+        )
+    ).one()
+    assert resolved_2023 == 142
+    assert (
+        db.exec(select(func.count()).select_from(Dispute).where(Dispute.status == "调解中")).one()
+        > 0
+    )
     open_now = db.exec(select(Hazard).where(Hazard.status != "已销号")).all()
     assert open_now and any(h.deadline < project_service.today() for h in open_now)
     for username, _, _, _ in DEMO_USERS:

@@ -20,6 +20,7 @@ from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises.models import Enterprise
 from liaison.forms import validate
+from liaison.hazards.models import Hazard
 from liaison.money import parse_amount
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
@@ -162,6 +163,15 @@ class EntryForm(BaseModel):
     submission_key: str = Field(default="", max_length=64)
 
 
+def _hazard_by_code(session: Session, project: Project, code: str) -> int | None:
+    """A 关联编号 naming one of this project's hazards links the entry to it."""
+    if not code:
+        return None
+    return session.exec(
+        select(Hazard.id).where(Hazard.code == code, Hazard.project_id == project.id)
+    ).first()
+
+
 def _entry_form(
     request: Request, project: Project, values: dict[str, Any], errors: dict[str, str]
 ) -> Response:
@@ -217,6 +227,7 @@ async def recovery_create(
                     source=form.source,
                     case_number=form.case_number,
                     note=form.note,
+                    hazard_id=_hazard_by_code(session, project, form.case_number),
                 ),
                 by_user_id=principal.user.id,
                 submission_key=form.submission_key or None,

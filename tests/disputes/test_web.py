@@ -185,3 +185,21 @@ def test_ledger_writes_are_audited(client, db):
     )
     rows = db.exec(select(AuditLog).where(AuditLog.object_type == "Recovery")).all()
     assert [(r.action, r.after["amount_fen"]) for r in rows] == [("create", 10_00)]
+
+
+def test_a_case_number_naming_a_hazard_links_the_entry(client, db):
+    from tests.factories import make_hazard
+
+    _, me, project = setup_case(client, db)
+    hazard = make_hazard(db, project, me)
+    post(
+        client,
+        f"/projects/{project.id}/recoveries",
+        {
+            "amount": "99",
+            "recovered_on": today().isoformat(),
+            "source": "盗抢追赃",
+            "case_number": hazard.code,
+        },
+    )
+    assert db.exec(select(Recovery.hazard_id)).all() == [hazard.id]
