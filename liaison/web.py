@@ -108,6 +108,11 @@ def render(
     return response
 
 
+def filter_params(request: Request) -> dict[str, str]:
+    """The list's filters from the query string, for pagination links (page itself dropped)."""
+    return {k: v for k, v in request.query_params.items() if k != "page" and v}
+
+
 def render_form(
     request: Request,
     *,

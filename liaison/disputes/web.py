@@ -27,13 +27,14 @@ from liaison.disputes.models import (
 from liaison.forms import validate
 from liaison.money import parse_amount
 from liaison.org.models import Officer, Station
+from liaison.org.queries import active_officers, active_stations
 from liaison.projects.models import Project
 from liaison.projects.service import today
 from liaison.projects.timeline import Entry
 from liaison.projects.timeline import source as timeline_source
 from liaison.projects.web import Panel, project_panels
 from liaison.recoveries.service import entries_for_dispute
-from liaison.web import redirect, render
+from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
 READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
@@ -90,17 +91,9 @@ def dispute_list(
     results = paginate(
         session, query.order_by(col(Dispute.received_on).desc(), col(Dispute.id).desc()), page=page
     )
-    stations = session.exec(
-        select(Station)
-        .where(col(Station.active), visible(Station, principal.scope))
-        .order_by(Station.code)
-    ).all()
-    officers = session.exec(
-        select(Officer)
-        .where(col(Officer.active), visible(Officer, principal.scope))
-        .order_by(Officer.badge_no)
-    ).all()
-    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    stations = active_stations(session, principal.scope)
+    officers = active_officers(session, principal.scope)
+    params = filter_params(request)
     return render(
         request,
         "disputes/list.html",
@@ -366,39 +359,17 @@ async def _outcome(
     return _detail(request, session, principal, dispute, errors, raw)
 
 
-@router.post("/disputes/{dispute_id}/resolve")
-async def dispute_resolve(
-    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int
+OUTCOMES = frozenset({"resolve", "fail", "transfer", "performance", "follow-up"})
+
+
+@router.post("/disputes/{dispute_id}/{action}")
+async def dispute_outcome(
+    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int, action: str
 ) -> Response:
-    return await _outcome(request, session, principal, dispute_id, "resolve")
-
-
-@router.post("/disputes/{dispute_id}/fail")
-async def dispute_fail(
-    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int
-) -> Response:
-    return await _outcome(request, session, principal, dispute_id, "fail")
-
-
-@router.post("/disputes/{dispute_id}/transfer")
-async def dispute_transfer(
-    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int
-) -> Response:
-    return await _outcome(request, session, principal, dispute_id, "transfer")
-
-
-@router.post("/disputes/{dispute_id}/performance")
-async def dispute_performance(
-    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int
-) -> Response:
-    return await _outcome(request, session, principal, dispute_id, "performance")
-
-
-@router.post("/disputes/{dispute_id}/follow-ups")
-async def dispute_follow_up(
-    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int
-) -> Response:
-    return await _outcome(request, session, principal, dispute_id, "follow-up")
+    """resolve, fail, transfer, performance or follow-up: each step of a case, one route."""
+    if action not in OUTCOMES:
+        raise HTTPException(status_code=404)
+    return await _outcome(request, session, principal, dispute_id, action)
 
 
 @timeline_source

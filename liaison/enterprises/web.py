@@ -19,7 +19,7 @@ from liaison.forms import validate
 from liaison.projects import queries
 from liaison.projects.models import Project
 from liaison.projects.service import today
-from liaison.web import redirect, render, render_form
+from liaison.web import filter_params, redirect, render, render_form
 
 router = APIRouter()
 
@@ -72,7 +72,7 @@ def enterprise_list(
         .where(Enterprise.industry != "")
         .order_by(Enterprise.industry)
     ).all()
-    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    params = filter_params(request)
     return render(
         request,
         "enterprises/list.html",

@@ -13,20 +13,21 @@ from sqlmodel import Session, col, select
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, SettingsDep, require
-from liaison.auth.permissions import Scope, get_visible, visible
+from liaison.auth.permissions import Scope, get_visible
 from liaison.auth.roles import Role
 from liaison.clock import local
 from liaison.db import SessionDep, paginate, pk
 from liaison.forms import validate
 from liaison.hazards import queries, service
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
-from liaison.org.models import Officer, Station
+from liaison.org.models import Officer
+from liaison.org.queries import active_officers, active_stations
 from liaison.projects.models import Project
 from liaison.projects.service import today
 from liaison.projects.timeline import Entry
 from liaison.projects.timeline import source as timeline_source
 from liaison.projects.web import Panel, home_panels, project_panels
-from liaison.web import redirect, render
+from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
 READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
@@ -59,17 +60,9 @@ def _list(
         session, queries.hazard_list_query(principal.scope, filters, today=today()), page=page
     )
     results.items = queries.to_rows(results.items)
-    stations = session.exec(
-        select(Station)
-        .where(col(Station.active), visible(Station, principal.scope))
-        .order_by(Station.code)
-    ).all()
-    officers = session.exec(
-        select(Officer)
-        .where(col(Officer.active), visible(Officer, principal.scope))
-        .order_by(Officer.badge_no)
-    ).all()
-    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    stations = active_stations(session, principal.scope)
+    officers = active_officers(session, principal.scope)
+    params = filter_params(request)
     return render(
         request,
         "hazards/list.html",

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
 from liaison.auth.deps import Principal, SettingsDep, require
-from liaison.auth.permissions import get_visible, visible
+from liaison.auth.permissions import get_visible
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises.models import Enterprise
@@ -20,10 +20,11 @@ from liaison.enterprises.service import enterprise_by_uscc
 from liaison.forms import validate
 from liaison.money import FEN_PER_WAN, parse_amount, wan_input
 from liaison.org.models import Officer, Station
+from liaison.org.queries import active_officers, active_stations
 from liaison.projects import queries, service
 from liaison.projects.models import CATEGORIES, Level, Project, Stage, VisitKind
 from liaison.projects.timeline import timeline
-from liaison.web import redirect, render, render_form
+from liaison.web import filter_params, redirect, render, render_form
 
 router = APIRouter()
 
@@ -48,11 +49,6 @@ ManagerDep = Annotated[Principal, Depends(require(*MANAGERS))]
 HomeDep = Annotated[
     Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE))
 ]
-
-
-def _stations(session: Session, principal: Principal) -> list[Station]:
-    query = select(Station).where(col(Station.active), visible(Station, principal.scope))
-    return list(session.exec(query.order_by(Station.code)).all())
 
 
 def _is_current_officer(principal: Principal, officer: Officer | None) -> bool:
@@ -156,12 +152,8 @@ def project_list(
     )
     results = paginate(session, query, page=page)
     results.items = queries.to_rows(results.items, settings.visit_interval_days)
-    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
-    officers = session.exec(
-        select(Officer)
-        .where(col(Officer.active), visible(Officer, principal.scope))
-        .order_by(Officer.badge_no)
-    ).all()
+    params = filter_params(request)
+    officers = active_officers(session, principal.scope)
     return render(
         request,
         "projects/list.html",
@@ -169,7 +161,7 @@ def project_list(
             "results": results,
             "f": filters,
             "params": params,
-            "stations": _stations(session, principal),
+            "stations": active_stations(session, principal.scope),
             "officers": officers,
             "levels": list(Level),
             "stages": list(Stage),
@@ -248,7 +240,7 @@ def _project_fields(session: Session, principal: Principal) -> list[dict[str, An
             "label": "所属单位",
             "type": "select",
             "required": True,
-            "options": [(s.id, s.name) for s in _stations(session, principal)],
+            "options": [(s.id, s.name) for s in active_stations(session, principal.scope)],
         },
         {"name": "site_security_contact", "label": "现场安保负责人"},
         {"name": "site_security_phone", "label": "安保负责人电话", "type": "tel"},
@@ -336,7 +328,7 @@ async def project_save(
         enterprise = enterprise_by_uscc(session, form.enterprise_uscc)
         if enterprise is None:
             errors["enterprise_uscc"] = "没有这个统一社会信用代码的企业，请先登记企业"
-        if form.station_id not in {s.id for s in _stations(session, principal)}:
+        if form.station_id not in {s.id for s in active_stations(session, principal.scope)}:
             errors["station_id"] = "请选择您有权管理的单位"
         if principal.role == Role.OFFICER and project.station_id != form.station_id:
             errors["station_id"] = "项目警官不能把项目移交其他单位"
@@ -621,13 +613,13 @@ def officer_loads(
     )
     results = paginate(session, query, page=page)
     results.items = queries.to_loads(results.items)
-    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    params = filter_params(request)
     return render(
         request,
         "projects/officers.html",
         {
             "results": results,
-            "stations": _stations(session, principal),
+            "stations": active_stations(session, principal.scope),
             "station": station,
             "q": q,
             "params": params,

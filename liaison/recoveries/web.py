@@ -23,6 +23,7 @@ from liaison.forms import validate
 from liaison.hazards.models import Hazard
 from liaison.money import parse_amount
 from liaison.org.models import Officer, Station
+from liaison.org.queries import active_stations
 from liaison.projects.models import Project
 from liaison.projects.service import today
 from liaison.projects.timeline import Entry
@@ -30,7 +31,7 @@ from liaison.projects.timeline import source as timeline_source
 from liaison.projects.web import Panel, project_panels
 from liaison.recoveries import service
 from liaison.recoveries.models import Recovery, RecoverySource
-from liaison.web import redirect, render
+from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
 READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
@@ -127,12 +128,8 @@ def recovery_list(
         ),
         page=page,
     )
-    stations = session.exec(
-        select(Station)
-        .where(col(Station.active), visible(Station, principal.scope))
-        .order_by(Station.code)
-    ).all()
-    params = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    stations = active_stations(session, principal.scope)
+    params = filter_params(request)
     return render(
         request,
         "recoveries/list.html",

@@ -1,0 +1,16 @@
+"""Choices for filters and forms: the stations and officers a login may pick from."""
+
+from sqlmodel import Session, col, select
+
+from liaison.auth.permissions import Scope, visible
+from liaison.org.models import Officer, Station
+
+
+def active_stations(session: Session, scope: Scope) -> list[Station]:
+    query = select(Station).where(col(Station.active), visible(Station, scope))
+    return list(session.exec(query.order_by(Station.code)).all())
+
+
+def active_officers(session: Session, scope: Scope) -> list[Officer]:
+    query = select(Officer).where(col(Officer.active), visible(Officer, scope))
+    return list(session.exec(query.order_by(Officer.badge_no)).all())
