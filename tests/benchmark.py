@@ -51,6 +51,9 @@ def main() -> int:
         "coverage": lambda n: "/coverage",
         "workload": lambda n: "/officers",
         "enterprise list": lambda n: "/enterprises",
+        "hazard list": lambda n: "/hazards?sort=-found_on",
+        "dispute list": lambda n: "/disputes",
+        "recovery totals": lambda n: "/recoveries?by=month",
     }
     failed = False
     with TestClient(create_app()) as client:
