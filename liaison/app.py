@@ -4,7 +4,10 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from liaison import models  # noqa: F401  (every table registered before the first query)
+from liaison.api import disputes as disputes_api
+from liaison.api import hazards as hazards_api
 from liaison.api import me
+from liaison.api import projects as projects_api
 from liaison.attachments import web as attachments_web
 from liaison.audit import web as audit_web
 from liaison.auth import web as auth_web
@@ -19,7 +22,12 @@ from liaison.recoveries import web as recoveries_web
 from liaison.web import ROOT
 
 # Every router of the app; tests walk these to check each route's permission and CSRF.
-API_ROUTERS: list[APIRouter] = [me.router]
+API_ROUTERS: list[APIRouter] = [
+    me.router,
+    projects_api.router,
+    hazards_api.router,
+    disputes_api.router,
+]
 WEB_ROUTERS: list[APIRouter] = [
     auth_web.router,
     org_web.router,

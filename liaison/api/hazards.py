@@ -1,0 +1,81 @@
+"""GET /api/v1/hazards: hazards (and, with areas=true, complex areas) the user may see."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from liaison.api.common import ListOut, Paging, fetch, paging
+from liaison.auth.deps import ApiUser
+from liaison.db import SessionDep
+from liaison.hazards import queries
+from liaison.projects.service import today
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+class HazardOut(BaseModel):
+    id: int
+    code: str
+    project_id: int
+    project: str
+    station: str
+    category: str
+    level: str
+    status: str
+    description: str
+    found_on: date
+    found_by: str
+    deadline: date
+    closed_on: date | None
+    overdue: bool
+
+
+@router.get("/hazards", response_model=ListOut[HazardOut], summary="隐患列表")
+def list_hazards(
+    session: SessionDep,
+    principal: ApiUser,
+    page: Annotated[Paging, Depends(paging)],
+    areas: bool = False,
+    status: str = "",
+    level: str = "",
+    category: str = "",
+    station: int | None = None,
+    officer: int | None = None,
+    project: int | None = None,
+    overdue: bool = False,
+) -> ListOut[HazardOut]:
+    filters = queries.HazardFilter(
+        areas=areas,
+        status=status,
+        level=level,
+        category=category,
+        station_id=station,
+        officer_id=officer,
+        project_id=project,
+        overdue=overdue,
+    )
+    rows, total = fetch(
+        session, queries.hazard_list_query(principal.scope, filters, today=today()), page
+    )
+    items = [
+        HazardOut(
+            id=r.hazard.id or 0,
+            code=r.hazard.code,
+            project_id=r.hazard.project_id,
+            project=r.project_name,
+            station=r.station_name,
+            category=r.hazard.category,
+            level=r.hazard.level,
+            status=r.hazard.status,
+            description=r.hazard.description,
+            found_on=r.hazard.found_on,
+            found_by=r.finder_name,
+            deadline=r.hazard.deadline,
+            closed_on=r.hazard.closed_on,
+            overdue=r.overdue,
+        )
+        for r in queries.to_rows(rows)
+    ]
+    return ListOut(total=total, limit=page.limit, offset=page.offset, items=items)

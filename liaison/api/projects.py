@@ -1,0 +1,109 @@
+"""GET /api/v1/projects: key projects the token's user may see, filtered like the list page."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from liaison.api.common import ListOut, Paging, fetch, paging
+from liaison.auth.deps import ApiUser, SettingsDep
+from liaison.auth.permissions import get_visible
+from liaison.db import SessionDep
+from liaison.projects import queries
+from liaison.projects.models import Project
+from liaison.projects.service import today
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+class ProjectOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    enterprise: str
+    level: str
+    stage: str
+    category: str
+    investment_fen: int | None
+    station: str
+    officer_badge: str | None
+    officer_name: str | None
+    last_visit: date | None
+    next_visit_due: date | None
+    visit_overdue: bool
+    archived: bool
+
+
+def _out(row: queries.ProjectRow) -> ProjectOut:
+    p = row.project
+    return ProjectOut(
+        id=p.id or 0,
+        code=p.code,
+        name=p.name,
+        enterprise=row.enterprise_name,
+        level=p.level,
+        stage=p.stage,
+        category=p.category,
+        investment_fen=p.investment_fen,
+        station=row.station_name,
+        officer_badge=row.officer.badge_no if row.officer else None,
+        officer_name=row.officer.name if row.officer else None,
+        last_visit=row.last_visit,
+        next_visit_due=row.next_visit_due,
+        visit_overdue=row.overdue,
+        archived=p.archived_at is not None,
+    )
+
+
+@router.get("/projects", response_model=ListOut[ProjectOut], summary="重点项目列表")
+def list_projects(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: ApiUser,
+    page: Annotated[Paging, Depends(paging)],
+    q: str = "",
+    station: int | None = None,
+    level: str = "",
+    stage: str = "",
+    officer: int | None = None,
+    covered: str = "",
+    overdue: bool = False,
+    archived: bool = False,
+) -> ListOut[ProjectOut]:
+    filters = queries.ProjectFilter(
+        q=q.strip(),
+        station_id=station,
+        level=level,
+        stage=stage,
+        officer_id=officer,
+        covered=covered,
+        overdue=overdue,
+        archived=archived,
+    )
+    interval = settings.visit_interval_days
+    query = queries.project_list_query(
+        principal.scope, filters, today=today(), interval_days=interval
+    )
+    rows, total = fetch(session, query, page)
+    return ListOut(
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+        items=[_out(r) for r in queries.to_rows(rows, interval)],
+    )
+
+
+@router.get("/projects/{project_id}", response_model=ProjectOut, summary="重点项目")
+def get_project(
+    session: SessionDep, settings: SettingsDep, principal: ApiUser, project_id: int
+) -> ProjectOut:
+    project = get_visible(session, Project, project_id, principal.scope)
+    interval = settings.visit_interval_days
+    query = queries.project_list_query(
+        principal.scope,
+        queries.ProjectFilter(archived=project.archived_at is not None),
+        today=today(),
+        interval_days=interval,
+    ).where(Project.id == project.id)
+    return _out(queries.to_rows(list(session.exec(query).all()), interval)[0])

@@ -1,0 +1,93 @@
+"""/api/v1 read access: bearer tokens, exactly the permitted rows, no personal data."""
+
+import re
+
+import pytest
+
+from liaison.auth import service as auth_service
+from liaison.auth.roles import Role
+from tests.factories import (
+    make_dispute,
+    make_enterprise,
+    make_hazard,
+    make_officer,
+    make_project,
+    make_recovery,
+    make_station,
+    make_user,
+)
+
+
+def bearer(db, user):  # type: ignore[no-untyped-def]
+    token = auth_service.create_api_token(db, user)
+    db.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def district(db):
+    north, south = make_station(db), make_station(db)
+    north_officer, south_officer = make_officer(db, north), make_officer(db, south)
+    acme = make_enterprise(db)
+    mine = make_project(db, north, officer=north_officer, enterprise=acme)
+    theirs = make_project(db, south, officer=south_officer)
+    for project, officer in ((mine, north_officer), (theirs, south_officer)):
+        make_hazard(db, project, officer)
+        make_dispute(db, project, officer, agreement_fen=500_00, book_recovery=True)
+        make_recovery(db, project, officer)
+    return {"north_officer": north_officer, "acme": acme, "mine": mine, "theirs": theirs}
+
+
+def ids(client, headers, path):  # type: ignore[no-untyped-def]
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    return {item.get("project_id", item["id"]) for item in response.json()["items"]}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/projects", "/api/v1/hazards", "/api/v1/disputes", "/api/v1/recoveries"]
+)
+def test_each_role_gets_exactly_its_rows(client, db, district, path):
+    mine, theirs = district["mine"].id, district["theirs"].id
+    officer = make_user(db, Role.OFFICER, officer=district["north_officer"])
+    contact = make_user(db, Role.ENTERPRISE, enterprise=district["acme"])
+    assert ids(client, bearer(db, make_user(db, Role.LEADER)), path) == {mine, theirs}
+    assert ids(client, bearer(db, officer), path) == {mine}
+    assert ids(client, bearer(db, contact), path) == {mine}
+    assert ids(client, bearer(db, make_user(db, Role.AUDITOR)), path) == set()
+
+
+def test_another_stations_project_is_404_by_id(client, db, district):
+    headers = bearer(db, make_user(db, Role.OFFICER, officer=district["north_officer"]))
+    assert client.get(f"/api/v1/projects/{district['mine'].id}", headers=headers).status_code == 200
+    assert (
+        client.get(f"/api/v1/projects/{district['theirs'].id}", headers=headers).status_code == 404
+    )
+
+
+def test_no_token_no_data_and_limits_are_bounded(client, db, district):
+    assert client.get("/api/v1/projects").status_code == 401
+    headers = bearer(db, make_user(db, Role.LEADER))
+    assert client.get("/api/v1/projects", params={"limit": 201}, headers=headers).status_code == 422
+    page = client.get("/api/v1/projects", params={"limit": 1, "offset": 1}, headers=headers).json()
+    assert page["total"] == 2 and len(page["items"]) == 1
+
+
+def test_responses_carry_no_phone_or_id_numbers(client, db, district):
+    headers = bearer(db, make_user(db, Role.LEADER))
+    for path in ("/api/v1/projects", "/api/v1/hazards", "/api/v1/disputes", "/api/v1/recoveries"):
+        body = client.get(path, headers=headers).text
+        assert not re.search(r"1[3-9]\d{9}|\d{17}[\dXx]", body), path
+
+
+def test_the_openapi_document_describes_the_api(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/me",
+        "/api/v1/projects",
+        "/api/v1/projects/{project_id}",
+        "/api/v1/hazards",
+        "/api/v1/disputes",
+        "/api/v1/recoveries",
+    ):
+        assert "get" in paths[path], path
