@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     hazard_days_serious: int = Field(15, ge=1)
     hazard_days_general: int = Field(30, ge=1)
 
+    # Request desk service levels: first response and closure, counted from receipt.
+    desk_response_hours: int = Field(24, ge=1)
+    desk_close_days: int = Field(7, ge=1)
+
     # Failed-login lockout, per account and per client address.
     lockout_failures: int = Field(5, ge=1)
     lockout_window_minutes: int = Field(15, ge=1)

@@ -51,15 +51,18 @@ def enum_check(column: str, enum: type[StrEnum]) -> sa.CheckConstraint:
     return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_known")
 
 
-def add_numbered(session: Session, row: Any, prefix: str, attempts: int = 5) -> None:
-    """Give `row` the next free code `<prefix>NNNN` and insert it. Two requests may take the same
-    number at once: the unique constraint refuses the second, which tries the next number."""
+def add_numbered(
+    session: Session, row: Any, prefix: str, attempts: int = 5, field: str = "code"
+) -> None:
+    """Give `row` the next free number `<prefix>NNNN` in `field` and insert it. Two requests may
+    take the same number at once: the unique constraint refuses the second, which tries the next."""
     model = type(row)
+    column = getattr(model, field)
     for attempt in range(attempts):
         taken = session.exec(
-            select(func.count()).select_from(model).where(model.code.startswith(prefix))
+            select(func.count()).select_from(model).where(column.startswith(prefix))
         ).one()
-        row.code = f"{prefix}{taken + 1 + attempt:04d}"
+        setattr(row, field, f"{prefix}{taken + 1 + attempt:04d}")
         try:
             with session.begin_nested():
                 session.add(row)

@@ -3,6 +3,7 @@
 from liaison.attachments.models import Attachment, AttachmentBlob
 from liaison.audit.models import AuditLog
 from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
+from liaison.desk.models import RequestEvent, ServiceRequest
 from liaison.disputes.models import Dispute, DisputeFollowUp, DisputeParty
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.hazards.models import Hazard, HazardEvent
@@ -28,6 +29,8 @@ __all__ = [
     "PasswordHistory",
     "Project",
     "Recovery",
+    "RequestEvent",
+    "ServiceRequest",
     "Station",
     "User",
     "UserSession",

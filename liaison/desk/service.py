@@ -1,0 +1,237 @@
+"""The desk's rules: submission (once), routing, tracking, the handling steps, service levels
+and the rating. The only module that writes the desk's tables."""
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from liaison.clock import local, now
+from liaison.config import Settings
+from liaison.db import add_numbered
+from liaison.desk.models import (
+    Channel,
+    RequestEvent,
+    RequestStatus,
+    RequestType,
+    Satisfaction,
+    ServiceRequest,
+    Topic,
+)
+from liaison.org.models import Officer
+from liaison.projects.models import Project
+from liaison.projects.service import current_assignment
+
+S = RequestStatus
+OPEN = (S.NEW, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
+
+
+class DeskError(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Submission:
+    type: RequestType
+    content: str
+    name: str
+    phone: str
+    topic: Topic = Topic.OTHER
+    enterprise_id: int | None = None
+
+
+def submit(
+    session: Session,
+    submission: Submission,
+    *,
+    channel: Channel,
+    project: Project | None = None,
+    submission_key: str | None = None,
+    by_user_id: int | None = None,
+) -> tuple[ServiceRequest, bool]:
+    """Record a request and route it: a project's to its officer, others to the duty desk. The
+    same submission sent twice (same key) makes one request: (request, new?)."""
+    if submission_key:
+        earlier = session.exec(
+            select(ServiceRequest).where(ServiceRequest.submission_key == submission_key)
+        ).first()
+        if earlier is not None:
+            return earlier, False
+    officer_id = station_id = None
+    if project is not None:
+        term = current_assignment(session, project.id or 0)
+        officer_id, station_id = (term.officer_id if term else None), project.station_id
+    request = ServiceRequest(
+        tracking_no="",
+        type=submission.type.value,
+        topic=submission.topic.value,
+        content=submission.content,
+        submitter_name=submission.name,
+        submitter_phone=submission.phone,
+        phone_last4=submission.phone[-4:],
+        enterprise_id=submission.enterprise_id or (project.enterprise_id if project else None),
+        project_id=project.id if project else None,
+        channel=channel.value,
+        officer_id=officer_id,
+        station_id=station_id,
+        submission_key=submission_key or None,
+        created_by_id=by_user_id,
+    )
+    add_numbered(session, request, f"YY{local(now()):%Y%m%d}-", field="tracking_no")
+    return request, True
+
+
+def find_for_tracking(session: Session, tracking_no: str, last4: str) -> ServiceRequest | None:
+    """The request only when both the number and the phone's last 4 digits match; the same None
+    for a wrong pair and an unknown number."""
+    request = session.exec(
+        select(ServiceRequest).where(ServiceRequest.tracking_no == tracking_no.strip().upper())
+    ).first()
+    expected = request.phone_last4 if request else "0000"
+    matches = hmac.compare_digest(expected.encode(), last4.strip().encode())
+    return request if request is not None and matches and len(last4.strip()) == 4 else None
+
+
+def _event(
+    session: Session,
+    request: ServiceRequest,
+    kind: str,
+    *,
+    body: str = "",
+    public: bool = False,
+    to: RequestStatus | None = None,
+    by_user_id: int | None = None,
+) -> None:
+    event = RequestEvent(
+        request_id=request.id or 0,
+        kind=kind,
+        public=public,
+        body=body,
+        from_status=request.status,
+        to_status=(to or S(request.status)).value,
+        by_user_id=by_user_id,
+    )
+    if to is not None:
+        request.status = to.value
+    if public and request.first_response_at is None:
+        request.first_response_at = now()
+    session.add_all([request, event])
+    session.flush()
+
+
+def _require(request: ServiceRequest, *allowed: RequestStatus) -> None:
+    if S(request.status) not in allowed:
+        raise DeskError(f"诉求当前为「{request.status}」，不能执行此操作", "action")
+
+
+def accept(session: Session, request: ServiceRequest, *, by_user_id: int | None) -> None:
+    _require(request, S.NEW)
+    _event(
+        session, request, "accept", body="已受理", public=True, to=S.ACCEPTED, by_user_id=by_user_id
+    )
+
+
+def decline(
+    session: Session, request: ServiceRequest, reason: str, *, by_user_id: int | None
+) -> None:
+    _require(request, S.NEW)
+    if not reason.strip():
+        raise DeskError("请填写不予受理的理由", "reason")
+    request.outcome, request.closed_at = reason.strip(), now()
+    _event(
+        session,
+        request,
+        "decline",
+        body=reason.strip(),
+        public=True,
+        to=S.DECLINED,
+        by_user_id=by_user_id,
+    )
+
+
+def reply(
+    session: Session, request: ServiceRequest, body: str, *, public: bool, by_user_id: int | None
+) -> None:
+    """A public reply (the requester sees it) or an internal note (staff only)."""
+    _require(request, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
+    if not body.strip():
+        raise DeskError("请填写内容", "body")
+    to = S.ANSWERED if public else (S.IN_PROGRESS if request.status == S.ACCEPTED.value else None)
+    _event(
+        session,
+        request,
+        "reply" if public else "note",
+        body=body.strip(),
+        public=public,
+        to=to,
+        by_user_id=by_user_id,
+    )
+
+
+def transfer(
+    session: Session,
+    request: ServiceRequest,
+    officer: Officer,
+    reason: str,
+    *,
+    by_user_id: int | None,
+) -> None:
+    _require(request, *OPEN)
+    if not reason.strip():
+        raise DeskError("请填写转办原因", "reason")
+    request.officer_id, request.station_id = officer.id, officer.station_id
+    _event(
+        session,
+        request,
+        "transfer",
+        body=f"转至 {officer.name}：{reason.strip()}",
+        by_user_id=by_user_id,
+    )
+
+
+def close(
+    session: Session, request: ServiceRequest, summary: str, *, by_user_id: int | None
+) -> None:
+    _require(request, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
+    if not summary.strip():
+        raise DeskError("请填写办结情况", "summary")
+    request.outcome, request.closed_at = summary.strip(), now()
+    _event(
+        session,
+        request,
+        "close",
+        body=summary.strip(),
+        public=True,
+        to=S.CLOSED,
+        by_user_id=by_user_id,
+    )
+
+
+def rate(session: Session, request: ServiceRequest, satisfaction: Satisfaction) -> None:
+    """The requester's rating of a closed request. The first 不满意 reopens it (重办) for the desk
+    to review, and the rating is asked again at the next closure; the event log keeps both."""
+    _require(request, S.CLOSED)
+    if request.satisfaction is not None:
+        raise DeskError("已评价", "satisfaction")
+    if satisfaction == Satisfaction.UNSATISFIED and not request.reopened:
+        request.reopened, request.closed_at = True, None
+        _event(session, request, "reopen", body="不满意，重办", public=True, to=S.IN_PROGRESS)
+        return
+    request.satisfaction = satisfaction.value
+    _event(session, request, "rate", body=satisfaction.value, public=True)
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    respond_by: datetime
+    close_by: datetime
+
+
+def deadlines(request: ServiceRequest, settings: Settings) -> Deadlines:
+    return Deadlines(
+        respond_by=request.received_at + timedelta(hours=settings.desk_response_hours),
+        close_by=request.received_at + timedelta(days=settings.desk_close_days),
+    )
