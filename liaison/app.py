@@ -12,6 +12,7 @@ from liaison.attachments import web as attachments_web
 from liaison.audit import web as audit_web
 from liaison.auth import web as auth_web
 from liaison.config import get_settings
+from liaison.desk import web as desk_web
 from liaison.disputes import web as disputes_web
 from liaison.enterprises import web as enterprises_web
 from liaison.hazards import web as hazards_web
@@ -37,6 +38,7 @@ WEB_ROUTERS: list[APIRouter] = [
     hazards_web.router,
     disputes_web.router,
     recoveries_web.router,
+    desk_web.router,
     attachments_web.router,
 ]
 

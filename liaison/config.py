@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # Request desk service levels: first response and closure, counted from receipt.
     desk_response_hours: int = Field(24, ge=1)
     desk_close_days: int = Field(7, ge=1)
+    # Public form and tracking: hits allowed per client address, per phone and per number.
+    desk_submits_per_hour: int = Field(5, ge=1)
+    desk_submits_per_phone_day: int = Field(5, ge=1)
+    desk_tracks_per_10_minutes: int = Field(10, ge=1)
 
     # Failed-login lockout, per account and per client address.
     lockout_failures: int = Field(5, ge=1)

@@ -21,7 +21,7 @@ from tests.factories import (
 from tests.images import jpeg
 from tests.routes import all_routes
 
-PUBLIC = {"/login", "/healthz", "/"}
+PUBLIC = {"/login", "/healthz", "/", "/r", "/r/{project_code}", "/track", "/track/rate"}
 
 
 def test_every_route_declares_a_permission():

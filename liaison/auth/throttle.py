@@ -1,0 +1,33 @@
+"""Abuse limits kept in the database, so every app process counts the same hits: a fixed
+window per key ("submit-ip:1.2.3.4", "track-no:YY…"). Shares the table of the login lockout."""
+
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from liaison.auth.models import LoginThrottle
+from liaison.clock import now
+
+
+def allow(session: Session, key: str, *, limit: int, window: timedelta) -> int | None:
+    """Count one hit under `key`; None when allowed, else the seconds until the window ends."""
+    moment = now()
+    key = key[:160]
+    row = session.get(LoginThrottle, key, with_for_update=True)
+    if row is None:
+        try:  # two processes may count the first hit of a key at once
+            with session.begin_nested():
+                session.add(LoginThrottle(key=key, failures=0, window_started_at=moment))
+        except IntegrityError:
+            pass
+        row = session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+        assert row is not None
+    if moment - row.window_started_at >= window:
+        row.failures, row.window_started_at = 0, moment
+    if row.failures >= limit:
+        return max(1, int((row.window_started_at + window - moment).total_seconds()))
+    row.failures += 1
+    session.add(row)
+    session.flush()
+    return None

@@ -1,0 +1,123 @@
+"""The public form and tracking, without a login."""
+
+import re
+
+from sqlmodel import func, select
+
+from liaison.desk import service
+from liaison.desk.models import ServiceRequest
+from tests.factories import make_officer, make_project, make_station, post
+
+FORM = {
+    "type": "求助",
+    "topic": "治安秩序",
+    "content": "工地夜间有人偷电缆",
+    "name": "李经理",
+    "phone": "13812345678",
+    "consent": "on",
+}
+
+
+def submit(client, url="/r", **overrides):  # type: ignore[no-untyped-def]
+    page = client.get(url)
+    key = re.search(r'name="submission_key" value="([0-9a-f]+)"', page.text).group(1)
+    return post(client, url, {**FORM, "submission_key": key, **overrides})
+
+
+def test_the_qr_link_ties_the_request_to_its_project_and_officer(client, db):
+    station = make_station(db)
+    officer = make_officer(db, station)
+    project = make_project(db, station, officer=officer, name="星河产业园")
+    page = client.get(f"/r/{project.code}")
+    assert page.status_code == 200 and "星河产业园" in page.text and "个人信息处理告知" in page.text
+    done = submit(client, f"/r/{project.code}")
+    number = re.search(r'data-testid="tracking-no">([^<]+)<', done.text).group(1)
+    request = db.exec(select(ServiceRequest)).one()
+    assert (request.tracking_no, request.channel, request.officer_id) == (
+        number,
+        "二维码",
+        officer.id,
+    )
+    assert client.get("/r/NO-SUCH-CODE").status_code == 404
+
+
+def test_the_same_form_sent_twice_makes_one_request(client, db):
+    page = client.get("/r")
+    key = re.search(r'name="submission_key" value="([0-9a-f]+)"', page.text).group(1)
+    first = post(client, "/r", {**FORM, "submission_key": key})
+    second = post(client, "/r", {**FORM, "submission_key": key})
+    number = re.compile(r'data-testid="tracking-no">([^<]+)<')
+    assert number.search(first.text).group(1) == number.search(second.text).group(1)
+    assert db.exec(select(func.count()).select_from(ServiceRequest)).one() == 1
+
+
+def test_what_the_form_refuses_it_explains(client, db):
+    no_consent = submit(client, consent="")
+    assert no_consent.status_code == 422 and "请阅读并勾选个人信息处理告知" in no_consent.text
+    bad_phone = submit(client, phone="12345")
+    assert bad_phone.status_code == 422 and re.search(r'id="e-phone">格式不正确', bad_phone.text)
+    robot = submit(client, website="http://spam.example")
+    assert robot.status_code == 422
+    assert db.exec(select(func.count()).select_from(ServiceRequest)).one() == 0
+
+
+def test_the_form_collects_no_id_number(client):
+    form = client.get("/r").text.split('data-testid="request-form"')[1].split("</form>")[0]
+    fields = set(re.findall(r'name="([a-z_0-9]+)"', form))
+    assert fields == {
+        "csrf_token",
+        "submission_key",
+        "website",
+        "type",
+        "topic",
+        "content",
+        "name",
+        "phone",
+        "consent",
+    }
+
+
+def test_too_many_submissions_from_one_address_are_refused(client, db):
+    for n in range(5):
+        assert submit(client, phone=f"1381234{n:04d}").status_code == 200
+    refused = submit(client, phone="13999990000")
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert db.exec(select(func.count()).select_from(ServiceRequest)).one() == 5
+
+
+def test_tracking_reveals_nothing_without_both_halves(client, db):
+    done = submit(client)
+    number = re.search(r'data-testid="tracking-no">([^<]+)<', done.text).group(1)
+    wrong = post(client, "/track", {"tracking_no": number, "last4": "0000"})
+    unknown = post(client, "/track", {"tracking_no": "YY20990101-0001", "last4": "5678"})
+    assert wrong.status_code == unknown.status_code == 404
+    strip = lambda text: re.sub(r'value="[^"]*"', "", text)  # noqa: E731  (the typed number is echoed)
+    assert strip(wrong.text).count("不正确") == strip(unknown.text).count("不正确") == 1
+    assert "工地夜间" not in wrong.text
+    assert client.get("/track").status_code == 200 and "工地夜间" not in client.get("/track").text
+    found = post(client, "/track", {"tracking_no": number, "last4": "5678"})
+    assert found.status_code == 200 and "待受理" in found.text and "13812345678" not in found.text
+
+
+def test_after_closure_the_requester_rates_and_unsatisfied_reopens(client, db):
+    done = submit(client)
+    number = re.search(r'data-testid="tracking-no">([^<]+)<', done.text).group(1)
+    request = db.exec(select(ServiceRequest)).one()
+    service.accept(db, request, by_user_id=None)
+    service.close(db, request, "已加强巡逻", by_user_id=None)
+    db.commit()
+    page = post(client, "/track", {"tracking_no": number, "last4": "5678"})
+    assert "已加强巡逻" in page.text and 'data-testid="rate-form"' in page.text
+    rated = post(
+        client, "/track/rate", {"tracking_no": number, "last4": "5678", "satisfaction": "不满意"}
+    )
+    assert rated.status_code == 200
+    db.refresh(request)
+    assert request.status == "办理中" and request.reopened
+
+
+def test_tracking_is_rate_limited_per_number(client, db):
+    for _ in range(10):
+        post(client, "/track", {"tracking_no": "YY20260101-0001", "last4": "0000"})
+    refused = post(client, "/track", {"tracking_no": "YY20260101-0001", "last4": "0000"})
+    assert refused.status_code == 429 and "retry-after" in refused.headers
