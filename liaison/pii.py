@@ -1,4 +1,5 @@
-"""Masking of personal data for display (GB/T 35273): 138****1234, 张*."""
+"""Personal data for display (GB/T 35273): masked phones (138****1234) and ID numbers, and the
+ID number check."""
 
 
 def mask_phone(phone: str | None) -> str:
@@ -8,12 +9,6 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) < 8:
         return "*" * (len(phone) - 2) + phone[-2:] if len(phone) > 2 else "*" * len(phone)
     return phone[:3] + "****" + phone[-4:]
-
-
-def mask_name(name: str | None) -> str:
-    if not name:
-        return ""
-    return name[0] + "*" * (len(name) - 1) if len(name) > 1 else name
 
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]

@@ -25,7 +25,6 @@ def _local_datetime(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
 templates.env.filters.update(
     local_dt=_local_datetime,
     mask_phone=pii.mask_phone,
-    mask_name=pii.mask_name,
     mask_id=pii.mask_id,
     role_label=lambda role: ROLE_LABELS.get(Role(role), role) if role else "",
     yuan=money.yuan,

@@ -6,13 +6,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from liaison.audit.service import record_event
 from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
 from liaison.auth.passwords import hash_password, policy_errors, verify_password
 from liaison.auth.roles import ENTERPRISE_ROLES, OFFICER_ROLES, Role
+from liaison.auth.throttle import counter
 from liaison.clock import now
 from liaison.config import Settings
 from liaison.db import get_engine, pk
@@ -224,15 +224,7 @@ def locked_until(session: Session, username: str, client_ip: str | None) -> date
 def _count_failure(session: Session, settings: Settings, key: str) -> bool:
     """Count one failure under `key`; True when this failure locks it."""
     moment = now()
-    row = session.get(LoginThrottle, key, with_for_update=True)
-    if row is None:
-        try:  # two processes may count the first failure of a key at once
-            with session.begin_nested():
-                session.add(LoginThrottle(key=key, failures=0, window_started_at=moment))
-        except IntegrityError:
-            pass
-        row = session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
-        assert row is not None
+    row = counter(session, key)
     if moment - row.window_started_at > timedelta(minutes=settings.lockout_window_minutes):
         row.failures, row.window_started_at = 0, moment
     row.failures += 1

@@ -10,19 +10,25 @@ from liaison.auth.models import LoginThrottle
 from liaison.clock import now
 
 
-def allow(session: Session, key: str, *, limit: int, window: timedelta) -> int | None:
-    """Count one hit under `key`; None when allowed, else the seconds until the window ends."""
-    moment = now()
+def counter(session: Session, key: str) -> LoginThrottle:
+    """The row counting hits under `key`, locked for this transaction, created when missing."""
     key = key[:160]
     row = session.get(LoginThrottle, key, with_for_update=True)
     if row is None:
         try:  # two processes may count the first hit of a key at once
             with session.begin_nested():
-                session.add(LoginThrottle(key=key, failures=0, window_started_at=moment))
+                session.add(LoginThrottle(key=key, failures=0, window_started_at=now()))
         except IntegrityError:
             pass
         row = session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
         assert row is not None
+    return row
+
+
+def allow(session: Session, key: str, *, limit: int, window: timedelta) -> int | None:
+    """Count one hit under `key`; None when allowed, else the seconds until the window ends."""
+    moment = now()
+    row = counter(session, key)
     if moment - row.window_started_at >= window:
         row.failures, row.window_started_at = 0, moment
     if row.failures >= limit:

@@ -25,7 +25,7 @@ from liaison.disputes.models import (
     Performance,
 )
 from liaison.forms import validate
-from liaison.money import parse_amount
+from liaison.money import parse_amount, rmb_upper
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
 from liaison.projects.models import Project
@@ -257,8 +257,6 @@ def dispute_agreement(
     request: Request, session: SessionDep, principal: ReaderDep, dispute_id: int
 ) -> Response:
     """The mediation agreement (调解协议书), laid out for A4."""
-    from liaison.money import rmb_upper
-
     dispute = get_visible(session, Dispute, dispute_id, principal.scope)
     if dispute.status != DisputeStatus.RESOLVED.value:
         raise HTTPException(status_code=404)

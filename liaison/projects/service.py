@@ -211,7 +211,7 @@ def auto_assign_proposal(
         officers_query = officers_query.where(col(Officer.station_id).in_(station_ids))
     uncovered = session.exec(uncovered_query).all()
     officers = session.exec(officers_query).all()
-    loads = dict(officer_loads(session))
+    loads = officer_loads(session)
     by_station: dict[int, list[Officer]] = {}
     for officer in officers:
         by_station.setdefault(officer.station_id, []).append(officer)
@@ -242,17 +242,15 @@ def confirm_auto_assign(
     return len(pairs)
 
 
-def officer_loads(session: Session) -> list[tuple[int, int]]:
-    """(officer id, active projects held) for officers holding any."""
-    return [
-        (officer_id, count)
-        for officer_id, count in session.exec(
-            select(Assignment.officer_id, func.count())
-            .join(Project, col(Project.id) == Assignment.project_id)
-            .where(col(Assignment.end_date).is_(None), col(Project.archived_at).is_(None))
-            .group_by(col(Assignment.officer_id))
-        ).all()
-    ]
+def officer_loads(session: Session) -> dict[int, int]:
+    """Officer id → active projects held, for officers holding any."""
+    rows = session.exec(
+        select(Assignment.officer_id, func.count())
+        .join(Project, col(Project.id) == Assignment.project_id)
+        .where(col(Assignment.end_date).is_(None), col(Project.archived_at).is_(None))
+        .group_by(col(Assignment.officer_id))
+    ).all()
+    return dict(rows)
 
 
 # ---- visits ----------------------------------------------------------------------------

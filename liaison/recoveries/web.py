@@ -21,7 +21,7 @@ from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises.models import Enterprise
 from liaison.forms import validate
 from liaison.hazards.models import Hazard
-from liaison.money import parse_amount
+from liaison.money import parse_amount, yuan
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_stations
 from liaison.projects.models import Project
@@ -326,8 +326,6 @@ async def recovery_reverse(
 
 @timeline_source
 def _recovery_entries(session: Session, project_id: int) -> Iterable[Entry]:
-    from liaison.money import yuan
-
     for row in session.exec(select(Recovery).where(Recovery.project_id == project_id)).all():
         title = (
             f"{'冲销' if row.is_reversal else '挽回损失'} {yuan(row.amount_fen)}（{row.source}）"
