@@ -8,10 +8,14 @@ from liaison.api import disputes as disputes_api
 from liaison.api import hazards as hazards_api
 from liaison.api import me
 from liaison.api import projects as projects_api
+from liaison.api import requests as requests_api
 from liaison.attachments import web as attachments_web
 from liaison.audit import web as audit_web
 from liaison.auth import web as auth_web
 from liaison.config import get_settings
+from liaison.desk import admin as desk_admin
+from liaison.desk import inbox as desk_inbox
+from liaison.desk import posters as desk_posters
 from liaison.desk import web as desk_web
 from liaison.disputes import web as disputes_web
 from liaison.enterprises import web as enterprises_web
@@ -28,6 +32,7 @@ API_ROUTERS: list[APIRouter] = [
     projects_api.router,
     hazards_api.router,
     disputes_api.router,
+    requests_api.router,
 ]
 WEB_ROUTERS: list[APIRouter] = [
     auth_web.router,
@@ -39,6 +44,9 @@ WEB_ROUTERS: list[APIRouter] = [
     disputes_web.router,
     recoveries_web.router,
     desk_web.router,
+    desk_posters.router,
+    desk_inbox.router,
+    desk_admin.router,
     attachments_web.router,
 ]
 

@@ -17,3 +17,15 @@ def now() -> datetime:
 def local(moment: datetime) -> datetime:
     """The same instant in Asia/Shanghai, for display."""
     return moment.astimezone(LOCAL_TZ)
+
+
+def duration_label(delta: timedelta) -> str:
+    """`2 天 3 小时`, `5 小时`, `40 分钟`: what a person reads at a glance, no seconds."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} 天 {hours} 小时" if hours else f"{days} 天"
+    if hours:
+        return f"{hours} 小时"
+    return f"{max(minutes, 1)} 分钟"

@@ -41,10 +41,17 @@ class Settings(BaseSettings):
     # Request desk service levels: first response and closure, counted from receipt.
     desk_response_hours: int = Field(24, ge=1)
     desk_close_days: int = Field(7, ge=1)
+    # A request shows as due soon this many hours before its response or closure deadline.
+    desk_warn_response_hours: int = Field(4, ge=0)
+    desk_warn_close_hours: int = Field(24, ge=0)
     # Public form and tracking: hits allowed per client address, per phone and per number.
     desk_submits_per_hour: int = Field(5, ge=1)
     desk_submits_per_phone_day: int = Field(5, ge=1)
     desk_tracks_per_10_minutes: int = Field(10, ge=1)
+    # The address people's phones reach the public form at, e.g. https://liaison.example.gov.cn;
+    # the posters' QR codes encode it. Empty: the address this server was reached at, which
+    # behind a proxy or on an intranet host is not one a phone outside can open.
+    public_url: str = Field("", pattern=r"^(https?://[^\s/?#]+[^\s?#]*)?$")
 
     # Failed-login lockout, per account and per client address.
     lockout_failures: int = Field(5, ge=1)

@@ -21,6 +21,10 @@ def _message(error: Mapping[str, Any]) -> str:
         return "格式不正确"
     if kind in ("enum", "literal_error"):
         return "请从列表中选择"
+    if kind == "greater_than_equal":
+        return f"不能小于 {ctx['ge']}"
+    if kind == "less_than_equal":
+        return f"不能大于 {ctx['le']}"
     if kind.startswith("int_") or kind.startswith("float_"):
         return "请填写数字"
     if kind == "value_error":

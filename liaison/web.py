@@ -24,6 +24,7 @@ def _local_datetime(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 templates.env.filters.update(
     local_dt=_local_datetime,
+    duration=clock.duration_label,
     mask_phone=pii.mask_phone,
     mask_id=pii.mask_id,
     role_label=lambda role: ROLE_LABELS.get(Role(role), role) if role else "",
@@ -55,6 +56,7 @@ def nav_items(role: Role | None) -> list[tuple[str, str]]:
             ("/admin/users", "用户管理"),
             ("/admin/stations", "单位管理"),
             ("/admin/officers", "民警名录"),
+            ("/admin/service-levels", "办理时限"),
             ("/projects", "重点项目"),
             ("/enterprises", "企业"),
             ("/coverage", "覆盖率"),
@@ -62,9 +64,10 @@ def nav_items(role: Role | None) -> list[tuple[str, str]]:
     if role == Role.AUDITOR:
         return [("/audit", "审计日志")]
     if role == Role.ENTERPRISE:
-        return [("/home", "我的企业")]
+        return [("/home", "我的企业"), ("/requests", "我的诉求")]
     return [
         ("/home", "工作台"),
+        ("/requests", "接诉即办"),
         ("/projects", "重点项目"),
         ("/enterprises", "企业"),
         ("/hazards", "隐患"),

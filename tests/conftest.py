@@ -6,7 +6,7 @@ LIAISON_TEST_DATABASE picks the engine: "sqlite" (default) or a PostgreSQL URL."
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -107,6 +107,10 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         clock.offset += timedelta(**delta)
+
+    def to(self, moment: datetime) -> None:
+        """Set now() to `moment` (give or take the test's own running time)."""
+        clock.offset = moment - datetime.now(UTC)
 
 
 @pytest.fixture

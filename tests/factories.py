@@ -11,6 +11,8 @@ from liaison.auth import service as auth_service
 from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.config import get_settings
+from liaison.desk import service as desk_service
+from liaison.desk.models import Channel, RequestType, ServiceRequest
 from liaison.disputes import service as dispute_service
 from liaison.disputes.models import Dispute, DisputeType, PartyRole
 from liaison.enterprises import service as enterprise_service
@@ -139,7 +141,10 @@ def make_project(
     code: str | None = None,
     name: str | None = None,
 ) -> Project:
-    """A project, with `officer` as its liaison officer when given."""
+    """A project, with `officer` as its liaison officer when given (in the officer's station
+    unless another is named)."""
+    if station is None and officer is not None:
+        station = db.get(Station, officer.station_id)
     station = station or make_station(db)
     enterprise = enterprise or make_enterprise(db)
     n = next(_serial)
@@ -247,3 +252,29 @@ def make_recovery(
     )
     db.commit()
     return entry
+
+
+def make_request(
+    db: Session,
+    project: Project | None = None,
+    *,
+    enterprise: Enterprise | None = None,
+    content: str = "围挡被风吹倒，压住人行道",
+) -> ServiceRequest:
+    """A request for help: from a project's poster when `project` is given, else to the duty
+    desk; the enterprise's own when `enterprise` is given."""
+    request, _ = desk_service.submit(
+        db,
+        desk_service.Submission(
+            type=RequestType.HELP,
+            content=content,
+            name="张三",
+            phone="13811112222",
+            enterprise_id=enterprise.id if enterprise else None,
+        ),
+        settings=get_settings(),
+        channel=Channel.QR if project else Channel.WEB,
+        project=project,
+    )
+    db.commit()
+    return request

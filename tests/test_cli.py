@@ -5,7 +5,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 
 import httpx
 from sqlmodel import func, select
@@ -15,8 +15,10 @@ from liaison.auth.models import User
 from liaison.auth.permissions import Scope
 from liaison.auth.roles import Role
 from liaison.cli import app
+from liaison.clock import LOCAL_TZ
 from liaison.config import get_settings
 from liaison.demo import DEMO_PASSWORD, DEMO_USERS
+from liaison.desk.models import ServiceRequest
 from liaison.disputes.models import Dispute
 from liaison.hazards.models import Hazard
 from liaison.projects import queries
@@ -150,6 +152,17 @@ def test_demo_loads_a_user_for_every_role_once(db, client):
         db.exec(select(func.count()).select_from(Dispute).where(Dispute.status == "调解中")).one()
         > 0
     )
+    requests_2023 = db.exec(
+        select(ServiceRequest.status, func.count())
+        .where(
+            ServiceRequest.received_at >= datetime(2023, 1, 1, tzinfo=LOCAL_TZ),
+            ServiceRequest.received_at < datetime(2024, 1, 1, tzinfo=LOCAL_TZ),
+        )
+        .group_by(ServiceRequest.status)
+    ).all()
+    assert dict(requests_2023) == {"已办结": 144}  # all closed
+    waiting = db.exec(select(ServiceRequest.status).where(ServiceRequest.closed_at.is_(None)))
+    assert {"待受理", "已受理", "办理中", "已答复"} <= set(waiting.all())
     open_now = db.exec(select(Hazard).where(Hazard.status != "已销号")).all()
     assert open_now and any(h.deadline < project_service.today() for h in open_now)
     for username, _, _, _ in DEMO_USERS:

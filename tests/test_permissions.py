@@ -15,6 +15,7 @@ from tests.factories import (
     make_officer,
     make_project,
     make_recovery,
+    make_request,
     make_station,
     make_user,
 )
@@ -77,6 +78,17 @@ PAGES = {
     "/recoveries": READERS,
     "/projects/{project_id}/recoveries/new": {Role.CHIEF, Role.OFFICER},
     "/recoveries/{recovery_id}": READERS,
+    "/requests": READERS,
+    "/admin/service-levels": {Role.ADMIN},
+    "/admin/calendar": {Role.ADMIN},
+    "/requests/new": {Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE},
+    "/requests/{request_id}": READERS,
+    "/projects/{project_id}/poster": STAFF,
+    "/projects/{project_id}/qr.svg": STAFF,
+    "/projects/{project_id}/qr.png": STAFF,
+    "/desk/poster": STAFF,
+    "/desk/qr.svg": STAFF,
+    "/desk/qr.png": STAFF,
 }
 
 
@@ -96,6 +108,7 @@ def district(db):
     attachment = db.exec(select(Attachment)).one()
     dispute = make_dispute(db, project, holder, agreement_fen=10_000_00, book_recovery=True)
     recovery = make_recovery(db, project, holder)
+    request = make_request(db, project, enterprise=enterprise)
     user = make_user(db, Role.LEADER)
     audit_row = db.exec(select(AuditLog)).first()
     return {
@@ -110,6 +123,7 @@ def district(db):
             "attachment_id": attachment.id,
             "dispute_id": dispute.id,
             "recovery_id": recovery.id,
+            "request_id": request.id,
         },
         "station": station,
         "enterprise": enterprise,

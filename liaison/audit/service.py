@@ -104,8 +104,9 @@ def _row(
 
 
 def _primary_key(obj: Any) -> str:
-    identity = sa.inspect(obj).identity or ()
-    return ",".join(str(part) for part in identity)
+    # Read from the row itself: a new object has no identity key yet inside the flush.
+    state = sa.inspect(obj)
+    return ",".join(str(part) for part in state.mapper.primary_key_from_instance(obj))
 
 
 @sa.event.listens_for(OrmSession, "after_flush")

@@ -1,6 +1,6 @@
 """The request desk (接诉即办): requests from enterprises and the public, and their timeline."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,10 @@ class RequestStatus(StrEnum):
     DECLINED = "不予受理"
 
 
+# A request in one of these needs nothing more from the desk (unless a rating reopens it).
+CLOSED_STATUSES = frozenset({RequestStatus.CLOSED.value, RequestStatus.DECLINED.value})
+
+
 class Satisfaction(StrEnum):
     SATISFIED = "满意"
     FAIRLY = "基本满意"
@@ -66,13 +70,20 @@ class ServiceRequest(SQLModel, table=True):
     submitter_name: str = Field(default="", max_length=64)
     submitter_phone: str = Field(default="", max_length=20)
     phone_last4: str = Field(default="", max_length=4)
+    # The enterprise that submitted it (a contact logged in), which may follow it; a request
+    # sent from a project's poster may be about that enterprise and is not shown to it.
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
+    enterprise_name: str = Field(default="", max_length=128)  # as the submitter wrote it
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
     channel: str = Field(max_length=8)
     status: str = Field(default=RequestStatus.NEW.value, max_length=8)
     officer_id: int | None = Field(default=None, foreign_key="officer.id", index=True)
     station_id: int | None = Field(default=None, foreign_key="station.id", index=True)
     received_at: datetime = Field(default_factory=now, sa_type=UTCDateTime, index=True)
+    # Service-level deadlines, fixed at receipt (and the closure one again at a reopening), so
+    # lists sort and metrics count by them in SQL.
+    respond_by: datetime = Field(sa_type=UTCDateTime)
+    close_by: datetime = Field(sa_type=UTCDateTime)
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     outcome: str = Field(default="", max_length=2000)  # the closing summary, or why it was declined
@@ -94,11 +105,11 @@ class ServiceRequest(SQLModel, table=True):
 
     @classmethod
     def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
-        """Station staff: their station's requests and the duty desk's; contacts: their own."""
+        """Station staff: their station's requests (the duty desk's are the bureau's, until
+        transferred); contacts: their enterprise's."""
         if scope.station_id is not None:
             return sa.or_(
                 col(cls.station_id) == scope.station_id,
-                col(cls.station_id).is_(None),
                 col(cls.project_id).in_(
                     select(Project.id).where(Project.station_id == scope.station_id)
                 ),
@@ -122,3 +133,34 @@ class RequestEvent(SQLModel, table=True):
     to_status: str = Field(default="", max_length=8)
     by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+class ServiceLevel(SQLModel, table=True):
+    """The desk's service levels for one type of request, set by an admin; a type without a row
+    uses the defaults of the settings. The first response is counted in hours round the clock
+    (the desk is staffed 24 hours); closure in calendar days or in working days."""
+
+    __tablename__ = "service_level"
+
+    type: str = Field(primary_key=True, max_length=8)
+    response_hours: int = Field(ge=1, le=720)
+    close_days: int = Field(ge=1, le=365)
+    working_days: bool = False
+
+    __table_args__ = (
+        enum_check("type", RequestType),
+        sa.CheckConstraint("response_hours BETWEEN 1 AND 720", name="response_hours_range"),
+        sa.CheckConstraint("close_days BETWEEN 1 AND 365", name="close_days_range"),
+    )
+
+
+class CalendarDay(SQLModel, table=True):
+    """An admin's correction to the working-day calendar: a day that is a working day (a
+    make-up day, 调休) or is not (a holiday), where the chinese-calendar package is wrong or
+    does not know the year yet."""
+
+    __tablename__ = "calendar_day"
+
+    day: date = Field(primary_key=True)
+    workday: bool
+    note: str = Field(default="", max_length=64)

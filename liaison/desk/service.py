@@ -3,13 +3,13 @@ and the rating. The only module that writes the desk's tables."""
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from liaison.clock import local, now
 from liaison.config import Settings
 from liaison.db import add_numbered
+from liaison.desk import sla
 from liaison.desk.models import (
     Channel,
     RequestEvent,
@@ -19,7 +19,7 @@ from liaison.desk.models import (
     ServiceRequest,
     Topic,
 )
-from liaison.org.models import Officer
+from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.service import current_assignment
 
@@ -41,19 +41,21 @@ class Submission:
     phone: str
     topic: Topic = Topic.OTHER
     enterprise_id: int | None = None
+    enterprise_name: str = ""
 
 
 def submit(
     session: Session,
     submission: Submission,
     *,
+    settings: Settings,
     channel: Channel,
     project: Project | None = None,
     submission_key: str | None = None,
     by_user_id: int | None = None,
 ) -> tuple[ServiceRequest, bool]:
-    """Record a request and route it: a project's to its officer, others to the duty desk. The
-    same submission sent twice (same key) makes one request: (request, new?)."""
+    """Record a request, route it (a project's to its officer, others to the duty desk) and fix
+    its deadlines. The same submission sent twice (same key) makes one request: (request, new?)."""
     if submission_key:
         earlier = session.exec(
             select(ServiceRequest).where(ServiceRequest.submission_key == submission_key)
@@ -64,6 +66,8 @@ def submit(
     if project is not None:
         term = current_assignment(session, project.id or 0)
         officer_id, station_id = (term.officer_id if term else None), project.station_id
+    level = sla.levels(session, settings)[submission.type]
+    received_at = now()
     request = ServiceRequest(
         tracking_no="",
         type=submission.type.value,
@@ -72,13 +76,17 @@ def submit(
         submitter_name=submission.name,
         submitter_phone=submission.phone,
         phone_last4=submission.phone[-4:],
-        enterprise_id=submission.enterprise_id or (project.enterprise_id if project else None),
+        enterprise_id=submission.enterprise_id,
+        enterprise_name=submission.enterprise_name,
         project_id=project.id if project else None,
         channel=channel.value,
         officer_id=officer_id,
         station_id=station_id,
         submission_key=submission_key or None,
         created_by_id=by_user_id,
+        received_at=received_at,
+        respond_by=sla.respond_deadline(level, received_at),
+        close_by=sla.close_deadline(session, level, received_at),
     )
     add_numbered(session, request, f"YY{local(now()):%Y%m%d}-", field="tracking_no")
     return request, True
@@ -174,20 +182,28 @@ def reply(
 def transfer(
     session: Session,
     request: ServiceRequest,
-    officer: Officer,
-    reason: str,
     *,
+    officer: Officer | None,
+    station: Station | None,
+    reason: str,
     by_user_id: int | None,
 ) -> None:
+    """Hand a request to an officer, to a station (its chief assigns it), or back to the duty
+    desk (neither). The deadlines stay: a transfer does not restart the clock."""
     _require(request, *OPEN)
     if not reason.strip():
         raise DeskError("请填写转办原因", "reason")
-    request.officer_id, request.station_id = officer.id, officer.station_id
+    if officer is not None:
+        request.officer_id, request.station_id = officer.id, officer.station_id
+        target = officer.name
+    else:
+        request.officer_id, request.station_id = None, station.id if station else None
+        target = station.name if station else "值班台"
     _event(
         session,
         request,
         "transfer",
-        body=f"转至 {officer.name}：{reason.strip()}",
+        body=f"转至 {target}：{reason.strip()}",
         by_user_id=by_user_id,
     )
 
@@ -210,28 +226,20 @@ def close(
     )
 
 
-def rate(session: Session, request: ServiceRequest, satisfaction: Satisfaction) -> None:
+def rate(
+    session: Session, request: ServiceRequest, satisfaction: Satisfaction, *, settings: Settings
+) -> None:
     """The requester's rating of a closed request. The first 不满意 reopens it (重办) for the desk
-    to review, and the rating is asked again at the next closure; the event log keeps both."""
+    to review, with a new closure deadline, and the rating is asked again at the next closure;
+    the event log keeps both."""
     _require(request, S.CLOSED)
     if request.satisfaction is not None:
         raise DeskError("已评价", "satisfaction")
     if satisfaction == Satisfaction.UNSATISFIED and not request.reopened:
+        level = sla.levels(session, settings)[RequestType(request.type)]
         request.reopened, request.closed_at = True, None
+        request.close_by = sla.close_deadline(session, level, now())
         _event(session, request, "reopen", body="不满意，重办", public=True, to=S.IN_PROGRESS)
         return
     request.satisfaction = satisfaction.value
     _event(session, request, "rate", body=satisfaction.value, public=True)
-
-
-@dataclass(frozen=True)
-class Deadlines:
-    respond_by: datetime
-    close_by: datetime
-
-
-def deadlines(request: ServiceRequest, settings: Settings) -> Deadlines:
-    return Deadlines(
-        respond_by=request.received_at + timedelta(hours=settings.desk_response_hours),
-        close_by=request.received_at + timedelta(days=settings.desk_close_days),
-    )

@@ -10,6 +10,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from liaison.attachments import service as attachments
+from liaison.attachments.web import uploads
 from liaison.auth.deps import SettingsDep, client_ip, public
 from liaison.auth.throttle import allow
 from liaison.config import Settings
@@ -21,6 +23,9 @@ from liaison.projects.models import Project
 from liaison.web import render
 
 router = APIRouter(dependencies=[Depends(public)])
+OWNER = "request"  # attachments of a request; who may read them is decided in desk/inbox.py
+# Up to 9 photos from a phone; smaller than the staff's limit, as anyone can send this form.
+PUBLIC_UPLOAD_LIMIT = 40 * 1024 * 1024
 PHONE = r"^1[3-9]\d{9}$"
 TRACK_FAILED = "受理编号或手机号后四位不正确。"
 
@@ -31,6 +36,7 @@ class RequestForm(BaseModel):
     content: str = Field(min_length=5, max_length=2000)
     name: str = Field(min_length=1, max_length=32)
     phone: str = Field(pattern=PHONE)
+    enterprise_name: str = Field(default="", max_length=64)
     consent: bool = False
     website: str = ""  # a honeypot: people never see it, scripts fill it
     submission_key: str = Field(default="", max_length=64)
@@ -91,13 +97,14 @@ def _limited(session: Session, settings: Settings, request: Request, phone: str)
     )
 
 
-@router.post("/r")
-@router.post("/r/{project_code}")
+@router.post("/r", max_body_size=PUBLIC_UPLOAD_LIMIT)
+@router.post("/r/{project_code}", max_body_size=PUBLIC_UPLOAD_LIMIT)
 async def request_submit(
     request: Request, session: SessionDep, settings: SettingsDep, project_code: str | None = None
 ) -> Response:
     project = _project(session, project_code)
-    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form_data = await request.form()
+    raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     form, errors = validate(RequestForm, raw)
     if form and not form.consent:
         errors["consent"] = "请阅读并勾选个人信息处理告知"
@@ -114,15 +121,32 @@ async def request_submit(
         )
         response.headers["Retry-After"] = str(wait)
         return response
-    submitted, _ = service.submit(
+    submitted, created = service.submit(
         session,
         service.Submission(
-            type=form.type, topic=form.topic, content=form.content, name=form.name, phone=form.phone
+            type=form.type,
+            topic=form.topic,
+            content=form.content,
+            name=form.name,
+            phone=form.phone,
+            enterprise_name=form.enterprise_name,
         ),
+        settings=settings,
         channel=Channel.QR if project else Channel.WEB,
         project=project,
         submission_key=form.submission_key or None,
     )
+    try:
+        if created:
+            attachments.add(
+                session,
+                owner_type=OWNER,
+                owner_id=submitted.id or 0,
+                files=await uploads(form_data),
+            )
+    except attachments.AttachmentError as exc:
+        session.rollback()
+        return _form(request, project, values, {"photos": str(exc)})
     session.commit()
     return render(request, "desk/submitted.html", {"tracking_no": submitted.tracking_no})
 
@@ -194,7 +218,7 @@ async def track_rate(request: Request, session: SessionDep, settings: SettingsDe
     try:
         if value not in Satisfaction.__members__.values():
             raise service.DeskError("请选择评价", "satisfaction")
-        service.rate(session, found, Satisfaction(value))
+        service.rate(session, found, Satisfaction(value), settings=settings)
         session.commit()
     except service.DeskError as exc:
         session.rollback()

@@ -13,6 +13,7 @@ from tests.factories import (
     make_officer,
     make_project,
     make_recovery,
+    make_request,
     make_station,
     make_user,
 )
@@ -35,6 +36,8 @@ def district(db):
         make_hazard(db, project, officer)
         make_dispute(db, project, officer, agreement_fen=500_00, book_recovery=True)
         make_recovery(db, project, officer)
+        make_request(db, project)  # from the poster: staff see it, the enterprise does not
+    make_request(db, mine, enterprise=acme)  # the enterprise's own
     return {"north_officer": north_officer, "acme": acme, "mine": mine, "theirs": theirs}
 
 
@@ -45,7 +48,14 @@ def ids(client, headers, path):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/projects", "/api/v1/hazards", "/api/v1/disputes", "/api/v1/recoveries"]
+    "path",
+    [
+        "/api/v1/projects",
+        "/api/v1/hazards",
+        "/api/v1/disputes",
+        "/api/v1/recoveries",
+        "/api/v1/requests",
+    ],
 )
 def test_each_role_gets_exactly_its_rows(client, db, district, path):
     mine, theirs = district["mine"].id, district["theirs"].id
@@ -75,7 +85,13 @@ def test_no_token_no_data_and_limits_are_bounded(client, db, district):
 
 def test_responses_carry_no_phone_or_id_numbers(client, db, district):
     headers = bearer(db, make_user(db, Role.LEADER))
-    for path in ("/api/v1/projects", "/api/v1/hazards", "/api/v1/disputes", "/api/v1/recoveries"):
+    for path in (
+        "/api/v1/projects",
+        "/api/v1/hazards",
+        "/api/v1/disputes",
+        "/api/v1/recoveries",
+        "/api/v1/requests",
+    ):
         body = client.get(path, headers=headers).text
         assert not re.search(r"1[3-9]\d{9}|\d{17}[\dXx]", body), path
 
@@ -91,3 +107,15 @@ def test_the_openapi_document_describes_the_api(client):
         "/api/v1/recoveries",
     ):
         assert "get" in paths[path], path
+
+
+def test_the_enterprise_sees_only_its_own_requests_and_none_by_id_of_others(client, db, district):
+    headers = bearer(db, make_user(db, Role.ENTERPRISE, enterprise=district["acme"]))
+    items = client.get("/api/v1/requests", headers=headers).json()["items"]
+    assert [item["enterprise_id"] for item in items] == [district["acme"].id]
+    leader = bearer(db, make_user(db, Role.LEADER))
+    every = client.get("/api/v1/requests", headers=leader).json()["items"]
+    others = [item["id"] for item in every if item["enterprise_id"] is None]
+    assert client.get(f"/api/v1/requests/{others[0]}", headers=headers).status_code == 404
+    own = client.get(f"/api/v1/requests/{items[0]['id']}", headers=headers).json()
+    assert own["tracking_no"] == items[0]["tracking_no"] and "content" not in own

@@ -37,6 +37,7 @@ def test_creating_a_station_writes_one_row_with_actor_address_and_after(client, 
     assert row.actor_id == admin.id and row.actor_name == admin.username
     assert row.client_ip == "testclient"
     assert row.before is None and row.after["code"] == "S77" and row.after["name"] == "测试派出所"
+    assert row.object_id == str(row.after["id"])  # a new row is found by its id too
 
 
 def test_editing_records_before_and_after(client, db):

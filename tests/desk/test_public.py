@@ -73,6 +73,8 @@ def test_the_form_collects_no_id_number(client):
         "content",
         "name",
         "phone",
+        "enterprise_name",
+        "photos",
         "consent",
     }
 

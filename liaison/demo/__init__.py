@@ -1,6 +1,7 @@
 """The demo district (PRODUCT.md, "The demo data set"): stations, officers with different loads,
 enterprises, 264 key projects all covered, visit histories for 2023 and the weeks before the
-day it is loaded, and a login for every role. Deterministic: the same data every time."""
+day it is loaded, the request desk's year and its open work (demo/desk.py), and a login for
+every role. Deterministic: the same data every time."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -12,6 +13,7 @@ from liaison.auth import service as auth_service
 from liaison.auth.roles import Role
 from liaison.config import Settings
 from liaison.db import pk
+from liaison.demo import desk
 from liaison.disputes.models import (
     Dispute,
     DisputeParty,
@@ -154,7 +156,15 @@ def load(session: Session, settings: Settings, today: date | None = None) -> Non
     _assignments_and_visits(session, rng, projects, officers, today, settings.visit_interval_days)
     _hazards(session, rng, projects, officers, today)
     _disputes_and_recoveries(session, rng, projects, officers, today)
-    _users(session, settings, enterprises[0])
+    contact_user_id = _users(session, settings, enterprises[0])
+    desk.load(
+        session,
+        rng,
+        projects,
+        settings,
+        contact_user_id=contact_user_id,
+        enterprise_id=enterprises[0],
+    )
 
 
 def _stations_and_officers(
@@ -575,8 +585,9 @@ def _disputes_and_recoveries(
     session.flush()
 
 
-def _users(session: Session, settings: Settings, enterprise_id: int) -> None:
-    """A login for every role; the enterprise contact is the first enterprise's primary contact."""
+def _users(session: Session, settings: Settings, enterprise_id: int) -> int | None:
+    """A login for every role; the enterprise contact is the first enterprise's primary contact,
+    whose user id this returns."""
     enterprise = session.get(Enterprise, enterprise_id)
     contact = enterprise_service.contacts(session, enterprise_id)[0]
     assert enterprise is not None
@@ -596,6 +607,7 @@ def _users(session: Session, settings: Settings, enterprise_id: int) -> None:
         if is_contact:
             contact.user_id = user.id
             session.add(contact)
+    return contact.user_id
 
 
 def is_loaded(session: Session) -> bool:

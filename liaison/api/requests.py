@@ -1,0 +1,88 @@
+"""GET /api/v1/requests: the desk's requests the user may see, with their service-level
+times. Submitters' names, phones and the free text (which often carries both) stay out."""
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from liaison.api.common import ListOut, Paging, fetch, paging
+from liaison.auth.deps import ApiUser
+from liaison.auth.permissions import get_visible, visible
+from liaison.clock import LOCAL_TZ
+from liaison.db import SessionDep
+from liaison.desk.models import ServiceRequest
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+class RequestOut(BaseModel):
+    id: int
+    tracking_no: str
+    type: str
+    topic: str
+    channel: str
+    status: str
+    project_id: int | None
+    enterprise_id: int | None
+    station_id: int | None
+    officer_id: int | None
+    received_at: datetime
+    respond_by: datetime
+    close_by: datetime
+    first_response_at: datetime | None
+    closed_at: datetime | None
+    satisfaction: str | None
+    reopened: bool
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(), LOCAL_TZ)
+
+
+@router.get("/requests", response_model=ListOut[RequestOut], summary="诉求列表（接诉即办）")
+def list_requests(
+    session: SessionDep,
+    principal: ApiUser,
+    page: Annotated[Paging, Depends(paging)],
+    status: str = "",
+    type: str = "",
+    channel: str = "",
+    project: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> ListOut[RequestOut]:
+    """`since` and `until` are days of receipt in Asia/Shanghai, both included."""
+    query = select(ServiceRequest).where(visible(ServiceRequest, principal.scope))
+    for value, column in (
+        (status, ServiceRequest.status),
+        (type, ServiceRequest.type),
+        (channel, ServiceRequest.channel),
+    ):
+        if value:
+            query = query.where(col(column) == value)
+    if project:
+        query = query.where(col(ServiceRequest.project_id) == project)
+    if since:
+        query = query.where(col(ServiceRequest.received_at) >= _start_of(since))
+    if until:
+        query = query.where(col(ServiceRequest.received_at) < _start_of(until + timedelta(days=1)))
+    rows, total = fetch(
+        session,
+        query.order_by(col(ServiceRequest.received_at).desc(), col(ServiceRequest.id).desc()),
+        page,
+    )
+    return ListOut(
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+        items=[RequestOut.model_validate(r, from_attributes=True) for r in rows],
+    )
+
+
+@router.get("/requests/{request_id}", response_model=RequestOut, summary="诉求")
+def get_request(session: SessionDep, principal: ApiUser, request_id: int) -> RequestOut:
+    found = get_visible(session, ServiceRequest, request_id, principal.scope)
+    return RequestOut.model_validate(found, from_attributes=True)

@@ -1,0 +1,153 @@
+"""The admin's pages for the desk: service levels by type of request, and corrections to the
+working-day calendar (a holiday or make-up day the package gets wrong or does not know yet)."""
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+import chinese_calendar
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from liaison.auth.deps import Principal, SettingsDep, require
+from liaison.auth.roles import Role
+from liaison.config import Settings
+from liaison.db import SessionDep
+from liaison.desk import sla
+from liaison.desk.models import CalendarDay, RequestType, ServiceLevel
+from liaison.forms import validate
+from liaison.projects.service import today
+from liaison.web import redirect, render
+
+router = APIRouter()
+AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+# The last year the installed chinese-calendar knows; later years need the admin's days.
+KNOWN_UNTIL = max(day.year for day in chinese_calendar.holidays)
+
+
+class LevelForm(BaseModel):
+    response_hours: int = Field(ge=1, le=720)
+    close_days: int = Field(ge=1, le=365)
+    working_days: bool = False
+
+
+def _levels_page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    levels = sla.levels(session, settings)
+    current = {
+        f"{kind.value}.{name}": getattr(level, name)
+        for kind, level in levels.items()
+        for name in ("response_hours", "close_days", "working_days")
+    }
+    return render(
+        request,
+        "desk/admin_levels.html",
+        {
+            "types": list(RequestType),
+            "values": values or current,
+            "errors": errors or {},
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/admin/service-levels")
+def service_levels(
+    request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminDep
+) -> Response:
+    return _levels_page(request, session, settings)
+
+
+@router.post("/admin/service-levels")
+async def service_levels_save(
+    request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminDep
+) -> Response:
+    """All four types at once; one bad value saves none. New deadlines apply to requests
+    received from now on."""
+    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    forms, errors = {}, {}
+    for kind in RequestType:
+        fields = {
+            name: raw.get(f"{kind.value}.{name}", "")
+            for name in ("response_hours", "close_days", "working_days")
+        }
+        form, problems = validate(LevelForm, {k: v for k, v in fields.items() if v != ""})
+        errors.update({f"{kind.value}.{name}": message for name, message in problems.items()})
+        forms[kind] = form
+    if errors:
+        return _levels_page(request, session, settings, raw, errors)
+    for kind, form in forms.items():
+        assert form is not None
+        row = session.get(ServiceLevel, kind.value) or ServiceLevel(
+            type=kind.value, response_hours=1, close_days=1
+        )
+        row.response_hours, row.close_days = form.response_hours, form.close_days
+        row.working_days = form.working_days
+        session.add(row)
+    session.commit()
+    return redirect(request, "/admin/service-levels", "已保存，对此后收到的诉求生效")
+
+
+class DayForm(BaseModel):
+    day: date
+    workday: bool = False
+    note: str = Field(default="", max_length=64)
+
+
+def _calendar_page(
+    request: Request,
+    session: Session,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    since = today() - timedelta(days=366)
+    days = session.exec(
+        select(CalendarDay).where(col(CalendarDay.day) >= since).order_by(col(CalendarDay.day))
+    ).all()
+    return render(
+        request,
+        "desk/admin_calendar.html",
+        {
+            "days": days,
+            "known_until": KNOWN_UNTIL,
+            "values": values or {},
+            "errors": errors or {},
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/admin/calendar")
+def calendar(request: Request, session: SessionDep, _admin: AdminDep) -> Response:
+    return _calendar_page(request, session)
+
+
+@router.post("/admin/calendar")
+async def calendar_save(request: Request, session: SessionDep, _admin: AdminDep) -> Response:
+    """Enter a day, or correct one already entered."""
+    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form, errors = validate(DayForm, raw)
+    if form is None or errors:
+        return _calendar_page(request, session, raw, errors)
+    row = session.get(CalendarDay, form.day) or CalendarDay(day=form.day, workday=form.workday)
+    row.workday, row.note = form.workday, form.note
+    session.add(row)
+    session.commit()
+    kind = "工作日" if form.workday else "休息日"
+    return redirect(request, "/admin/calendar", f"已将 {form.day} 设为{kind}")
+
+
+@router.post("/admin/calendar/{day}/delete")
+def calendar_delete(request: Request, session: SessionDep, _admin: AdminDep, day: date) -> Response:
+    row = session.get(CalendarDay, day)
+    if row is None:
+        raise HTTPException(status_code=404)
+    session.delete(row)
+    session.commit()
+    return redirect(request, "/admin/calendar", f"已删除 {day} 的调整")

@@ -1,0 +1,455 @@
+"""The desk's logged-in side: the inboxes (an officer's, a station's, the duty desk's, an
+enterprise's), a request's page with its handling steps, requests logged by staff from a phone
+call or the counter and by enterprise contacts as themselves."""
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import Field
+from sqlmodel import Session, col, select
+
+from liaison.attachments import service as attachments
+from liaison.attachments.web import uploads
+from liaison.auth.deps import Principal, SettingsDep, require
+from liaison.auth.models import User
+from liaison.auth.permissions import Scope, get_visible, visible
+from liaison.auth.roles import Role
+from liaison.clock import local, now
+from liaison.config import Settings
+from liaison.db import SessionDep, paginate
+from liaison.desk import queries, service, sla
+from liaison.desk.models import (
+    Channel,
+    RequestEvent,
+    RequestStatus,
+    RequestType,
+    Satisfaction,
+    ServiceRequest,
+    Topic,
+)
+from liaison.desk.web import OWNER, PHONE, RequestForm
+from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.forms import validate
+from liaison.org.models import Officer, Station
+from liaison.projects.models import Project
+from liaison.projects.timeline import Entry
+from liaison.projects.timeline import source as timeline_source
+from liaison.projects.web import Panel, project_panels
+from liaison.web import filter_params, redirect, render
+
+router = APIRouter()
+READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
+WORKERS = (Role.LEADER, Role.CHIEF, Role.OFFICER)
+ReaderDep = Annotated[Principal, Depends(require(*READERS))]
+SubmitterDep = Annotated[Principal, Depends(require(*WORKERS, Role.ENTERPRISE))]
+HandlerDep = Annotated[Principal, Depends(require(*WORKERS, Role.ENTERPRISE))]
+UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024
+
+
+def _owner(session: Session, request_id: int, scope: object) -> ServiceRequest:
+    assert isinstance(scope, Scope)
+    return get_visible(session, ServiceRequest, request_id, scope)
+
+
+attachments.owners[OWNER] = _owner
+
+
+def can_handle(principal: Principal, request: ServiceRequest) -> bool:
+    """Leaders staff the duty desk and may act on any request; a chief on the station's; an
+    officer on those routed to them."""
+    if principal.role == Role.LEADER:
+        return True
+    if principal.role == Role.CHIEF:
+        return request.station_id == principal.scope.station_id
+    if principal.role == Role.OFFICER:
+        return request.officer_id == principal.scope.officer_id
+    return False
+
+
+# ---- the inboxes -----------------------------------------------------------------------
+
+
+def _rows(items: Iterable[Any], settings: Settings) -> list[dict[str, Any]]:
+    at = now()
+    return [
+        {
+            "request": r,
+            "project_name": name,
+            "station": station,
+            "officer": officer,
+            "clock": sla.clock(r, at, settings),
+        }
+        for r, name, station, officer in items
+    ]
+
+
+@router.get("/requests")
+def request_list(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    box: str = "",
+    status: str = "",
+    type: str = "",
+    urgency: str = "",
+    q: str = "",
+    page: int = 1,
+) -> Response:
+    staff = principal.role in WORKERS
+    filters = queries.RequestFilter(
+        box=box or (queries.Box.MINE if staff else queries.Box.ALL),
+        status=status,
+        type=type,
+        urgency=urgency,
+        q=q[:64],
+    )
+    at = now()
+    results = paginate(
+        session, queries.request_list_query(principal, filters, settings, at), page=page
+    )
+    results.items = _rows(results.items, settings)
+    return render(
+        request,
+        "desk/list.html",
+        {
+            "results": results,
+            "f": filters,
+            "params": filter_params(request),
+            "staff": staff,
+            "counts": queries.urgency_counts(session, principal, settings, at) if staff else {},
+            "statuses": list(RequestStatus),
+            "types": list(RequestType),
+            "urgencies": [sla.Urgency.BREACHED, sla.Urgency.DUE_SOON],
+        },
+        block="results",
+    )
+
+
+# ---- logging a request as staff or as an enterprise contact ---------------------------
+
+
+class StaffRequestForm(RequestForm):
+    """A request received by phone or at the counter; consent is the caller's, told aloud."""
+
+    channel: Channel = Channel.PHONE
+    project_code: str = Field(default="", max_length=32)
+
+
+def _defaults(session: Session, principal: Principal) -> dict[str, Any]:
+    """An enterprise contact submits as themselves: their name and phone, filled in."""
+    if principal.role != Role.ENTERPRISE:
+        return {"channel": Channel.PHONE.value}
+    contact = session.exec(
+        select(EnterpriseContact).where(EnterpriseContact.user_id == principal.user.id)
+    ).first()
+    return {
+        "name": contact.name if contact else principal.user.display_name,
+        "phone": contact.phone if contact else "",
+    }
+
+
+def _new_form(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    values: dict[str, Any],
+    errors: dict[str, str],
+) -> Response:
+    enterprise = (
+        session.get(Enterprise, principal.user.enterprise_id)
+        if principal.user.enterprise_id
+        else None
+    )
+    return render(
+        request,
+        "desk/new.html",
+        {
+            "values": {"submission_key": uuid.uuid4().hex, **values},
+            "errors": errors,
+            "types": list(RequestType),
+            "topics": list(Topic),
+            "channels": [Channel.PHONE, Channel.COUNTER],
+            "staff": principal.role in WORKERS,
+            "enterprise": enterprise,
+            "phone_pattern": PHONE,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/requests/new")
+def request_new(request: Request, session: SessionDep, principal: SubmitterDep) -> Response:
+    return _new_form(request, session, principal, _defaults(session, principal), {})
+
+
+def _project_by_code(session: Session, principal: Principal, code: str) -> Project | None:
+    if not code.strip():
+        return None
+    project = session.exec(
+        select(Project).where(
+            Project.code == code.strip(),
+            col(Project.archived_at).is_(None),
+            visible(Project, principal.scope),
+        )
+    ).first()
+    if project is None:
+        raise service.DeskError("没有这个项目编号", "project_code")
+    return project
+
+
+@router.post("/requests/new", max_body_size=UPLOAD_LIMIT)
+async def request_create(
+    request: Request, session: SessionDep, settings: SettingsDep, principal: SubmitterDep
+) -> Response:
+    form_data = await request.form()
+    raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
+    staff = principal.role in WORKERS
+    form, errors = validate(StaffRequestForm, {**raw, "consent": "on"})
+    if form is None or errors:
+        return _new_form(request, session, principal, raw, errors)
+    try:
+        project = _project_by_code(session, principal, form.project_code) if staff else None
+        if staff and form.channel not in (Channel.PHONE, Channel.COUNTER):
+            raise service.DeskError("请选择电话或窗口", "channel")
+        created, _ = service.submit(
+            session,
+            service.Submission(
+                type=form.type,
+                topic=form.topic,
+                content=form.content,
+                name=form.name,
+                phone=form.phone,
+                enterprise_id=principal.user.enterprise_id,
+            ),
+            settings=settings,
+            channel=form.channel if staff else Channel.WEB,
+            project=project,
+            submission_key=form.submission_key or None,
+            by_user_id=principal.user.id,
+        )
+        attachments.add(
+            session,
+            owner_type=OWNER,
+            owner_id=created.id or 0,
+            files=await uploads(form_data),
+            uploaded_by_id=principal.user.id,
+        )
+        session.commit()
+    except service.DeskError as exc:
+        session.rollback()
+        return _new_form(request, session, principal, raw, {exc.field or "content": str(exc)})
+    except attachments.AttachmentError as exc:
+        session.rollback()
+        return _new_form(request, session, principal, raw, {"photos": str(exc)})
+    return redirect(request, f"/requests/{created.id}", f"已登记，受理编号 {created.tracking_no}")
+
+
+# ---- a request's page ------------------------------------------------------------------
+
+
+def _targets(session: Session) -> dict[str, Any]:
+    """Where a request may be transferred: any station, any active officer."""
+    stations = session.exec(
+        select(Station).where(col(Station.active)).order_by(col(Station.code))
+    ).all()
+    officers = session.exec(
+        select(Officer, Station.name)
+        .join(Station, col(Station.id) == Officer.station_id)
+        .where(col(Officer.active))
+        .order_by(col(Station.code), col(Officer.name))
+    ).all()
+    return {"stations": stations, "officers": officers}
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    found: ServiceRequest,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    staff = principal.role in WORKERS or principal.role == Role.ADMIN
+    events = session.exec(
+        select(RequestEvent, User.display_name)
+        .outerjoin(User, col(User.id) == RequestEvent.by_user_id)
+        .where(RequestEvent.request_id == found.id)
+        .where(col(RequestEvent.public) if not staff else col(RequestEvent.id).is_not(None))
+        .order_by(col(RequestEvent.id))
+    ).all()
+    handling = can_handle(principal, found)
+    return render(
+        request,
+        "desk/detail.html",
+        {
+            "r": found,
+            "clock": sla.clock(found, now(), settings),
+            "project": session.get(Project, found.project_id) if found.project_id else None,
+            "enterprise": session.get(Enterprise, found.enterprise_id)
+            if found.enterprise_id
+            else None,
+            "officer": session.get(Officer, found.officer_id) if found.officer_id else None,
+            "station": session.get(Station, found.station_id) if found.station_id else None,
+            "events": events,
+            "photos": attachments.for_owner(session, OWNER, found.id or 0),
+            "staff": staff,
+            "can_handle": handling,
+            "can_rate": found.created_by_id == principal.user.id
+            and found.status == RequestStatus.CLOSED.value
+            and found.satisfaction is None,
+            "satisfactions": list(Satisfaction),
+            "errors": errors or {},
+            "values": values or {},
+            **(_targets(session) if handling else {}),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/requests/{request_id}")
+def request_detail(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    request_id: int,
+) -> Response:
+    found = get_visible(session, ServiceRequest, request_id, principal.scope)
+    return _detail(request, session, settings, principal, found)
+
+
+def _transfer(session: Session, found: ServiceRequest, raw: dict[str, Any], by: int) -> None:
+    target = str(raw.get("to", ""))
+    officer = station = None
+    if target.startswith("o") and target[1:].isdigit():
+        officer = session.get(Officer, int(target[1:]))
+        if officer is None or not officer.active:
+            raise service.DeskError("请选择转办对象", "to")
+    elif target.startswith("s") and target[1:].isdigit():
+        station = session.get(Station, int(target[1:]))
+        if station is None:
+            raise service.DeskError("请选择转办对象", "to")
+    elif target != "duty":
+        raise service.DeskError("请选择转办对象", "to")
+    if (officer, station) == (None, None) and found.station_id is None:
+        raise service.DeskError("诉求已在值班台", "to")
+    service.transfer(
+        session,
+        found,
+        officer=officer,
+        station=station,
+        reason=str(raw.get("reason", ""))[:1000],
+        by_user_id=by,
+    )
+
+
+def _act(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    found: ServiceRequest,
+    action: str,
+    raw: dict[str, Any],
+) -> str:
+    """Run one handling step; the message to show after it."""
+    by = principal.user.id
+    text = str(raw.get("body", raw.get("reason", raw.get("summary", ""))))[:2000]
+    if action == "rate":
+        value = str(raw.get("satisfaction", ""))
+        if value not in Satisfaction.__members__.values():
+            raise service.DeskError("请选择评价", "satisfaction")
+        service.rate(session, found, Satisfaction(value), settings=settings)
+        return "感谢您的评价"
+    if action == "accept":
+        service.accept(session, found, by_user_id=by)
+    elif action == "decline":
+        service.decline(session, found, text, by_user_id=by)
+    elif action in ("reply", "note"):
+        service.reply(session, found, text, public=action == "reply", by_user_id=by)
+    elif action == "transfer":
+        _transfer(session, found, raw, by or 0)
+        return "已转办"
+    elif action == "close":
+        service.close(session, found, text, by_user_id=by)
+    return "已保存"
+
+
+ACTIONS = frozenset({"accept", "decline", "reply", "note", "transfer", "close", "rate"})
+
+
+@router.post("/requests/{request_id}/{action}")
+async def request_action(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: HandlerDep,
+    request_id: int,
+    action: str,
+) -> Response:
+    """accept, decline, reply, note, transfer or close (those who handle it); rate (the
+    enterprise contact who submitted it)."""
+    if action not in ACTIONS:
+        raise HTTPException(status_code=404)
+    found = get_visible(session, ServiceRequest, request_id, principal.scope)
+    allowed = (
+        found.created_by_id == principal.user.id
+        if action == "rate"
+        else principal.role in WORKERS and can_handle(principal, found)
+    )
+    if not allowed:
+        raise HTTPException(status_code=403)
+    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        message = _act(session, settings, principal, found, action, raw)
+        session.commit()
+    except service.DeskError as exc:
+        session.rollback()
+        found = get_visible(session, ServiceRequest, request_id, principal.scope)
+        field = exc.field if exc.field and exc.field != "action" else None
+        errors = {f"{action}.{field}" if field else "action": str(exc)}
+        return _detail(request, session, settings, principal, found, errors, raw, 422)
+    still_visible = session.exec(
+        select(ServiceRequest.id).where(
+            ServiceRequest.id == request_id, visible(ServiceRequest, principal.scope)
+        )
+    ).first()
+    target = f"/requests/{request_id}" if still_visible else "/requests"
+    return redirect(request, target, message)
+
+
+# ---- on the project's page and timeline ------------------------------------------------
+
+
+@timeline_source
+def _request_entries(session: Session, project_id: int) -> Iterable[Entry]:
+    rows = session.exec(select(ServiceRequest).where(ServiceRequest.project_id == project_id)).all()
+    for r in rows:
+        url = f"/requests/{r.id}"
+        yield Entry(local(r.received_at).date(), "诉求", f"收到{r.type} {r.tracking_no}", url=url)
+        if r.closed_at is not None:
+            yield Entry(local(r.closed_at).date(), "诉求", f"{r.status} {r.tracking_no}", url=url)
+
+
+def _project_panel(
+    session: Session, principal: Principal, project: Project, today: date
+) -> Panel | None:
+    rows = session.exec(
+        select(ServiceRequest)
+        .where(ServiceRequest.project_id == project.id, queries.is_open)
+        .order_by(queries.due_at)
+        .limit(10)
+    ).all()
+    return Panel(
+        "desk/_project_panel.html",
+        {"open_requests": rows, "project": project},
+    )
+
+
+project_panels.append(_project_panel)
