@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
 from liaison.attachments import service as attachments
@@ -40,6 +40,11 @@ class RequestForm(BaseModel):
     consent: bool = False
     website: str = ""  # a honeypot: people never see it, scripts fill it
     submission_key: str = Field(default="", max_length=64)
+
+    @field_validator("topic", mode="before")
+    @classmethod
+    def _blank_is_other(cls, value: Any) -> Any:
+        return value or Topic.OTHER
 
 
 def _project(session: Session, code: str | None) -> Project | None:

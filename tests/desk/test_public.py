@@ -123,3 +123,8 @@ def test_tracking_is_rate_limited_per_number(client, db):
         post(client, "/track", {"tracking_no": "YY20260101-0001", "last4": "0000"})
     refused = post(client, "/track", {"tracking_no": "YY20260101-0001", "last4": "0000"})
     assert refused.status_code == 429 and "retry-after" in refused.headers
+
+
+def test_a_topic_left_unchosen_files_the_request_under_other(client, db):
+    assert submit(client, topic="").status_code == 200
+    assert db.exec(select(ServiceRequest.topic)).one() == "其他"
