@@ -31,6 +31,7 @@ def main() -> int:
     from liaison.app import create_app
     from liaison.config import get_settings
     from liaison.db import get_engine, upgrade
+    from liaison.desk.models import ServiceRequest
     from liaison.projects.models import Project
 
     get_settings.cache_clear()
@@ -41,6 +42,7 @@ def main() -> int:
         demo.load(session, get_settings())
         session.commit()
         project_ids = list(session.exec(select(Project.id)).all())
+        request_ids = list(session.exec(select(ServiceRequest.id)).all())
     print(f"demo loaded in {time.perf_counter() - started:.1f} s on {url.split(':')[0]}")
 
     pages = {
@@ -54,6 +56,8 @@ def main() -> int:
         "hazard list": lambda n: "/hazards?sort=-found_on",
         "dispute list": lambda n: "/disputes",
         "recovery totals": lambda n: "/recoveries?by=month",
+        "request desk": lambda n: "/requests?box=all",
+        "request page": lambda n: f"/requests/{request_ids[n % len(request_ids)]}",
     }
     failed = False
     with TestClient(create_app()) as client:

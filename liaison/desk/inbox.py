@@ -19,7 +19,7 @@ from liaison.auth.models import User
 from liaison.auth.permissions import Scope, get_visible, visible
 from liaison.auth.roles import Role
 from liaison.clock import local, now
-from liaison.config import Settings
+from liaison.config import Settings, get_settings
 from liaison.db import SessionDep, paginate
 from liaison.desk import queries, service, sla
 from liaison.desk.models import (
@@ -38,7 +38,7 @@ from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.timeline import Entry
 from liaison.projects.timeline import source as timeline_source
-from liaison.projects.web import Panel, project_panels
+from liaison.projects.web import Panel, home_panels, project_panels
 from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
@@ -452,4 +452,17 @@ def _project_panel(
     )
 
 
+def _home_panel(session: Session, principal: Principal, on: date) -> Panel | None:
+    """What waits on this login and how it stands: the first few by deadline, with the counts."""
+    if principal.role not in WORKERS:
+        return None
+    settings = get_settings()
+    at = now()
+    query = queries.request_list_query(principal, queries.RequestFilter(), settings, at)
+    rows = _rows(session.exec(query.limit(5)).all(), settings)
+    counts = queries.urgency_counts(session, principal, settings, at)
+    return Panel("desk/_home_panel.html", {"rows": rows, "counts": counts})
+
+
 project_panels.append(_project_panel)
+home_panels.append(_home_panel)

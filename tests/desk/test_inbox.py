@@ -156,6 +156,9 @@ def test_the_desk_shows_what_has_breached_first_then_what_is_about_to(client, db
     counts = re.sub(r"\s+", " ", page.split('data-testid="desk-counts"')[1].split("</div>")[0])
     assert "1</strong> 已超时" in counts and "1</strong> 即将超时" in counts
     assert "3</strong> 待受理" in counts
+    home = client.get("/home").text.split('data-testid="home-desk"')[1]
+    assert "1 件已超时" in home and "1 件即将超时" in home
+    assert home.index(oldest.tracking_no) < home.index(newest.tracking_no)
     breached = client.get("/requests?urgency=已超时").text
     assert oldest.tracking_no in breached and newest.tracking_no not in breached
 
