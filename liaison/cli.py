@@ -1,6 +1,7 @@
 """The `liaison` command: serve, init, create-user, token, demo."""
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -150,6 +151,56 @@ def demo(
             typer.echo("数据库中已有数据，未加载演示数据")
             return
     typer.echo(demo_data.logins_text())
+
+
+@app.command("import")
+def import_ledger(
+    path: Annotated[Path, typer.Argument(help=".xlsx 工作簿，或每张表一个 .csv 的文件夹或 .zip")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入")] = False,
+) -> None:
+    """Import a ledger workbook whole: every error listed and nothing written, or all of it."""
+    from liaison.ledger import importer
+    from liaison.ledger.reader import SourceError, open_source
+
+    if not path.exists():
+        fail(f"找不到 {path}")
+    with cli_session() as session:
+        try:
+            with open_source(path) as source:
+                plan = importer.check(session, source, get_settings())
+        except SourceError as exc:
+            fail(str(exc))
+        for problem in plan.problems:
+            typer.echo(str(problem), err=True)
+        if not plan.ok:
+            fail(f"共 {len(plan.problems)} 处错误，未导入任何数据")
+        if not dry_run:
+            with typer.progressbar(length=plan.total, label="导入", file=sys.stderr) as bar:
+                importer.apply(session, plan, by_user_id=None, progress=bar.update)
+            session.commit()
+    for sheet, counts in plan.counts().items():
+        typer.echo(f"{sheet}\t新增 {counts.added}\t更新 {counts.updated}\t未变 {counts.unchanged}")
+    typer.echo("检查通过（未写入）" if dry_run else "导入完成")
+
+
+@app.command("export")
+def export_ledger(
+    path: Annotated[Path, typer.Argument(help=".xlsx 工作簿，或 .zip（每张表一个 .csv）")],
+    template: Annotated[bool, typer.Option("--template", help="只导出带说明的空模板")] = False,
+) -> None:
+    """Export the whole ledger in the import's format (or the empty template)."""
+    from liaison.ledger import exporter
+
+    if path.suffix.lower() not in (".xlsx", ".zip"):
+        fail("文件名须以 .xlsx 或 .zip 结尾")
+    with cli_session() as session:
+        if template:
+            exporter.write_workbook(None, path)
+        elif path.suffix.lower() == ".zip":
+            exporter.write_csv_zip(session, path)
+        else:
+            exporter.write_workbook(session, path)
+    typer.echo(f"已导出到 {path}")
 
 
 if __name__ == "__main__":

@@ -3,10 +3,11 @@
 from liaison.attachments.models import Attachment, AttachmentBlob
 from liaison.audit.models import AuditLog
 from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
-from liaison.desk.models import RequestEvent, ServiceRequest
+from liaison.desk.models import CalendarDay, RequestEvent, ServiceLevel, ServiceRequest
 from liaison.disputes.models import Dispute, DisputeFollowUp, DisputeParty
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.hazards.models import Hazard, HazardEvent
+from liaison.ledger.models import LedgerUpload
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Assignment, Project, Visit
 from liaison.recoveries.models import Recovery
@@ -17,6 +18,7 @@ __all__ = [
     "Attachment",
     "AttachmentBlob",
     "AuditLog",
+    "CalendarDay",
     "Dispute",
     "DisputeFollowUp",
     "DisputeParty",
@@ -24,12 +26,14 @@ __all__ = [
     "EnterpriseContact",
     "Hazard",
     "HazardEvent",
+    "LedgerUpload",
     "LoginThrottle",
     "Officer",
     "PasswordHistory",
     "Project",
     "Recovery",
     "RequestEvent",
+    "ServiceLevel",
     "ServiceRequest",
     "Station",
     "User",

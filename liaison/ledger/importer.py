@@ -1,0 +1,861 @@
+"""Importing a ledger: all or nothing, idempotent by each sheet's code column.
+
+`check()` reads every row, resolves every reference (to a row of the file or a record already
+in the database), and diffs each row against its record: the dry run. `apply()` writes a clean
+plan in one transaction, in dependency order; each write goes through the ORM, so each is in the
+audit log. The recovery ledger only ever grows: a changed entry is an error, never an update."""
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from liaison.config import Settings
+from liaison.desk import sla
+from liaison.desk.models import (
+    CLOSED_STATUSES,
+    Channel,
+    RequestStatus,
+    RequestType,
+    ServiceRequest,
+    Topic,
+)
+from liaison.disputes.models import Dispute, DisputeStatus
+from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.hazards.models import Hazard, HazardEvent, HazardStatus
+from liaison.ledger import schema
+from liaison.ledger.reader import Source
+from liaison.org.models import Officer, Station
+from liaison.projects.models import Assignment, Project, Stage
+from liaison.projects.service import today
+from liaison.recoveries.models import Recovery
+
+Values = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet} 第 {self.row} 行" + (f"「{self.column}」" if self.column else "")
+        return f"{where}：{self.reason}"
+
+
+@dataclass
+class Row:
+    number: int
+    values: Values
+    record: Any = None  # the existing record with this code, if any
+    fields: Values = field(default_factory=dict)  # what the record should hold
+    action: str = ""  # add, update or unchanged
+
+
+@dataclass
+class Counts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class Plan:
+    rows: dict[str, list[Row]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def counts(self) -> dict[str, Counts]:
+        result = {}
+        for sheet in schema.SHEETS:
+            counts = Counts()
+            for row in self.rows.get(sheet.name, []):
+                if row.action == "add":
+                    counts.added += 1
+                elif row.action == "update":
+                    counts.updated += 1
+                elif row.action == "unchanged":
+                    counts.unchanged += 1
+            result[sheet.name] = counts
+        return result
+
+    @property
+    def total(self) -> int:
+        return sum(len(rows) for rows in self.rows.values())
+
+
+# ---- reading the sheets ----------------------------------------------------------------
+
+
+def _header_key(cell: Any) -> str:
+    return unicodedata.normalize("NFKC", schema.as_text(cell)).replace(" ", "").rstrip("*")
+
+
+def _read_sheet(source: Source, sheet: schema.Sheet, plan: Plan) -> list[Row]:
+    rows = source.rows(sheet.name)
+    header = next(rows, None)
+    if header is None:
+        return []
+    positions = {_header_key(cell): i for i, cell in enumerate(header[1]) if cell is not None}
+    wanted = {unicodedata.normalize("NFKC", c.header): c for c in sheet.columns}
+    missing = [c for h, c in wanted.items() if c.required and h not in positions]
+    for column in missing:
+        plan.problems.append(Problem(sheet.name, 1, column.header, "缺少此列"))
+    if missing:
+        return []
+    index = {c.key: positions.get(h) for h, c in wanted.items()}
+    result: list[Row] = []
+    seen: dict[str, int] = {}
+    for number, cells in rows:
+        if all(schema.as_text(c) == "" for c in cells):
+            continue
+        values: Values = {}
+        for column in sheet.columns:
+            at = index[column.key]
+            raw = cells[at] if at is not None and at < len(cells) else None
+            try:
+                values[column.key] = column.parse(raw)
+            except schema.CellError as exc:
+                plan.problems.append(Problem(sheet.name, number, column.header, str(exc)))
+                values[column.key] = None
+                continue
+            if column.required and values[column.key] in ("", None):
+                plan.problems.append(Problem(sheet.name, number, column.header, "此项必填"))
+        key = values.get(sheet.key)
+        if key:
+            if key in seen:
+                reason = f"编号 {key} 与第 {seen[key]} 行重复"
+                plan.problems.append(
+                    Problem(sheet.name, number, sheet.column(sheet.key).header, reason)
+                )
+                continue
+            seen[key] = number
+        result.append(Row(number, values))
+    return result
+
+
+def read(source: Source) -> Plan:
+    """Every row of every known sheet, parsed; sheets the file lacks are empty."""
+    plan = Plan()
+    names = set(source.sheet_names())
+    for sheet in schema.SHEETS:
+        plan.rows[sheet.name] = _read_sheet(source, sheet, plan) if sheet.name in names else []
+    if not any(plan.rows.values()) and not plan.problems:
+        known = "、".join(s.name for s in schema.SHEETS)
+        plan.problems.append(Problem("", 0, "", f"文件中没有可导入的表（应为：{known}）"))
+    return plan
+
+
+# ---- references and differences -------------------------------------------------------
+
+
+def _by(session: Session, model: Any, attribute: str, keys: Iterable[str]) -> dict[str, Any]:
+    """Existing records by code, for the codes the file mentions, in chunks of 500."""
+    wanted = sorted({k for k in keys if k})
+    found = {}
+    column = getattr(model, attribute)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for record in session.exec(select(model).where(col(column).in_(chunk))).all():
+            found[getattr(record, attribute)] = record
+    return found
+
+
+class _Resolver:
+    """Finds what a code names, in the file first, then in the database; says when neither."""
+
+    def __init__(self, plan: Plan, sheet: str) -> None:
+        self.plan, self.sheet = plan, sheet
+
+    def need(self, row: Row, key: str, known: set[str], what: str) -> bool:
+        value = row.values.get(key)
+        if value and value not in known:
+            column = schema.BY_NAME[self.sheet].column(key).header
+            self.plan.problems.append(
+                Problem(self.sheet, row.number, column, f"没有{what} {value}")
+            )
+            return False
+        return True
+
+    def fail(self, row: Row, key: str, reason: str) -> None:
+        column = schema.BY_NAME[self.sheet].column(key).header if key else ""
+        self.plan.problems.append(Problem(self.sheet, row.number, column, reason))
+
+
+def _diff(row: Row, record: Any, fields: Values) -> None:
+    row.record, row.fields = record, fields
+    if record is None:
+        row.action = "add"
+    elif any(getattr(record, k) != v for k, v in fields.items() if not k.startswith("_")):
+        row.action = "update"
+    else:
+        row.action = "unchanged"
+
+
+@dataclass
+class _Known:
+    """Every code the file or the database holds, per kind, and the records behind them."""
+
+    stations: dict[str, Station]
+    officers: dict[str, Officer]
+    enterprises: dict[str, Enterprise]
+    projects: dict[str, Project]
+    hazards: dict[str, Hazard]
+    disputes: dict[str, Dispute]
+    recoveries: dict[str, Recovery]
+    requests: dict[str, ServiceRequest]
+
+
+def _collect(session: Session, plan: Plan) -> _Known:
+    rows = plan.rows
+
+    def keys(sheet: str, *columns: str) -> set[str]:
+        return {r.values.get(c) or "" for r in rows[sheet] for c in columns}
+
+    officer_keys = keys("民警", "badge_no") | keys("重点项目", "officer") | keys("隐患", "finder")
+    officer_keys |= keys("纠纷", "handler") | keys("挽回损失", "officer")
+    project_keys = keys("重点项目", "code") | keys("隐患", "project") | keys("纠纷", "project")
+    project_keys |= keys("挽回损失", "project") | keys("诉求", "project")
+    links = keys("挽回损失", "link")
+    return _Known(
+        stations=_by(
+            session,
+            Station,
+            "code",
+            keys("派出所", "code") | keys("民警", "station") | keys("重点项目", "station"),
+        ),
+        officers=_by(session, Officer, "badge_no", officer_keys),
+        enterprises=_by(
+            session, Enterprise, "uscc", keys("企业", "uscc") | keys("重点项目", "enterprise")
+        ),
+        projects=_by(session, Project, "code", project_keys),
+        hazards=_by(session, Hazard, "code", keys("隐患", "code") | links),
+        disputes=_by(session, Dispute, "code", keys("纠纷", "code") | links),
+        recoveries=_by(session, Recovery, "code", keys("挽回损失", "code") | links),
+        requests=_by(session, ServiceRequest, "tracking_no", keys("诉求", "tracking_no")),
+    )
+
+
+def check(session: Session, source: Source, settings: Settings) -> Plan:
+    """The dry run: every problem, and for every row whether it adds, updates or changes nothing."""
+    plan = read(source)
+    known = _collect(session, plan)
+    _check_stations(plan, known)
+    _check_officers(session, plan, known)
+    _check_enterprises(session, plan, known)
+    _check_projects(session, plan, known)
+    _check_hazards(plan, known)
+    _check_disputes(plan, known)
+    _check_recoveries(session, plan, known)
+    _check_requests(plan, known, sla.levels(session, settings))
+    plan.problems.sort(key=lambda p: (_SHEET_ORDER.get(p.sheet, -1), p.row))
+    return plan
+
+
+_SHEET_ORDER = {sheet.name: n for n, sheet in enumerate(schema.SHEETS)}
+
+
+def _codes(plan: Plan, sheet: str, key: str, existing: dict[str, Any]) -> set[str]:
+    return {r.values[key] for r in plan.rows[sheet] if r.values.get(key)} | set(existing)
+
+
+def _check_stations(plan: Plan, known: _Known) -> None:
+    for row in plan.rows["派出所"]:
+        _diff(row, known.stations.get(row.values["code"]), {"name": row.values["name"]})
+
+
+def _current_officers(session: Session, project_ids: Iterable[int]) -> dict[int, Assignment]:
+    ids = list(project_ids)
+    terms = session.exec(
+        select(Assignment).where(
+            col(Assignment.project_id).in_(ids), col(Assignment.end_date).is_(None)
+        )
+    ).all()
+    return {t.project_id: t for t in terms}
+
+
+def _check_officers(session: Session, plan: Plan, known: _Known) -> None:
+    stations = _codes(plan, "派出所", "code", known.stations)
+    resolve = _Resolver(plan, "民警")
+    holding = {
+        officer_id
+        for (officer_id,) in session.execute(
+            select(Assignment.officer_id).where(col(Assignment.end_date).is_(None))
+        ).all()
+    }
+    for row in plan.rows["民警"]:
+        if not resolve.need(row, "station", stations, "单位"):
+            continue
+        record = known.officers.get(row.values["badge_no"])
+        station = known.stations.get(row.values["station"])
+        fields = {
+            "name": row.values["name"],
+            "phone": row.values["phone"] or "",
+            "station_id": station.id if station else None,
+            "_station": row.values["station"],
+        }
+        moving = record is not None and (station is None or record.station_id != station.id)
+        if moving and record is not None and record.id in holding:
+            resolve.fail(row, "station", f"{record.name} 名下有项目，不能调整单位，请先改派项目")
+            continue
+        _diff(row, record, fields)
+
+
+def _check_enterprises(session: Session, plan: Plan, known: _Known) -> None:
+    ids = [e.id for e in known.enterprises.values()]
+    primaries = {
+        c.enterprise_id: c
+        for c in session.exec(
+            select(EnterpriseContact).where(
+                col(EnterpriseContact.enterprise_id).in_(ids), col(EnterpriseContact.is_primary)
+            )
+        ).all()
+    }
+    for row in plan.rows["企业"]:
+        record = known.enterprises.get(row.values["uscc"])
+        v = row.values
+        fields = {
+            "name": v["name"],
+            "industry": v["industry"] or "",
+            "town": v["town"] or "",
+            "address": v["address"] or "",
+        }
+        _diff(row, record, fields)
+        contact = primaries.get(record.id or 0) if record else None
+        wanted = (v["contact"] or "", v["contact_phone"] or "")
+        row.fields["_contact"] = wanted
+        row.fields["_contact_record"] = contact
+        current = (contact.name, contact.phone) if contact else ("", "")
+        if row.action == "unchanged" and current != wanted:
+            row.action = "update"
+
+
+def _check_projects(session: Session, plan: Plan, known: _Known) -> None:
+    resolve = _Resolver(plan, "重点项目")
+    stations = _codes(plan, "派出所", "code", known.stations)
+    enterprises = _codes(plan, "企业", "uscc", known.enterprises)
+    officers = _codes(plan, "民警", "badge_no", known.officers)
+    officer_station = {r.values["badge_no"]: r.values["station"] for r in plan.rows["民警"]}
+    for badge, officer in known.officers.items():
+        home = next((c for c, s in known.stations.items() if s.id == officer.station_id), "")
+        officer_station.setdefault(badge, home)
+    terms = _current_officers(session, [p.id for p in known.projects.values() if p.id])
+    badge_of = {o.id: badge for badge, o in known.officers.items()}
+    missing_badges = {t.officer_id for t in terms.values()} - set(badge_of)
+    for officer in session.exec(select(Officer).where(col(Officer.id).in_(missing_badges))).all():
+        badge_of[officer.id or 0] = officer.badge_no
+    for row in plan.rows["重点项目"]:
+        v = row.values
+        ok = resolve.need(row, "station", stations, "单位")
+        ok &= resolve.need(row, "enterprise", enterprises, "企业")
+        ok &= resolve.need(row, "officer", officers, "民警")
+        if v["officer"] and ok and officer_station.get(v["officer"]) != v["station"]:
+            resolve.fail(row, "officer", f"民警 {v['officer']} 不属于单位 {v['station']}")
+            ok = False
+        if not ok:
+            continue
+        record = known.projects.get(v["code"])
+        enterprise = known.enterprises.get(v["enterprise"])
+        station = known.stations.get(v["station"])
+        fields = {
+            "name": v["name"],
+            "level": v["level"],
+            "category": v["category"] or "",
+            "stage": v["stage"] or Stage.BUILDING.value,
+            "investment_fen": v["investment_fen"],
+            "enterprise_id": enterprise.id if enterprise else None,
+            "station_id": station.id if station else None,
+            "_enterprise": v["enterprise"],
+            "_station": v["station"],
+            "_officer": v["officer"] or None,
+            "_assigned_on": v["assigned_on"],
+        }
+        _diff(row, record, fields)
+        term = terms.get(record.id) if record and record.id else None
+        current = badge_of.get(term.officer_id) if term else None
+        if row.action == "unchanged" and current != fields["_officer"]:
+            row.action = "update"
+
+
+def _check_hazards(plan: Plan, known: _Known) -> None:
+    resolve = _Resolver(plan, "隐患")
+    projects = _codes(plan, "重点项目", "code", known.projects)
+    officers = _codes(plan, "民警", "badge_no", known.officers)
+    for row in plan.rows["隐患"]:
+        v = row.values
+        ok = resolve.need(row, "project", projects, "项目")
+        ok &= resolve.need(row, "finder", officers, "民警")
+        if v["found_on"] and v["deadline"] and v["deadline"] < v["found_on"]:
+            resolve.fail(row, "deadline", "整改期限不能早于发现日期")
+            ok = False
+        if v["found_on"] and v["closed_on"] and v["closed_on"] < v["found_on"]:
+            resolve.fail(row, "closed_on", "销号日期不能早于发现日期")
+            ok = False
+        closed = v["status"] == HazardStatus.CLOSED.value
+        if v["status"] and closed != (v["closed_on"] is not None):
+            reason = "状态为已销号时须填销号日期" if closed else "未销号的隐患不能有销号日期"
+            resolve.fail(row, "closed_on", reason)
+            ok = False
+        if not ok:
+            continue
+        _diff(
+            row,
+            known.hazards.get(v["code"]),
+            {
+                "category": v["category"],
+                "level": v["level"],
+                "description": v["description"],
+                "found_on": v["found_on"],
+                "deadline": v["deadline"],
+                "status": v["status"],
+                "closed_on": v["closed_on"],
+                "_project": v["project"],
+                "_finder": v["finder"],
+            },
+        )
+        _same_reference(row, known, project="project_id", finder="found_by_id")
+
+
+def _same_reference(row: Row, known: _Known, **columns: str) -> None:
+    """An existing record whose project or officer changed in the file is an update too."""
+    record = row.record
+    if record is None or row.action != "unchanged":
+        return
+    lookups: dict[str, dict[str, Any]] = {
+        "project": known.projects,
+        "finder": known.officers,
+        "handler": known.officers,
+    }
+    for key, attribute in columns.items():
+        target = lookups[key].get(row.values[key])
+        if target is None or getattr(record, attribute) != target.id:
+            row.action = "update"
+
+
+def _check_disputes(plan: Plan, known: _Known) -> None:
+    resolve = _Resolver(plan, "纠纷")
+    projects = _codes(plan, "重点项目", "code", known.projects)
+    officers = _codes(plan, "民警", "badge_no", known.officers)
+    for row in plan.rows["纠纷"]:
+        v = row.values
+        ok = resolve.need(row, "project", projects, "项目")
+        ok &= resolve.need(row, "handler", officers, "民警")
+        if v["amount_fen"] is not None and v["amount_fen"] < 0:
+            resolve.fail(row, "amount_fen", "金额不能为负数")
+            ok = False
+        if v["received_on"] and v["closed_on"] and v["closed_on"] < v["received_on"]:
+            resolve.fail(row, "closed_on", "办结日期不能早于受理日期")
+            ok = False
+        open_case = v["status"] == DisputeStatus.MEDIATING.value
+        if v["status"] and open_case == (v["closed_on"] is not None):
+            reason = "调解中的纠纷不能有办结日期" if open_case else "已办结的纠纷须填办结日期"
+            resolve.fail(row, "closed_on", reason)
+            ok = False
+        if not ok:
+            continue
+        _diff(
+            row,
+            known.disputes.get(v["code"]),
+            {
+                "type": v["type"],
+                "received_on": v["received_on"],
+                "amount_fen": v["amount_fen"],
+                "status": v["status"],
+                "closed_on": v["closed_on"],
+                "facts": v["facts"] or "",
+                "_project": v["project"],
+                "_handler": v["handler"],
+            },
+        )
+        _same_reference(row, known, project="project_id", handler="handler_id")
+
+
+def _check_recoveries(session: Session, plan: Plan, known: _Known) -> None:
+    resolve = _Resolver(plan, "挽回损失")
+    projects = _codes(plan, "重点项目", "code", known.projects)
+    officers = _codes(plan, "民警", "badge_no", known.officers)
+    hazards = _codes(plan, "隐患", "code", known.hazards)
+    disputes = _codes(plan, "纠纷", "code", known.disputes)
+    amounts = {code: r.amount_fen for code, r in known.recoveries.items()}
+    amounts.update({r.values["code"]: r.values["amount_fen"] for r in plan.rows["挽回损失"]})
+    reversed_fen: dict[str, int] = defaultdict(int)
+    for entry in known.recoveries.values():
+        if entry.reverses_id is not None:
+            original = next(
+                (c for c, e in known.recoveries.items() if e.id == entry.reverses_id), ""
+            )
+            reversed_fen[original] += -entry.amount_fen
+    booked_disputes = set()
+    for row in plan.rows["挽回损失"]:
+        v = row.values
+        ok = resolve.need(row, "project", projects, "项目")
+        ok &= resolve.need(row, "officer", officers, "民警")
+        amount, link = v["amount_fen"], v["link"] or ""
+        if amount == 0:
+            resolve.fail(row, "amount_fen", "金额不能为 0")
+            ok = False
+        kind = "case"
+        if amount is not None and amount < 0:
+            kind = "reversal"
+            target = amounts.get(link)
+            if not link:
+                resolve.fail(row, "link", "冲正（负数金额）须在关联编号中填写被冲正的登记编号")
+                ok = False
+            elif target is None:
+                resolve.fail(row, "link", f"没有登记编号为 {link} 的挽回损失")
+                ok = False
+            elif target < 0:
+                resolve.fail(row, "link", f"{link} 本身是冲正，不能再冲正")
+                ok = False
+            elif known.recoveries.get(v["code"]) is None:
+                reversed_fen[link] += -amount
+                if reversed_fen[link] > target:
+                    resolve.fail(row, "amount_fen", f"冲正金额超过 {link} 的剩余金额")
+                    ok = False
+        elif link in disputes:
+            kind = "dispute"
+            if link in booked_disputes:
+                resolve.fail(row, "link", f"纠纷 {link} 已登记过挽回损失")
+                ok = False
+            booked_disputes.add(link)
+        elif link in hazards:
+            kind = "hazard"
+        if not ok:
+            continue
+        record = known.recoveries.get(v["code"])
+        fields = {
+            "amount_fen": amount,
+            "recovered_on": v["recovered_on"],
+            "source": v["source"],
+            "note": v["note"] or "",
+            "case_number": link if kind == "case" else "",
+            "_project": v["project"],
+            "_officer": v["officer"],
+            "_link": link,
+            "_kind": kind,
+        }
+        _diff(row, record, fields)
+        if record is not None and (row.action == "update" or _link_of(record, known) != link):
+            resolve.fail(
+                row,
+                "amount_fen",
+                f"登记 {v['code']} 已导入，挽回损失台账只能追加，不能修改；更正请另登一笔冲正",
+            )
+    _dispute_already_booked(session, plan, known, booked_disputes)
+
+
+def _link_of(entry: Recovery, known: _Known) -> str:
+    """The 关联编号 an entry was imported or booked with."""
+    for codes, attribute in (
+        (known.recoveries, "reverses_id"),
+        (known.disputes, "dispute_id"),
+        (known.hazards, "hazard_id"),
+    ):
+        target_id = getattr(entry, attribute)
+        if target_id is not None:
+            return next((c for c, r in codes.items() if r.id == target_id), str(target_id))
+    return entry.case_number
+
+
+def _dispute_already_booked(
+    session: Session, plan: Plan, known: _Known, disputes: set[str]
+) -> None:
+    """A dispute the database already booked an entry for cannot get a second one."""
+    ids = {known.disputes[c].id: c for c in disputes if c in known.disputes}
+    booked = session.exec(
+        select(Recovery.dispute_id, Recovery.code).where(
+            col(Recovery.dispute_id).in_(list(ids)), col(Recovery.reverses_id).is_(None)
+        )
+    ).all()
+    taken = {ids[dispute_id]: code for dispute_id, code in booked}
+    for row in plan.rows["挽回损失"]:
+        link = row.values.get("link")
+        if row.action == "add" and link in taken and taken[link] != row.values["code"]:
+            _Resolver(plan, "挽回损失").fail(row, "link", f"纠纷 {link} 已登记过挽回损失")
+
+
+def _check_requests(plan: Plan, known: _Known, levels: dict[RequestType, sla.Level]) -> None:
+    resolve = _Resolver(plan, "诉求")
+    projects = _codes(plan, "重点项目", "code", known.projects)
+    for row in plan.rows["诉求"]:
+        v = row.values
+        ok = resolve.need(row, "project", projects, "项目")
+        received = v["received_at"]
+        for key, label in (("first_response_at", "首次响应时间"), ("closed_at", "办结时间")):
+            if received and v[key] and v[key] < received:
+                resolve.fail(row, key, f"{label}不能早于提交时间")
+                ok = False
+        closed = v["status"] in CLOSED_STATUSES
+        if v["status"] and closed != (v["closed_at"] is not None):
+            reason = (
+                "已办结、不予受理的诉求须填办结时间" if closed else "未办结的诉求不能有办结时间"
+            )
+            resolve.fail(row, "closed_at", reason)
+            ok = False
+        if v["satisfaction"] and v["status"] != RequestStatus.CLOSED.value:
+            resolve.fail(row, "satisfaction", "只有已办结的诉求可以有满意度")
+            ok = False
+        if not ok or received is None:
+            continue
+        level = levels[RequestType(v["type"])]
+        phone = v["phone"] or ""
+        _diff(
+            row,
+            known.requests.get(v["tracking_no"]),
+            {
+                "type": v["type"],
+                "topic": v["topic"] or Topic.OTHER.value,
+                "received_at": received,
+                "channel": v["channel"] or Channel.COUNTER.value,
+                "content": v["content"],
+                "submitter_name": v["name"] or "",
+                "submitter_phone": phone,
+                "phone_last4": phone[-4:],
+                "first_response_at": v["first_response_at"],
+                "closed_at": v["closed_at"],
+                "status": v["status"],
+                "satisfaction": v["satisfaction"] or None,
+                "respond_by": sla.respond_deadline(level, received),
+                "_close_level": level,
+                "_project": v["project"] or None,
+            },
+        )
+        record = row.record
+        if record is not None and row.action == "unchanged":
+            project = known.projects.get(v["project"] or "")
+            if record.project_id != (project.id if project else None):
+                row.action = "update"
+
+
+# ---- writing ---------------------------------------------------------------------------
+
+
+Progress = Callable[[int], None]
+
+
+def apply(
+    session: Session, plan: Plan, *, by_user_id: int | None, progress: Progress | None = None
+) -> dict[str, Counts]:
+    """Write a clean plan; the caller commits (or rolls back on any error)."""
+    assert plan.ok, "a plan with problems is never written"
+    step = progress or (lambda n: None)
+    writer = _Writer(session, by_user_id)
+    for sheet in schema.SHEETS:
+        for row in plan.rows[sheet.name]:
+            if row.action != "unchanged":
+                writer.write(sheet.name, row)
+            step(1)
+        session.flush()
+    return plan.counts()
+
+
+class _Writer:
+    """Creates and updates records row by row, keeping every code it has written at hand."""
+
+    def __init__(self, session: Session, by_user_id: int | None) -> None:
+        self.session, self.by = session, by_user_id
+        self.cache: dict[tuple[type, str], Any] = {}
+
+    def find(self, model: type, attribute: str, code: str) -> Any:
+        key = (model, code)
+        if key not in self.cache:
+            column = getattr(model, attribute)
+            self.cache[key] = self.session.exec(select(model).where(column == code)).first()
+        return self.cache[key]
+
+    def keep(self, record: Any, code: str) -> Any:
+        self.cache[(type(record), code)] = record
+        return record
+
+    def write(self, sheet: str, row: Row) -> None:
+        getattr(self, _WRITERS[sheet])(row)
+
+    def _set(self, record: Any, fields: Values) -> Any:
+        for key, value in fields.items():
+            if not key.startswith("_"):
+                setattr(record, key, value)
+        self.session.add(record)
+        return record
+
+    def station(self, row: Row) -> None:
+        record = row.record or Station(code=row.values["code"], name="")
+        self.keep(self._set(record, row.fields), row.values["code"])
+
+    def officer(self, row: Row) -> None:
+        fields = dict(row.fields)
+        fields["station_id"] = self.find(Station, "code", fields["_station"]).id
+        record = row.record or Officer(badge_no=row.values["badge_no"], name="", station_id=0)
+        self.keep(self._set(record, fields), row.values["badge_no"])
+        self.session.flush()
+
+    def enterprise(self, row: Row) -> None:
+        record = row.record or Enterprise(uscc=row.values["uscc"], name="")
+        self._set(record, row.fields)
+        self.session.flush()
+        self.keep(record, row.values["uscc"])
+        name, phone = row.fields["_contact"]
+        contact = row.fields["_contact_record"]
+        if contact is None and (name or phone):
+            contact = EnterpriseContact(enterprise_id=record.id or 0, name="", is_primary=True)
+        if contact is not None:
+            contact.name, contact.phone = name, phone
+            self.session.add(contact)
+
+    def project(self, row: Row) -> None:
+        fields = dict(row.fields)
+        fields["enterprise_id"] = self.find(Enterprise, "uscc", fields["_enterprise"]).id
+        fields["station_id"] = self.find(Station, "code", fields["_station"]).id
+        record = row.record or Project(
+            code=row.values["code"], name="", enterprise_id=0, level="", station_id=0
+        )
+        self._set(record, fields)
+        self.session.flush()
+        self.keep(record, row.values["code"])
+        self._assign(record, fields["_officer"], fields["_assigned_on"])
+
+    def _assign(self, project: Project, badge: str | None, on: date | None) -> None:
+        """The file's officer becomes the current one; the history keeps who came before."""
+        current = self.session.exec(
+            select(Assignment).where(
+                Assignment.project_id == project.id, col(Assignment.end_date).is_(None)
+            )
+        ).first()
+        officer = self.find(Officer, "badge_no", badge) if badge else None
+        if current is not None and officer is not None and current.officer_id == officer.id:
+            return
+        start = on or today()
+        if current is not None:
+            current.end_date = max(start, current.start_date)
+            current.end_reason, current.ended_by_id = "台账导入", self.by
+            self.session.add(current)
+            self.session.flush()
+        if officer is not None:
+            self.session.add(
+                Assignment(
+                    project_id=project.id or 0,
+                    officer_id=officer.id,
+                    start_date=start,
+                    reason="台账导入",
+                    assigned_by_id=self.by,
+                )
+            )
+
+    def hazard(self, row: Row) -> None:
+        fields = dict(row.fields)
+        fields["project_id"] = self.find(Project, "code", fields["_project"]).id
+        fields["found_by_id"] = self.find(Officer, "badge_no", fields["_finder"]).id
+        new = row.record is None
+        record = row.record or Hazard(
+            code=row.values["code"],
+            project_id=0,
+            category="",
+            level="",
+            description="",
+            found_on=fields["found_on"],
+            found_by_id=0,
+            deadline=fields["deadline"],
+            created_by_id=self.by,
+        )
+        self._set(record, fields)
+        self.session.flush()
+        self.keep(record, row.values["code"])
+        self.session.add(
+            HazardEvent(
+                hazard_id=record.id or 0,
+                action="import",
+                to_status=record.status,
+                comment="台账导入" if new else "台账导入更新",
+                by_user_id=self.by,
+            )
+        )
+
+    def dispute(self, row: Row) -> None:
+        fields = dict(row.fields)
+        fields["project_id"] = self.find(Project, "code", fields["_project"]).id
+        fields["handler_id"] = self.find(Officer, "badge_no", fields["_handler"]).id
+        record = row.record or Dispute(
+            code=row.values["code"],
+            project_id=0,
+            type="",
+            facts="",
+            received_on=fields["received_on"],
+            handler_id=0,
+            created_by_id=self.by,
+        )
+        self._set(record, fields)
+        self.session.flush()
+        self.keep(record, row.values["code"])
+
+    def recovery(self, row: Row) -> None:
+        fields = dict(row.fields)
+        link, kind = fields["_link"], fields["_kind"]
+        record = Recovery(
+            code=row.values["code"],
+            project_id=self.find(Project, "code", fields["_project"]).id,
+            amount_fen=fields["amount_fen"],
+            recovered_on=fields["recovered_on"],
+            source=fields["source"],
+            officer_id=self.find(Officer, "badge_no", fields["_officer"]).id,
+            note=fields["note"],
+            case_number=fields["case_number"],
+            reverses_id=self.find(Recovery, "code", link).id if kind == "reversal" else None,
+            dispute_id=self.find(Dispute, "code", link).id if kind == "dispute" else None,
+            hazard_id=self.find(Hazard, "code", link).id if kind == "hazard" else None,
+            created_by_id=self.by,
+        )
+        self.session.add(record)
+        self.session.flush()
+        self.keep(record, row.values["code"])
+
+    def request(self, row: Row) -> None:
+        fields = dict(row.fields)
+        project = self.find(Project, "code", fields["_project"]) if fields["_project"] else None
+        record = row.record
+        if record is None:
+            record = ServiceRequest(
+                tracking_no=row.values["tracking_no"],
+                type="",
+                content="",
+                channel="",
+                respond_by=fields["respond_by"],
+                close_by=fields["respond_by"],
+                created_by_id=self.by,
+            )
+        if record.project_id != (project.id if project else None) or row.record is None:
+            record.project_id = project.id if project else None
+            record.station_id = project.station_id if project else None
+            record.officer_id = self._current_officer(project) if project else None
+        self._set(record, fields)
+        record.close_by = sla.close_deadline(
+            self.session, fields["_close_level"], record.received_at
+        )
+        self.session.add(record)
+
+    def _current_officer(self, project: Project) -> int | None:
+        term = self.session.exec(
+            select(Assignment.officer_id).where(
+                Assignment.project_id == project.id, col(Assignment.end_date).is_(None)
+            )
+        ).first()
+        return term
+
+
+_WRITERS = {
+    "派出所": "station",
+    "民警": "officer",
+    "企业": "enterprise",
+    "重点项目": "project",
+    "隐患": "hazard",
+    "纠纷": "dispute",
+    "挽回损失": "recovery",
+    "诉求": "request",
+}
