@@ -82,7 +82,100 @@ def main() -> int:
             flag = "" if median < TARGET_MS or not name.startswith("project") else "  over target"
             failed |= bool(flag)
             print(f"{name:<26}{median:>10.1f}{p95:>10.1f}{flag}")
+    failed |= ledger_import(url, tmp)
     return 1 if failed else 0
+
+
+IMPORT_TARGET_S = 20.0
+SAMPLE = "/work/shared/samples/ledger-2025.xlsx"
+
+
+def _scaled_ledger(path: str, copies: int) -> int:
+    """The sample ledger `copies` times over, every code suffixed per copy (1,316 rows a
+    copy); returns the number of data rows."""
+    from openpyxl import Workbook, load_workbook
+
+    from liaison.ledger import schema
+
+    source = load_workbook(SAMPLE, read_only=True)
+    code_columns = {
+        "派出所": {0},
+        "民警": {0, 2},
+        "企业": {0},
+        "重点项目": {0, 2, 7, 8},
+        "隐患": {0, 1, 6},
+        "纠纷": {0, 1, 7},
+        "挽回损失": {0, 1, 5, 6},
+        "诉求": {0, 5},
+    }
+    out, rows = Workbook(write_only=True), 0
+    for spec in schema.SHEETS:
+        sheet = out.create_sheet(spec.name)
+        data = list(source[spec.name].iter_rows(values_only=True))
+        sheet.append(data[0])
+        for copy in range(copies):
+            for row in data[1:]:
+                cells = list(row)
+                for i in code_columns[spec.name]:
+                    if cells[i] not in (None, ""):
+                        cells[i] = _suffixed(spec.name, i, str(cells[i]), copy)
+                sheet.append(cells)
+                rows += 1
+    out.save(path)
+    return rows
+
+
+def _suffixed(sheet: str, column: int, value: str, copy: int) -> str:
+    """A per-copy code; a credit code keeps its check character valid."""
+    from liaison.enterprises.uscc import uscc_check_char
+
+    is_uscc = (sheet, column) in {("企业", 0), ("重点项目", 2)}
+    if is_uscc:
+        body = value[:8] + f"{copy:02d}" + value[10:17]
+        return body + uscc_check_char(body)
+    return f"{value}-{copy}"
+
+
+def ledger_import(url: str, tmp: str) -> bool:
+    """`liaison import` of a 10,528- and a 21,056-row ledger into an empty database, in a
+    child process: wall time and the child's peak memory (which should grow with the rows
+    kept, not more)."""
+    import subprocess
+
+    from tests.conftest import recreate_pg_database
+
+    print(f"{'ledger import':<26}{'rows':>8}{'seconds':>10}{'peak MB':>10}")
+    failed = False
+    for copies in (8, 16):
+        path = f"{tmp}/ledger-{copies}.xlsx"
+        rows = _scaled_ledger(path, copies)
+        target = (
+            f"sqlite:///{tmp}/import-{copies}.db"
+            if url.startswith("sqlite")
+            else recreate_pg_database("liaison_bench_import", url)
+        )
+        env = {**os.environ, "LIAISON_DATABASE_URL": target}
+        subprocess.run(
+            [sys.executable, "-m", "liaison.cli", "init"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "liaison.cli", "import", path],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not the others'
+        seconds = time.perf_counter() - started
+        assert os.waitstatus_to_exitcode(status) == 0, "the import failed"
+        peak = usage.ru_maxrss / 1024
+        flag = "  over target" if seconds > IMPORT_TARGET_S * copies / 8 else ""
+        failed |= bool(flag)
+        print(f"{'':<26}{rows:>8}{seconds:>10.1f}{peak:>10.0f}{flag}")
+    return failed
 
 
 if __name__ == "__main__":

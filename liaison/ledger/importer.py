@@ -9,7 +9,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -69,6 +68,7 @@ class Counts:
 class Plan:
     rows: dict[str, list[Row]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    known: "_Known | None" = None  # the records the file's codes name, as check() found them
 
     @property
     def ok(self) -> bool:
@@ -248,7 +248,7 @@ def _collect(session: Session, plan: Plan) -> _Known:
 def check(session: Session, source: Source, settings: Settings) -> Plan:
     """The dry run: every problem, and for every row whether it adds, updates or changes nothing."""
     plan = read(source)
-    known = _collect(session, plan)
+    known = plan.known = _collect(session, plan)
     _check_stations(plan, known)
     _check_officers(session, plan, known)
     _check_enterprises(session, plan, known)
@@ -645,25 +645,38 @@ Progress = Callable[[int], None]
 def apply(
     session: Session, plan: Plan, *, by_user_id: int | None, progress: Progress | None = None
 ) -> dict[str, Counts]:
-    """Write a clean plan; the caller commits (or rolls back on any error)."""
-    assert plan.ok, "a plan with problems is never written"
+    """Write a clean plan, a sheet at a time (one flush each: the inserts go in batches); the
+    caller commits, or rolls back on any error."""
+    assert plan.ok and plan.known is not None, "only a checked plan without problems is written"
     step = progress or (lambda n: None)
-    writer = _Writer(session, by_user_id)
+    writer = _Writer(session, by_user_id, plan.known)
     for sheet in schema.SHEETS:
-        for row in plan.rows[sheet.name]:
-            if row.action != "unchanged":
-                writer.write(sheet.name, row)
-            step(1)
-        session.flush()
+        rows = plan.rows[sheet.name]
+        changed = [row for row in rows if row.action != "unchanged"]
+        if changed:
+            getattr(writer, _WRITERS[sheet.name])(changed)
+            session.flush()
+        step(len(rows))
     return plan.counts()
 
 
 class _Writer:
-    """Creates and updates records row by row, keeping every code it has written at hand."""
+    """Creates and updates records sheet by sheet, keeping every code it has written at hand."""
 
-    def __init__(self, session: Session, by_user_id: int | None) -> None:
+    def __init__(self, session: Session, by_user_id: int | None, known: "_Known") -> None:
         self.session, self.by = session, by_user_id
         self.cache: dict[tuple[type, str], Any] = {}
+        for model, records in (
+            (Station, known.stations),
+            (Officer, known.officers),
+            (Enterprise, known.enterprises),
+            (Project, known.projects),
+            (Hazard, known.hazards),
+            (Dispute, known.disputes),
+            (Recovery, known.recoveries),
+        ):
+            for code, record in records.items():
+                self.cache[(model, code)] = record
 
     def find(self, model: type, attribute: str, code: str) -> Any:
         key = (model, code)
@@ -676,9 +689,6 @@ class _Writer:
         self.cache[(type(record), code)] = record
         return record
 
-    def write(self, sheet: str, row: Row) -> None:
-        getattr(self, _WRITERS[sheet])(row)
-
     def _set(self, record: Any, fields: Values) -> Any:
         for key, value in fields.items():
             if not key.startswith("_"):
@@ -686,58 +696,62 @@ class _Writer:
         self.session.add(record)
         return record
 
-    def station(self, row: Row) -> None:
-        record = row.record or Station(code=row.values["code"], name="")
-        self.keep(self._set(record, row.fields), row.values["code"])
+    def stations(self, rows: list[Row]) -> None:
+        for row in rows:
+            record = row.record or Station(code=row.values["code"], name="")
+            self.keep(self._set(record, row.fields), row.values["code"])
 
-    def officer(self, row: Row) -> None:
-        fields = dict(row.fields)
-        fields["station_id"] = self.find(Station, "code", fields["_station"]).id
-        record = row.record or Officer(badge_no=row.values["badge_no"], name="", station_id=0)
-        self.keep(self._set(record, fields), row.values["badge_no"])
+    def officers(self, rows: list[Row]) -> None:
+        for row in rows:
+            fields = dict(row.fields)
+            fields["station_id"] = self.find(Station, "code", fields["_station"]).id
+            record = row.record or Officer(badge_no=row.values["badge_no"], name="", station_id=0)
+            self.keep(self._set(record, fields), row.values["badge_no"])
+
+    def enterprises(self, rows: list[Row]) -> None:
+        for row in rows:
+            record = row.record or Enterprise(uscc=row.values["uscc"], name="")
+            self.keep(self._set(record, row.fields), row.values["uscc"])
         self.session.flush()
+        for row in rows:
+            name, phone = row.fields["_contact"]
+            contact = row.fields["_contact_record"]
+            if contact is None and (name or phone):
+                enterprise = self.cache[(Enterprise, row.values["uscc"])]
+                contact = EnterpriseContact(enterprise_id=enterprise.id, name="", is_primary=True)
+            if contact is not None:
+                contact.name, contact.phone = name, phone
+                self.session.add(contact)
 
-    def enterprise(self, row: Row) -> None:
-        record = row.record or Enterprise(uscc=row.values["uscc"], name="")
-        self._set(record, row.fields)
-        self.session.flush()
-        self.keep(record, row.values["uscc"])
-        name, phone = row.fields["_contact"]
-        contact = row.fields["_contact_record"]
-        if contact is None and (name or phone):
-            contact = EnterpriseContact(enterprise_id=record.id or 0, name="", is_primary=True)
-        if contact is not None:
-            contact.name, contact.phone = name, phone
-            self.session.add(contact)
-
-    def project(self, row: Row) -> None:
-        fields = dict(row.fields)
-        fields["enterprise_id"] = self.find(Enterprise, "uscc", fields["_enterprise"]).id
-        fields["station_id"] = self.find(Station, "code", fields["_station"]).id
-        record = row.record or Project(
-            code=row.values["code"], name="", enterprise_id=0, level="", station_id=0
-        )
-        self._set(record, fields)
-        self.session.flush()
-        self.keep(record, row.values["code"])
-        self._assign(record, fields["_officer"], fields["_assigned_on"])
-
-    def _assign(self, project: Project, badge: str | None, on: date | None) -> None:
-        """The file's officer becomes the current one; the history keeps who came before."""
-        current = self.session.exec(
-            select(Assignment).where(
-                Assignment.project_id == project.id, col(Assignment.end_date).is_(None)
+    def projects(self, rows: list[Row]) -> None:
+        for row in rows:
+            fields = dict(row.fields)
+            fields["enterprise_id"] = self.find(Enterprise, "uscc", fields["_enterprise"]).id
+            fields["station_id"] = self.find(Station, "code", fields["_station"]).id
+            record = row.record or Project(
+                code=row.values["code"], name="", enterprise_id=0, level="", station_id=0
             )
-        ).first()
+            self.keep(self._set(record, fields), row.values["code"])
+        self.session.flush()
+        existing = [row.record.id for row in rows if row.record is not None]
+        current = _current_officers(self.session, existing)
+        for row in rows:
+            project = self.cache[(Project, row.values["code"])]
+            self._assign(project, current.get(project.id), row.fields["_officer"], row.fields)
+
+    def _assign(
+        self, project: Project, current: Assignment | None, badge: str | None, fields: Values
+    ) -> None:
+        """The file's officer becomes the current one; the history keeps who came before."""
         officer = self.find(Officer, "badge_no", badge) if badge else None
         if current is not None and officer is not None and current.officer_id == officer.id:
             return
-        start = on or today()
+        start = fields["_assigned_on"] or today()
         if current is not None:
             current.end_date = max(start, current.start_date)
             current.end_reason, current.ended_by_id = "台账导入", self.by
             self.session.add(current)
-            self.session.flush()
+            self.session.flush()  # the one-current-officer index must see the old term end
         if officer is not None:
             self.session.add(
                 Assignment(
@@ -749,54 +763,63 @@ class _Writer:
                 )
             )
 
-    def hazard(self, row: Row) -> None:
-        fields = dict(row.fields)
-        fields["project_id"] = self.find(Project, "code", fields["_project"]).id
-        fields["found_by_id"] = self.find(Officer, "badge_no", fields["_finder"]).id
-        new = row.record is None
-        record = row.record or Hazard(
-            code=row.values["code"],
-            project_id=0,
-            category="",
-            level="",
-            description="",
-            found_on=fields["found_on"],
-            found_by_id=0,
-            deadline=fields["deadline"],
-            created_by_id=self.by,
-        )
-        self._set(record, fields)
-        self.session.flush()
-        self.keep(record, row.values["code"])
-        self.session.add(
-            HazardEvent(
-                hazard_id=record.id or 0,
-                action="import",
-                to_status=record.status,
-                comment="台账导入" if new else "台账导入更新",
-                by_user_id=self.by,
+    def hazards(self, rows: list[Row]) -> None:
+        for row in rows:
+            fields = dict(row.fields)
+            fields["project_id"] = self.find(Project, "code", fields["_project"]).id
+            fields["found_by_id"] = self.find(Officer, "badge_no", fields["_finder"]).id
+            record = row.record or Hazard(
+                code=row.values["code"],
+                project_id=0,
+                category="",
+                level="",
+                description="",
+                found_on=fields["found_on"],
+                found_by_id=0,
+                deadline=fields["deadline"],
+                created_by_id=self.by,
             )
-        )
-
-    def dispute(self, row: Row) -> None:
-        fields = dict(row.fields)
-        fields["project_id"] = self.find(Project, "code", fields["_project"]).id
-        fields["handler_id"] = self.find(Officer, "badge_no", fields["_handler"]).id
-        record = row.record or Dispute(
-            code=row.values["code"],
-            project_id=0,
-            type="",
-            facts="",
-            received_on=fields["received_on"],
-            handler_id=0,
-            created_by_id=self.by,
-        )
-        self._set(record, fields)
+            self.keep(self._set(record, fields), row.values["code"])
         self.session.flush()
-        self.keep(record, row.values["code"])
+        for row in rows:
+            hazard = self.cache[(Hazard, row.values["code"])]
+            self.session.add(
+                HazardEvent(
+                    hazard_id=hazard.id,
+                    action="import",
+                    to_status=hazard.status,
+                    comment="台账导入" if row.record is None else "台账导入更新",
+                    by_user_id=self.by,
+                )
+            )
 
-    def recovery(self, row: Row) -> None:
-        fields = dict(row.fields)
+    def disputes(self, rows: list[Row]) -> None:
+        for row in rows:
+            fields = dict(row.fields)
+            fields["project_id"] = self.find(Project, "code", fields["_project"]).id
+            fields["handler_id"] = self.find(Officer, "badge_no", fields["_handler"]).id
+            record = row.record or Dispute(
+                code=row.values["code"],
+                project_id=0,
+                type="",
+                facts="",
+                received_on=fields["received_on"],
+                handler_id=0,
+                created_by_id=self.by,
+            )
+            self.keep(self._set(record, fields), row.values["code"])
+
+    def recoveries(self, rows: list[Row]) -> None:
+        """Entries first, then the reversals that name them (they need their ids)."""
+        entries = [r for r in rows if r.fields["_kind"] != "reversal"]
+        reversals = [r for r in rows if r.fields["_kind"] == "reversal"]
+        for batch in (entries, reversals):
+            for row in batch:
+                self._recovery(row)
+            self.session.flush()
+
+    def _recovery(self, row: Row) -> None:
+        fields = row.fields
         link, kind = fields["_link"], fields["_kind"]
         record = Recovery(
             code=row.values["code"],
@@ -813,15 +836,22 @@ class _Writer:
             created_by_id=self.by,
         )
         self.session.add(record)
-        self.session.flush()
         self.keep(record, row.values["code"])
 
-    def request(self, row: Row) -> None:
-        fields = dict(row.fields)
-        project = self.find(Project, "code", fields["_project"]) if fields["_project"] else None
-        record = row.record
-        if record is None:
-            record = ServiceRequest(
+    def requests(self, rows: list[Row]) -> None:
+        """Routed as the desk routes: to the project's current officer."""
+        project_ids = {
+            self.find(Project, "code", row.fields["_project"]).id
+            for row in rows
+            if row.fields["_project"]
+        }
+        officers = {
+            p: term.officer_id for p, term in _current_officers(self.session, project_ids).items()
+        }
+        for row in rows:
+            fields = row.fields
+            project = self.find(Project, "code", fields["_project"]) if fields["_project"] else None
+            record = row.record or ServiceRequest(
                 tracking_no=row.values["tracking_no"],
                 type="",
                 content="",
@@ -830,32 +860,22 @@ class _Writer:
                 close_by=fields["respond_by"],
                 created_by_id=self.by,
             )
-        if record.project_id != (project.id if project else None) or row.record is None:
-            record.project_id = project.id if project else None
-            record.station_id = project.station_id if project else None
-            record.officer_id = self._current_officer(project) if project else None
-        self._set(record, fields)
-        record.close_by = sla.close_deadline(
-            self.session, fields["_close_level"], record.received_at
-        )
-        self.session.add(record)
-
-    def _current_officer(self, project: Project) -> int | None:
-        term = self.session.exec(
-            select(Assignment.officer_id).where(
-                Assignment.project_id == project.id, col(Assignment.end_date).is_(None)
-            )
-        ).first()
-        return term
+            if row.record is None or record.project_id != (project.id if project else None):
+                record.project_id = project.id if project else None
+                record.station_id = project.station_id if project else None
+                record.officer_id = officers.get(project.id) if project else None
+            self._set(record, fields)
+            level = fields["_close_level"]
+            record.close_by = sla.close_deadline(self.session, level, fields["received_at"])
 
 
 _WRITERS = {
-    "派出所": "station",
-    "民警": "officer",
-    "企业": "enterprise",
-    "重点项目": "project",
-    "隐患": "hazard",
-    "纠纷": "dispute",
-    "挽回损失": "recovery",
-    "诉求": "request",
+    "派出所": "stations",
+    "民警": "officers",
+    "企业": "enterprises",
+    "重点项目": "projects",
+    "隐患": "hazards",
+    "纠纷": "disputes",
+    "挽回损失": "recoveries",
+    "诉求": "requests",
 }
