@@ -7,6 +7,7 @@ from liaison import models  # noqa: F401  (every table registered before the fir
 from liaison.api import disputes as disputes_api
 from liaison.api import hazards as hazards_api
 from liaison.api import me
+from liaison.api import metrics as metrics_api
 from liaison.api import projects as projects_api
 from liaison.api import requests as requests_api
 from liaison.attachments import web as attachments_web
@@ -21,6 +22,8 @@ from liaison.disputes import web as disputes_web
 from liaison.enterprises import web as enterprises_web
 from liaison.hazards import web as hazards_web
 from liaison.http import HttpMiddleware, csrf_protect, install_error_handlers
+from liaison.ledger import web as ledger_web
+from liaison.metrics import web as metrics_web
 from liaison.org import web as org_web
 from liaison.projects import web as projects_web
 from liaison.recoveries import web as recoveries_web
@@ -33,6 +36,7 @@ API_ROUTERS: list[APIRouter] = [
     hazards_api.router,
     disputes_api.router,
     requests_api.router,
+    metrics_api.router,
 ]
 WEB_ROUTERS: list[APIRouter] = [
     auth_web.router,
@@ -48,6 +52,8 @@ WEB_ROUTERS: list[APIRouter] = [
     desk_inbox.router,
     desk_admin.router,
     attachments_web.router,
+    ledger_web.router,
+    metrics_web.router,
 ]
 
 

@@ -203,5 +203,42 @@ def export_ledger(
     typer.echo(f"已导出到 {path}")
 
 
+@app.command("metrics")
+def metrics(
+    start: Annotated[str, typer.Option("--from", help="起始日期 YYYY-MM-DD（含）")],
+    end: Annotated[str, typer.Option("--to", help="截止日期 YYYY-MM-DD（含）")],
+    station: Annotated[str, typer.Option("--station", help="单位编码，不填为全区")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """The business-environment figures for a period (PRODUCT.md, Metrics)."""
+    import json
+    from datetime import date
+
+    from liaison.metrics import service
+    from liaison.org.models import Station
+
+    try:
+        since, until = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        fail("日期格式应为 YYYY-MM-DD")
+    if until < since:
+        fail("截止日期不能早于起始日期")
+    with cli_session() as session:
+        chosen = None
+        if station:
+            chosen = session.exec(select(Station).where(Station.code == station)).first()
+            if chosen is None:
+                fail(f"没有单位 {station}")
+        result = service.compute(
+            session, since, until, chosen, visit_interval_days=get_settings().visit_interval_days
+        )
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    for section in ("projects", "hazards", "areas", "disputes", "recoveries", "requests"):
+        figures = {k: v for k, v in result[section].items() if not isinstance(v, dict)}
+        typer.echo(f"{section}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+
+
 if __name__ == "__main__":
     app()

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # behind a proxy or on an intranet host is not one a phone outside can open.
     public_url: str = Field("", pattern=r"^(https?://[^\s/?#]+[^\s?#]*)?$")
 
+    # The dashboard's league table ranks a station only with at least this many cases
+    # (hazards found, disputes and requests received) in the period.
+    metrics_league_min_cases: int = Field(10, ge=0)
+
     # Failed-login lockout, per account and per client address.
     lockout_failures: int = Field(5, ge=1)
     lockout_window_minutes: int = Field(15, ge=1)

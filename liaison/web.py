@@ -60,13 +60,15 @@ def nav_items(role: Role | None) -> list[tuple[str, str]]:
             ("/projects", "重点项目"),
             ("/enterprises", "企业"),
             ("/coverage", "覆盖率"),
+            ("/ledger", "台账导入导出"),
         ]
     if role == Role.AUDITOR:
         return [("/audit", "审计日志")]
     if role == Role.ENTERPRISE:
         return [("/home", "我的企业"), ("/requests", "我的诉求")]
-    return [
+    staff = [
         ("/home", "工作台"),
+        *([("/dashboard", "营商环境指标")] if role in (Role.LEADER, Role.CHIEF) else []),
         ("/requests", "接诉即办"),
         ("/projects", "重点项目"),
         ("/enterprises", "企业"),
@@ -77,6 +79,7 @@ def nav_items(role: Role | None) -> list[tuple[str, str]]:
         ("/coverage", "覆盖率"),
         ("/officers", "民警工作量"),
     ]
+    return [*staff, ("/ledger", "台账")] if role == Role.LEADER else staff
 
 
 def render(

@@ -7,6 +7,7 @@ from sqlmodel import select
 from liaison.attachments.models import Attachment
 from liaison.audit.models import AuditLog
 from liaison.auth.roles import Role
+from liaison.ledger.models import LedgerUpload
 from tests.factories import (
     login_as,
     make_dispute,
@@ -37,6 +38,7 @@ def test_every_route_declares_a_permission():
 MANAGERS = {Role.ADMIN, Role.LEADER, Role.CHIEF}
 STAFF = MANAGERS | {Role.OFFICER}
 READERS = STAFF | {Role.ENTERPRISE}
+KEEPERS = {Role.ADMIN, Role.LEADER}  # the ledger's import and export
 
 # Every GET page, and who may open it; everyone else gets 403 (logged in) or the login page.
 PAGES = {
@@ -79,6 +81,10 @@ PAGES = {
     "/projects/{project_id}/recoveries/new": {Role.CHIEF, Role.OFFICER},
     "/recoveries/{recovery_id}": READERS,
     "/requests": READERS,
+    "/dashboard": {Role.LEADER, Role.CHIEF},
+    "/dashboard/records": {Role.LEADER, Role.CHIEF},
+    "/dashboard/brief": {Role.LEADER, Role.CHIEF},
+    "/dashboard/export.xlsx": {Role.LEADER, Role.CHIEF},
     "/admin/service-levels": {Role.ADMIN},
     "/admin/calendar": {Role.ADMIN},
     "/requests/new": {Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE},
@@ -89,6 +95,12 @@ PAGES = {
     "/desk/poster": STAFF,
     "/desk/qr.svg": STAFF,
     "/desk/qr.png": STAFF,
+    "/ledger": KEEPERS,
+    "/ledger/template.xlsx": KEEPERS,
+    "/ledger/export.xlsx": KEEPERS,
+    "/ledger/export.zip": KEEPERS,
+    "/ledger/uploads/{upload_id}": KEEPERS,
+    "/ledger/uploads/{upload_id}/progress": KEEPERS,
 }
 
 
@@ -111,6 +123,9 @@ def district(db):
     request = make_request(db, project, enterprise=enterprise)
     user = make_user(db, Role.LEADER)
     audit_row = db.exec(select(AuditLog)).first()
+    upload = LedgerUpload(filename="台账.xlsx", size=0, sha256="0" * 64, data=b"")
+    db.add(upload)
+    db.commit()
     return {
         "ids": {
             "user_id": user.id,
@@ -124,6 +139,7 @@ def district(db):
             "dispute_id": dispute.id,
             "recovery_id": recovery.id,
             "request_id": request.id,
+            "upload_id": upload.id,
         },
         "station": station,
         "enterprise": enterprise,
@@ -158,5 +174,10 @@ def test_anonymous_is_sent_to_login_from_every_page(client, district):
 
 def test_missing_objects_are_404(client, db):
     login_as(client, db, Role.ADMIN)
-    for path in ("/admin/users/9999", "/admin/stations/9999", "/admin/officers/9999"):
+    for path in (
+        "/admin/users/9999",
+        "/admin/stations/9999",
+        "/admin/officers/9999",
+        "/ledger/uploads/9999",
+    ):
         assert client.get(path).status_code == 404

@@ -34,6 +34,7 @@ from liaison.desk.models import (
 from liaison.desk.web import OWNER, PHONE, RequestForm
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.forms import validate
+from liaison.ledger import downloads, schema
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.timeline import Entry
@@ -99,6 +100,7 @@ def request_list(
     urgency: str = "",
     q: str = "",
     page: int = 1,
+    format: str = "",
 ) -> Response:
     staff = principal.role in WORKERS
     filters = queries.RequestFilter(
@@ -109,9 +111,11 @@ def request_list(
         q=q[:64],
     )
     at = now()
-    results = paginate(
-        session, queries.request_list_query(principal, filters, settings, at), page=page
-    )
+    query = queries.request_list_query(principal, filters, settings, at)
+    if format == "xlsx":
+        ids = downloads.ids_of(query, col(ServiceRequest.id))
+        return downloads.sheet_response(session, schema.REQUESTS, ids)
+    results = paginate(session, query, page=page)
     results.items = _rows(results.items, settings)
     return render(
         request,

@@ -25,6 +25,7 @@ from liaison.disputes.models import (
     Performance,
 )
 from liaison.forms import validate
+from liaison.ledger import downloads, schema
 from liaison.money import parse_amount, rmb_upper
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
@@ -73,6 +74,7 @@ def dispute_list(
     station: int | None = None,
     officer: int | None = None,
     page: int = 1,
+    format: str = "",
 ) -> Response:
     query = (
         select(Dispute, Project.name, Station.name, Officer.name)
@@ -88,6 +90,9 @@ def dispute_list(
         query = query.where(col(Project.station_id) == station)
     if officer:
         query = query.where(col(Dispute.handler_id) == officer)
+    if format == "xlsx":
+        ids = downloads.ids_of(query, col(Dispute.id))
+        return downloads.sheet_response(session, schema.DISPUTES, ids)
     results = paginate(
         session, query.order_by(col(Dispute.received_on).desc(), col(Dispute.id).desc()), page=page
     )

@@ -20,6 +20,7 @@ from liaison.db import SessionDep, paginate, pk
 from liaison.forms import validate
 from liaison.hazards import queries, service
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
+from liaison.ledger import downloads, schema
 from liaison.org.models import Officer
 from liaison.org.queries import active_officers, active_stations
 from liaison.projects.models import Project
@@ -55,10 +56,13 @@ def _list(
     principal: Principal,
     filters: queries.HazardFilter,
     page: int,
+    format: str,
 ) -> Response:
-    results = paginate(
-        session, queries.hazard_list_query(principal.scope, filters, today=today()), page=page
-    )
+    query = queries.hazard_list_query(principal.scope, filters, today=today())
+    if format == "xlsx":
+        ids = downloads.ids_of(query, col(Hazard.id))
+        return downloads.sheet_response(session, schema.HAZARDS, ids)
+    results = paginate(session, query, page=page)
     results.items = queries.to_rows(results.items)
     stations = active_stations(session, principal.scope)
     officers = active_officers(session, principal.scope)
@@ -107,18 +111,28 @@ FilterDep = Annotated[queries.HazardFilter, Depends(_filters)]
 
 @router.get("/hazards")
 def hazard_list(
-    request: Request, session: SessionDep, principal: ReaderDep, filters: FilterDep, page: int = 1
+    request: Request,
+    session: SessionDep,
+    principal: ReaderDep,
+    filters: FilterDep,
+    page: int = 1,
+    format: str = "",
 ) -> Response:
-    return _list(request, session, principal, filters, page)
+    return _list(request, session, principal, filters, page, format)
 
 
 @router.get("/areas")
 def area_list(
-    request: Request, session: SessionDep, principal: ReaderDep, filters: FilterDep, page: int = 1
+    request: Request,
+    session: SessionDep,
+    principal: ReaderDep,
+    filters: FilterDep,
+    page: int = 1,
+    format: str = "",
 ) -> Response:
     """Complex public-order areas: hazards of that category, in their own words."""
     filters.areas, filters.category = True, ""
-    return _list(request, session, principal, filters, page)
+    return _list(request, session, principal, filters, page, format)
 
 
 # ---- logging a hazard ------------------------------------------------------------------

@@ -238,6 +238,32 @@ def _header(sheet: Any, columns: Iterable[schema.Column], explain: bool) -> list
     return cells
 
 
+def append_sheet(
+    book: Workbook, spec: schema.Sheet, rows: Iterable[list[str]], explain: bool = False
+) -> None:
+    """Add sheet `spec` holding `rows` to a write-only workbook: the contract's headers (with a
+    comment on each when `explain`), a frozen header row, widths, and drop-down lists."""
+    sheet = book.create_sheet(spec.name)
+    sheet.freeze_panes = "A2"
+    for n, column in enumerate(spec.columns, start=1):
+        letter = get_column_letter(n)
+        sheet.column_dimensions[letter].width = max(12, len(column.header) * 2 + 4)
+        if column.choices:
+            choices = DataValidation(
+                type="list",
+                formula1='"' + ",".join(column.choices) + '"',
+                allow_blank=not column.required,
+                showErrorMessage=True,
+                errorTitle="不是可选值",
+                error="请从下拉列表中选择",
+            )
+            choices.add(f"{letter}2:{letter}100000")
+            sheet.data_validations.append(choices)
+    sheet.append(_header(sheet, spec.columns, explain=explain))
+    for row in rows:
+        sheet.append(row)
+
+
 def write_workbook(
     session: Session | None, out: Any, sheets: Iterable[schema.Sheet] = schema.SHEETS, **only: Any
 ) -> None:
@@ -245,28 +271,8 @@ def write_workbook(
     rows limited to the ids in `only[sheet name]` when given); without, the empty template."""
     book = Workbook(write_only=True)
     for spec in sheets:
-        sheet = book.create_sheet(spec.name)
-        sheet.freeze_panes = "A2"
-        for n, column in enumerate(spec.columns, start=1):
-            sheet.column_dimensions[get_column_letter(n)].width = max(
-                12, len(column.header) * 2 + 4
-            )
-            if column.choices:
-                letter = get_column_letter(n)
-                choices = DataValidation(
-                    type="list",
-                    formula1='"' + ",".join(column.choices) + '"',
-                    allow_blank=not column.required,
-                    showErrorMessage=True,
-                    errorTitle="不是可选值",
-                    error="请从下拉列表中选择",
-                )
-                choices.add(f"{letter}2:{letter}100000")
-                sheet.data_validations.append(choices)
-        sheet.append(_header(sheet, spec.columns, explain=session is None))
-        if session is not None:
-            for row in ROWS[spec.name](session, only.get(spec.name)):
-                sheet.append(row)
+        rows = ROWS[spec.name](session, only.get(spec.name)) if session is not None else []
+        append_sheet(book, spec, rows, explain=session is None)
     book.save(out)
 
 
@@ -279,3 +285,11 @@ def write_csv_zip(session: Session, out: Any) -> None:
             writer.writerow([c.header for c in spec.columns])
             writer.writerows(ROWS[spec.name](session))
             archive.writestr(f"{spec.name}.csv", "\ufeff" + buffer.getvalue())
+
+
+def write_sheet(out: Any, spec: schema.Sheet, rows: Iterable[list[str]]) -> None:
+    """A workbook of the one sheet `spec` holding `rows` (a list page's export, its rows chosen
+    and prepared by the caller)."""
+    book = Workbook(write_only=True)
+    append_sheet(book, spec, rows)
+    book.save(out)

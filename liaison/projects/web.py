@@ -18,6 +18,7 @@ from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises.models import Enterprise
 from liaison.enterprises.service import enterprise_by_uscc
 from liaison.forms import validate
+from liaison.ledger import downloads, schema
 from liaison.money import FEN_PER_WAN, parse_amount, wan_input
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
@@ -146,10 +147,14 @@ def project_list(
     principal: ReaderDep,
     filters: Annotated[queries.ProjectFilter, Depends(_filters)],
     page: int = 1,
+    format: str = "",
 ) -> Response:
     query = queries.project_list_query(
         principal.scope, filters, today=service.today(), interval_days=settings.visit_interval_days
     )
+    if format == "xlsx":
+        ids = downloads.ids_of(query, col(Project.id))
+        return downloads.sheet_response(session, schema.PROJECTS, ids)
     results = paginate(session, query, page=page)
     results.items = queries.to_rows(results.items, settings.visit_interval_days)
     params = filter_params(request)

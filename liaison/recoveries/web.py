@@ -21,6 +21,7 @@ from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises.models import Enterprise
 from liaison.forms import validate
 from liaison.hazards.models import Hazard
+from liaison.ledger import downloads, schema
 from liaison.money import parse_amount, yuan
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_stations
@@ -113,11 +114,15 @@ def recovery_list(
     station: int | None = None,
     source: str = "",
     page: int = 1,
+    format: str = "",
 ) -> Response:
     by = by if by in DIMENSIONS else "station"
     query = _filtered(
         _ledger(principal.scope), since=since, until=until, station=station, source=source
     )
+    if format == "xlsx":
+        ids = downloads.ids_of(query, col(Recovery.id))
+        return downloads.sheet_response(session, schema.RECOVERIES, ids)
     grand = session.exec(
         query.with_only_columns(func.coalesce(func.sum(Recovery.amount_fen), 0), func.count())
     ).one()

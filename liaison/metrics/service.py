@@ -1,0 +1,456 @@
+"""The business-environment figures of PRODUCT.md ("Metrics"; the JSON of Contracts 3) for a
+period and optionally a station, aggregated in SQL: each domain is one GROUP BY over station and
+its breakdown, from which the district, the station and every by_station row are summed."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from liaison.clock import LOCAL_TZ, local, now
+from liaison.desk.models import RequestStatus, Satisfaction, ServiceRequest
+from liaison.disputes.models import Dispute, DisputeStatus, DisputeType
+from liaison.hazards.models import Hazard, HazardCategory, HazardLevel, HazardStatus
+from liaison.metrics.sql import date_month, hours_between, timestamp_month
+from liaison.money import wan
+from liaison.org.models import Station
+from liaison.projects.models import Project, Visit
+from liaison.projects.queries import current_terms, last_visits, overdue_clause
+from liaison.recoveries.models import Recovery, RecoverySource
+
+AREA = HazardCategory.COMPLEX_AREA.value
+HAZARD_CATEGORIES = [c.value for c in HazardCategory if c != HazardCategory.COMPLEX_AREA]
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end], days in Asia/Shanghai, both included; overdue is judged at `judged`, the
+    earlier of the end of `end` and now."""
+
+    start: date
+    end: date
+    at: datetime  # now
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(), LOCAL_TZ)
+
+    @property
+    def until(self) -> datetime:
+        """The first instant after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time(), LOCAL_TZ)
+
+    @property
+    def judged(self) -> date:
+        """The day overdue is judged on (the earlier of `end` and today): what is not closed
+        by then, with a deadline before it, is overdue."""
+        return min(self.end, local(self.at).date())
+
+    def year_earlier(self) -> "Period":
+        return Period(_year_before(self.start), _year_before(self.end), self.at)
+
+    def months(self) -> list[str]:
+        months, day = [], self.start.replace(day=1)
+        while day <= self.end:
+            months.append(f"{day:%Y-%m}")
+            day = (day + timedelta(days=32)).replace(day=1)
+        return months
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def rate(part: int, whole: int) -> float | None:
+    """A share, or None (never 0, never an error) when there is nothing to share."""
+    return part / whole if whole else None
+
+
+def _total(rows: Iterable[Any], field: str) -> int:
+    return int(sum(getattr(r, field) or 0 for r in rows))
+
+
+def _station_clause(column: Any, station_id: int | None) -> sa.ColumnElement[bool]:
+    return sa.true() if station_id is None else column == station_id
+
+
+# ---- what each figure counts: conditions shared by the aggregates and the drill-down ------
+
+
+def hazard_conditions(p: Period) -> dict[str, sa.ColumnElement[bool]]:
+    """Of the hazards found in the period: closed by `end`, open then, overdue when judged."""
+    closed = sa.and_(
+        col(Hazard.status) == HazardStatus.CLOSED.value, col(Hazard.closed_on) <= p.end
+    )
+    open_when_judged = sa.or_(col(Hazard.closed_on).is_(None), col(Hazard.closed_on) > p.judged)
+    return {
+        "found": sa.true(),
+        "closed": closed,
+        "open": sa.not_(closed),
+        "overdue": sa.and_(open_when_judged, col(Hazard.deadline) < p.judged),
+    }
+
+
+def dispute_conditions(p: Period) -> dict[str, sa.ColumnElement[bool]]:
+    resolved = sa.and_(
+        col(Dispute.status) == DisputeStatus.RESOLVED.value, col(Dispute.closed_on) <= p.end
+    )
+    return {"received": sa.true(), "resolved": resolved}
+
+
+def request_conditions(p: Period) -> dict[str, sa.ColumnElement[bool]]:
+    r = ServiceRequest
+    closed = sa.and_(col(r.status) == RequestStatus.CLOSED.value, col(r.closed_at) < p.until)
+    return {
+        "received": sa.true(),
+        "closed": closed,
+        "open": sa.not_(closed),
+        "in_sla": col(r.first_response_at) <= col(r.respond_by),
+        "answered": col(r.first_response_at).is_not(None),
+        "rated": col(r.satisfaction).is_not(None),
+        "satisfied": col(r.satisfaction).in_([Satisfaction.SATISFIED, Satisfaction.FAIRLY]),
+    }
+
+
+def in_period(model: Any, p: Period) -> sa.ColumnElement[bool]:
+    """What puts a record in the period: the day it was found, received or recovered."""
+    if model is ServiceRequest:
+        return sa.and_(col(model.received_at) >= p.since, col(model.received_at) < p.until)
+    column = {
+        Hazard: Hazard.found_on,
+        Dispute: Dispute.received_on,
+        Recovery: Recovery.recovered_on,
+    }
+    return col(column[model]).between(p.start, p.end)
+
+
+def _counts(conditions: dict[str, sa.ColumnElement[bool]]) -> list[Any]:
+    return [func.count(sa.case((c, 1))).label(name) for name, c in conditions.items()]
+
+
+# ---- one GROUP BY per domain --------------------------------------------------------------
+
+
+def _hazards(session: Session, p: Period, station_id: int | None) -> list[Any]:
+    """Found in the period, by station, category and level."""
+    return list(
+        session.execute(
+            sa.select(
+                col(Project.station_id),
+                col(Hazard.category),
+                col(Hazard.level),
+                *_counts(hazard_conditions(p)),
+            )
+            .join(Project, col(Project.id) == Hazard.project_id)
+            .where(in_period(Hazard, p), _station_clause(Project.station_id, station_id))
+            .group_by(col(Project.station_id), col(Hazard.category), col(Hazard.level))
+        ).all()
+    )
+
+
+def _disputes(session: Session, p: Period, station_id: int | None) -> list[Any]:
+    return list(
+        session.execute(
+            sa.select(col(Project.station_id), col(Dispute.type), *_counts(dispute_conditions(p)))
+            .join(Project, col(Project.id) == Dispute.project_id)
+            .where(in_period(Dispute, p), _station_clause(Project.station_id, station_id))
+            .group_by(col(Project.station_id), col(Dispute.type))
+        ).all()
+    )
+
+
+def _recoveries(session: Session, p: Period, station_id: int | None) -> list[Any]:
+    """Ledger entries dated in the period, reversals included."""
+    return list(
+        session.execute(
+            sa.select(
+                col(Project.station_id),
+                col(Recovery.source),
+                func.coalesce(func.sum(Recovery.amount_fen), 0).label("total_fen"),
+                func.count().label("count"),
+            )
+            .join(Project, col(Project.id) == Recovery.project_id)
+            .where(in_period(Recovery, p), _station_clause(Project.station_id, station_id))
+            .group_by(col(Project.station_id), col(Recovery.source))
+        ).all()
+    )
+
+
+def _requests(session: Session, p: Period, station_id: int | None) -> list[Any]:
+    """Received in the period, by the station of their project (none without a project)."""
+    r = ServiceRequest
+    dialect = session.get_bind().dialect
+    conditions = request_conditions(p)
+    response = hours_between(r.received_at, r.first_response_at, dialect)
+    to_close = hours_between(r.received_at, r.closed_at, dialect)
+    return list(
+        session.execute(
+            sa.select(
+                col(Project.station_id),
+                *_counts(conditions),
+                func.sum(sa.case((conditions["answered"], response))).label("response_hours"),
+                func.sum(sa.case((conditions["closed"], to_close))).label("close_hours"),
+            )
+            .outerjoin(Project, col(Project.id) == r.project_id)
+            .where(in_period(r, p), _station_clause(Project.station_id, station_id))
+            .group_by(col(Project.station_id))
+        ).all()
+    )
+
+
+def _projects(session: Session, p: Period, station_id: int | None, interval_days: int) -> list[Any]:
+    """As the projects stand now: active, with an officer, overdue for a visit."""
+    term, last = current_terms(), last_visits()
+    today = local(p.at).date()
+    overdue = overdue_clause(term, last, today, interval_days)
+    return list(
+        session.execute(
+            sa.select(
+                col(Project.station_id),
+                func.count().label("active"),
+                func.count(term.c.officer_id).label("with_officer"),
+                func.count(sa.case((overdue, 1))).label("overdue_visits"),
+            )
+            .outerjoin(term, term.c.project_id == Project.id)
+            .outerjoin(last, last.c.project_id == Project.id)
+            .where(col(Project.archived_at).is_(None))
+            .where(_station_clause(Project.station_id, station_id))
+            .group_by(col(Project.station_id))
+        ).all()
+    )
+
+
+def _visits(session: Session, p: Period, station_id: int | None) -> int:
+    return session.execute(
+        sa.select(func.count())
+        .select_from(Visit)
+        .join(Project, col(Project.id) == Visit.project_id)
+        .where(col(Visit.visit_date).between(p.start, p.end))
+        .where(_station_clause(Project.station_id, station_id))
+    ).scalar_one()
+
+
+def _by_month(session: Session, p: Period, station_id: int | None) -> list[dict[str, Any]]:
+    """Every month the period touches: hazards found (complex areas apart), disputes
+    received, recovered fen and requests received."""
+    where = _station_clause(Project.station_id, station_id)
+    series: dict[str, dict[str, int]] = defaultdict(dict)
+    queries = {
+        "hazards_found": sa.select(date_month(Hazard.found_on), func.count())
+        .join(Project, col(Project.id) == Hazard.project_id)
+        .where(in_period(Hazard, p), col(Hazard.category) != AREA),
+        "disputes_received": sa.select(date_month(Dispute.received_on), func.count())
+        .join(Project, col(Project.id) == Dispute.project_id)
+        .where(in_period(Dispute, p)),
+        "recoveries_fen": sa.select(
+            date_month(Recovery.recovered_on), func.sum(Recovery.amount_fen)
+        )
+        .join(Project, col(Project.id) == Recovery.project_id)
+        .where(in_period(Recovery, p)),
+        "requests_received": sa.select(timestamp_month(ServiceRequest.received_at), func.count())
+        .outerjoin(Project, col(Project.id) == ServiceRequest.project_id)
+        .where(in_period(ServiceRequest, p)),
+    }
+    for key, query in queries.items():
+        month = query.selected_columns[0]
+        for value, n in session.execute(query.where(where).group_by(month)).all():
+            series[key][value] = int(n or 0)
+    return [{"month": m, **{k: series[k].get(m, 0) for k in queries}} for m in p.months()]
+
+
+def by_officer(session: Session, p: Period, station_id: int | None) -> list[dict[str, Any]]:
+    """Per officer (of the station, or all): hazards found, disputes received as handler,
+    fen recovered, requests received for them; four GROUP BYs."""
+    from liaison.org.models import Officer
+
+    where = _station_clause(Project.station_id, station_id)
+    figures: dict[int, dict[str, int]] = defaultdict(
+        lambda: {"hazards": 0, "disputes": 0, "recovered_fen": 0, "requests": 0}
+    )
+    for key, officer, model, value in (
+        ("hazards", Hazard.found_by_id, Hazard, func.count()),
+        ("disputes", Dispute.handler_id, Dispute, func.count()),
+        ("recovered_fen", Recovery.officer_id, Recovery, func.sum(Recovery.amount_fen)),
+        ("requests", ServiceRequest.officer_id, ServiceRequest, func.count()),
+    ):
+        rows = session.execute(
+            sa.select(col(officer), value)
+            .join(Project, col(Project.id) == model.project_id)
+            .where(in_period(model, p), where, col(officer).is_not(None))
+            .group_by(col(officer))
+        ).all()
+        for officer_id, n in rows:
+            figures[officer_id][key] = int(n or 0)
+    names = session.exec(
+        select(Officer.id, Officer.name, Officer.badge_no).where(col(Officer.id).in_(figures))
+    ).all()
+    return sorted(
+        ({"id": i, "name": n, "badge_no": b, **figures[i or 0]} for i, n, b in names),
+        key=lambda row: (-row["hazards"] - row["disputes"] - row["requests"], row["badge_no"]),
+    )
+
+
+# ---- assembling the JSON --------------------------------------------------------------
+
+
+def _hazard_section(rows: list[Any]) -> dict[str, Any]:
+    found, closed = _total(rows, "found"), _total(rows, "closed")
+    return {
+        "found": found,
+        "closed": closed,
+        "open": found - closed,
+        "overdue": _total(rows, "overdue"),
+        "rectification_rate": rate(closed, found),
+    }
+
+
+def _sections(session: Session, p: Period, station_id: int | None) -> dict[str, Any]:
+    """hazards, areas, disputes, recoveries and requests: the sections 同比 repeats."""
+    hazards = _hazards(session, p, station_id)
+    disputes = _disputes(session, p, station_id)
+    recoveries = _recoveries(session, p, station_id)
+    requests = _requests(session, p, station_id)
+    return _assemble(hazards, disputes, recoveries, requests)
+
+
+def _assemble(
+    hazards: list[Any], disputes: list[Any], recoveries: list[Any], requests: list[Any]
+) -> dict[str, Any]:
+    plain = [r for r in hazards if r.category != AREA]
+    areas = [r for r in hazards if r.category == AREA]
+    by_level = {level.value: 0 for level in HazardLevel}
+    by_category = dict.fromkeys(HAZARD_CATEGORIES, 0)
+    for r in plain:
+        by_level[r.level] += r.found
+        by_category[r.category] += r.found
+    by_type = {kind.value: 0 for kind in DisputeType}
+    for r in disputes:
+        by_type[r.type] += r.received
+    by_source = {source.value: 0 for source in RecoverySource}
+    for r in recoveries:
+        by_source[r.source] += int(r.total_fen)
+    received, closed = _total(requests, "received"), _total(requests, "closed")
+    answered = _total(requests, "answered")
+    total_fen = sum(by_source.values())
+    response_hours = sum(float(r.response_hours or 0) for r in requests)
+    close_hours = sum(float(r.close_hours or 0) for r in requests)
+    return {
+        "hazards": {**_hazard_section(plain), "by_level": by_level, "by_category": by_category},
+        "areas": _hazard_section(areas),
+        "disputes": {
+            "received": _total(disputes, "received"),
+            "resolved": _total(disputes, "resolved"),
+            "resolution_rate": rate(_total(disputes, "resolved"), _total(disputes, "received")),
+            "by_type": by_type,
+        },
+        "recoveries": {
+            "total_fen": total_fen,
+            "total_display": wan(total_fen),
+            "count": _total(recoveries, "count"),
+            "by_source": by_source,
+        },
+        "requests": {
+            "received": received,
+            "closed": closed,
+            "closure_rate": rate(closed, received),
+            "responded_in_sla_rate": rate(_total(requests, "in_sla"), received),
+            "mean_hours_to_response": response_hours / answered if answered else None,
+            "mean_hours_to_close": close_hours / closed if closed else None,
+            "satisfaction_rate": rate(_total(requests, "satisfied"), _total(requests, "rated")),
+        },
+    }
+
+
+def compute(
+    session: Session,
+    start: date,
+    end: date,
+    station: Station | None = None,
+    *,
+    visit_interval_days: int = 30,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """The metrics JSON of PRODUCT.md for [start, end], the district or one station."""
+    p = Period(start, end, at or now())
+    station_id = station.id if station else None
+    hazards = _hazards(session, p, station_id)
+    disputes = _disputes(session, p, station_id)
+    recoveries = _recoveries(session, p, station_id)
+    requests = _requests(session, p, station_id)
+    projects = _projects(session, p, station_id, visit_interval_days)
+    active, with_officer = _total(projects, "active"), _total(projects, "with_officer")
+    stations = session.exec(
+        select(Station).where(_station_clause(Station.id, station_id)).order_by(col(Station.code))
+    ).all()
+
+    def of(rows: list[Any], sid: int | None) -> list[Any]:
+        return [r for r in rows if r.station_id == sid]
+
+    by_station = []
+    for s in stations:
+        part = _assemble(
+            of(hazards, s.id), of(disputes, s.id), of(recoveries, s.id), of(requests, s.id)
+        )
+        by_station.append(
+            {
+                "code": s.code,
+                "name": s.name,
+                "projects": {
+                    "active": _total(of(projects, s.id), "active"),
+                    "with_officer": _total(of(projects, s.id), "with_officer"),
+                },
+                "hazards": {k: part["hazards"][k] for k in ("found", "closed")},
+                "disputes": {k: part["disputes"][k] for k in ("received", "resolved")},
+                "recoveries": {"total_fen": part["recoveries"]["total_fen"]},
+                "requests": {k: part["requests"][k] for k in ("received", "closed")},
+            }
+        )
+    return {
+        "period": {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "station": station.code if station else None,
+        },
+        "projects": {
+            "active": active,
+            "with_officer": with_officer,
+            "coverage_rate": rate(with_officer, active),
+            "visits": _visits(session, p, station_id),
+            "overdue_visits": _total(projects, "overdue_visits"),
+        },
+        **_assemble(hazards, disputes, recoveries, requests),
+        "by_station": by_station,
+        "by_month": _by_month(session, p, station_id),
+        "previous_year": _sections(session, p.year_earlier(), station_id),
+    }
+
+
+class MetricsDenied(PermissionError):
+    """The login may not read the metrics asked for."""
+
+
+def station_for(session: Session, role: str, scope_station_id: int | None, code: str) -> Any:
+    """The station a login may read the metrics of: leaders and admins any (or the district),
+    a chief only their own (the district is refused). None means the district."""
+    from liaison.auth.roles import Role
+
+    if role not in (Role.LEADER, Role.ADMIN, Role.CHIEF):
+        raise MetricsDenied
+    station = None
+    if code:
+        station = session.exec(select(Station).where(Station.code == code)).first()
+        if station is None:
+            raise LookupError(code)
+    if role == Role.CHIEF:
+        if station is None:
+            station = session.get(Station, scope_station_id or 0)
+        if station is None or station.id != scope_station_id:
+            raise MetricsDenied
+    return station

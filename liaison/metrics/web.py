@@ -1,0 +1,233 @@
+"""The dashboard: leaders see the district or a station, a chief their own station; every
+figure opens the records behind it; the figures print as a one-page monthly brief and export as
+a workbook with the records."""
+
+import io
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from openpyxl import Workbook
+from sqlmodel import Session, col, select
+
+from liaison.auth.deps import Principal, SettingsDep, require
+from liaison.auth.roles import Role
+from liaison.clock import local, now
+from liaison.config import Settings
+from liaison.db import SessionDep, paginate
+from liaison.ledger import exporter, schema
+from liaison.metrics import dashboard, records, service
+from liaison.metrics.service import Period
+from liaison.org.models import Station
+from liaison.web import render
+
+router = APIRouter()
+ReaderDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF))]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STATION_COLUMNS = [
+    "单位",
+    "项目",
+    "有项目警官",
+    "隐患发现",
+    "已整改",
+    "纠纷受理",
+    "调解成功",
+    "挽回损失(元)",
+    "诉求受理",
+    "诉求办结",
+]
+
+
+class Choice:
+    """The period and station a request asks for, as the login may see them."""
+
+    def __init__(
+        self,
+        session: Session,
+        principal: Principal,
+        kind: str,
+        start: date | None,
+        end: date | None,
+        station: str,
+    ) -> None:
+        today = local(now()).date()
+        self.kind = kind if kind in dashboard.KINDS else "year"
+        self.start, self.end = dashboard.choose_period(self.kind, start, end, today)
+        try:
+            self.station: Station | None = service.station_for(
+                session, principal.role, principal.scope.station_id, station
+            )
+        except (service.MetricsDenied, LookupError):
+            raise HTTPException(status_code=404) from None
+        self.stations = (
+            session.exec(select(Station).order_by(col(Station.code))).all()
+            if principal.role == Role.LEADER
+            else []
+        )
+
+    def params(self, **extra: Any) -> str:
+        values = {
+            "period": "custom",
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "station": self.station.code if self.station else "",
+            **extra,
+        }
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def _dates(request: Request) -> tuple[date | None, date | None]:
+    """`from` and `to` from the query string (`from` is a Python keyword)."""
+    found: list[date | None] = []
+    for name in ("from", "to"):
+        try:
+            found.append(date.fromisoformat(request.query_params.get(name, "")))
+        except ValueError:
+            found.append(None)
+    return found[0], found[1]
+
+
+def choice(request: Request, session: SessionDep, principal: ReaderDep) -> Choice:
+    start, end = _dates(request)
+    params = request.query_params
+    return Choice(
+        session, principal, params.get("period", "year"), start, end, params.get("station", "")
+    )
+
+
+ChoiceDep = Annotated[Choice, Depends(choice)]
+
+
+def _metrics(session: Session, settings: Settings, c: Choice) -> dict[str, Any]:
+    return service.compute(
+        session, c.start, c.end, c.station, visit_interval_days=settings.visit_interval_days
+    )
+
+
+@router.get("/dashboard")
+def dashboard_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    c: ChoiceDep,
+) -> Response:
+    m = _metrics(session, settings, c)
+    p = Period(c.start, c.end, now())
+    return render(
+        request,
+        "metrics/dashboard.html",
+        {
+            "m": m,
+            "c": c,
+            "kinds": dashboard.KINDS,
+            "cards": dashboard.cards(m),
+            "charts": dashboard.trend(m["by_month"]),
+            "league": dashboard.league(m["by_station"], settings.metrics_league_min_cases),
+            "min_cases": settings.metrics_league_min_cases,
+            "officers": service.by_officer(session, p, c.station.id if c.station else None),
+            "years": range(local(now()).year, local(now()).year - 4, -1),
+        },
+    )
+
+
+@router.get("/dashboard/records")
+def dashboard_records(
+    request: Request,
+    session: SessionDep,
+    principal: ReaderDep,
+    c: ChoiceDep,
+    figure: str = "hazards.found",
+    page: int = 1,
+) -> Response:
+    """The records behind one figure, with the figure's own conditions."""
+    chosen = records.figure(figure)
+    filters = {k: request.query_params.get(k, "") for k in ("level", "category", "type", "source")}
+    p = Period(c.start, c.end, now())
+    query = records.query(figure, p, c.station.id if c.station else None, filters)
+    if chosen is None or query is None:
+        raise HTTPException(status_code=404)
+    results = paginate(session, query, page=page)
+    return render(
+        request,
+        "metrics/records.html",
+        {
+            "figure": chosen,
+            "c": c,
+            "results": results,
+            "filters": {k: v for k, v in filters.items() if v},
+            "params": {k: v for k, v in request.query_params.items() if k != "page"},
+        },
+    )
+
+
+@router.get("/dashboard/brief")
+def dashboard_brief(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    c: ChoiceDep,
+) -> Response:
+    """A one-page brief for print (A4): the headline figures, stations, the trend."""
+    m = _metrics(session, settings, c)
+    return render(
+        request,
+        "metrics/brief.html",
+        {
+            "m": m,
+            "c": c,
+            "cards": dashboard.cards(m),
+            "charts": dashboard.trend(m["by_month"]),
+            "league": dashboard.league(m["by_station"], settings.metrics_league_min_cases),
+            "printed": local(now()),
+        },
+    )
+
+
+@router.get("/dashboard/export.xlsx")
+def dashboard_export(
+    session: SessionDep, settings: SettingsDep, principal: ReaderDep, c: ChoiceDep
+) -> Response:
+    """The figures, then the records behind them (the ledger's own sheets), in one workbook."""
+    m = _metrics(session, settings, c)
+    p = Period(c.start, c.end, now())
+    station_id = c.station.id if c.station else None
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("指标")
+    scope = c.station.name if c.station else "全区"
+    sheet.append([f"营商环境指标 {c.start} 至 {c.end} {scope}"])
+    sheet.append(["指标", "本期", "去年同期", "同比(%)"])
+    for card in dashboard.cards(m):
+        change = "" if card.change is None else round(card.change, 1)
+        sheet.append([card.label, card.value, card.previous, change])
+    sheet.append([])
+    sheet.append(STATION_COLUMNS)
+    for row in m["by_station"]:
+        sheet.append(
+            [
+                row["name"],
+                row["projects"]["active"],
+                row["projects"]["with_officer"],
+                row["hazards"]["found"],
+                row["hazards"]["closed"],
+                row["disputes"]["received"],
+                row["disputes"]["resolved"],
+                schema.fen_text(row["recoveries"]["total_fen"]),
+                row["requests"]["received"],
+                row["requests"]["closed"],
+            ]
+        )
+    for model, name in records.LEDGER_SHEETS:
+        ids = records.ids_in_period(model, p, station_id)
+        exporter.append_sheet(book, schema.BY_NAME[name], exporter.ROWS[name](session, ids))
+    out = io.BytesIO()
+    book.save(out)
+    filename = f"营商环境指标-{c.start:%Y%m%d}-{c.end:%Y%m%d}.xlsx"
+    return Response(
+        out.getvalue(),
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )

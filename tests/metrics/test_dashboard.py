@@ -1,0 +1,118 @@
+"""The dashboard: the figures with 同比, each opening exactly the records it counts; a chief
+sees only their station; the export and the printed brief; the demo's 2023 is the article's."""
+
+import io
+import re
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from liaison import demo
+from liaison.auth.roles import Role
+from liaison.config import get_settings
+from liaison.metrics.service import compute
+from liaison.org.models import Station
+from tests.factories import login_as, make_officer
+from tests.ledger.books import workbook
+from tests.metrics.test_metrics import SMALL, load
+
+Q1 = "period=custom&from=2025-01-01&to=2025-03-31"
+
+
+@pytest.fixture
+def small(db):
+    load(db, workbook(SMALL))
+    return {s.code: s for s in db.exec(select(Station)).all()}
+
+
+def total(page: str) -> int:
+    return int(re.search(r'data-testid="records-total">(\d+)<', page).group(1))
+
+
+@pytest.mark.parametrize(
+    ("figure", "expected"),
+    [
+        ("hazards.found", 3),
+        ("hazards.closed", 1),
+        ("hazards.open", 2),
+        ("hazards.overdue", 1),
+        ("areas.found", 1),
+        ("disputes.received", 2),
+        ("disputes.resolved", 1),
+        ("recoveries.count", 3),
+        ("requests.received", 3),
+        ("requests.closed", 1),
+        ("requests.in_sla", 1),
+    ],
+)
+def test_each_figure_opens_exactly_the_records_it_counts(client, db, small, figure, expected):
+    login_as(client, db, Role.LEADER)
+    page = client.get(f"/dashboard/records?{Q1}&figure={figure}").text
+    assert total(page) == expected
+    domain, name = figure.split(".")
+    assert compute(db, date(2025, 1, 1), date(2025, 3, 31))[domain].get(name, expected) == expected
+
+
+def test_a_breakdown_opens_its_share(client, db, small):
+    login_as(client, db, Role.LEADER)
+    page = client.get(f"/dashboard/records?{Q1}&figure=hazards.found&level=重大").text
+    assert total(page) == 1 and "H2" in page and "H1" not in page
+    assert client.get(f"/dashboard/records?{Q1}&figure=nothing.here").status_code == 404
+
+
+def test_the_cards_show_the_period_and_a_year_earlier(client, db, small):
+    login_as(client, db, Role.LEADER)
+    page = client.get(f"/dashboard?{Q1}").text
+    kpis = re.sub(r"\s+", " ", page.split('data-testid="kpis"')[1].split('class="card"')[0])
+    assert "发现隐患" in kpis and "去年同期 0" in kpis
+    assert "figure=hazards.overdue" in kpis
+    assert 'data-testid="league"' in page and "城关派出所" in page
+
+
+def test_a_chief_sees_their_own_station_only(client, db, small):
+    login_as(client, db, Role.CHIEF, officer=make_officer(db, small["S02"]))
+    page = client.get(f"/dashboard?{Q1}").text
+    assert "开发区派出所" in page and "城关派出所" not in page
+    assert client.get(f"/dashboard?{Q1}&station=S01").status_code == 404
+    records = client.get(f"/dashboard/records?{Q1}&figure=hazards.found").text
+    assert total(records) == 1 and "H3" in records
+
+
+def test_officers_and_enterprises_get_no_dashboard(client, db, small):
+    login_as(client, db, Role.OFFICER, officer=make_officer(db, small["S01"]))
+    assert client.get("/dashboard").status_code == 403
+
+
+def test_the_export_carries_the_figures_and_the_records(client, db, small):
+    login_as(client, db, Role.LEADER)
+    response = client.get(f"/dashboard/export.xlsx?{Q1}")
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["指标", "隐患", "纠纷", "挽回损失", "诉求"]
+    figures = {r[0]: r[1] for r in book["指标"].iter_rows(values_only=True) if len(r) > 1}
+    assert figures["发现隐患"] == "3" and figures["化解矛盾纠纷"] == "1"
+    hazards = [row[0] for row in book["隐患"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(hazards) == ["H1", "H2", "H3", "H5"]  # found in the period, areas included
+
+
+def test_the_brief_prints_on_one_page(client, db, small):
+    login_as(client, db, Role.LEADER)
+    page = client.get(f"/dashboard/brief?{Q1}").text
+    assert 'class="a4 brief"' in page and "营商环境工作简报" in page and "<svg" in page
+
+
+def test_the_demo_reproduces_the_article_for_2023(db):
+    demo.load(db, get_settings())
+    db.commit()
+    m = compute(db, date(2023, 1, 1), date(2023, 12, 31))
+    assert (m["projects"]["active"], m["projects"]["with_officer"]) == (264, 264)
+    assert (m["areas"]["found"], m["areas"]["closed"]) == (4, 4)
+    assert (m["hazards"]["found"], m["hazards"]["closed"]) == (106, 106)
+    assert (m["disputes"]["received"], m["disputes"]["resolved"]) == (142, 142)
+    assert (m["recoveries"]["total_fen"], m["recoveries"]["total_display"]) == (
+        714_760_000,
+        "714.76 万元",
+    )
+    assert (m["requests"]["received"], m["requests"]["closed"]) == (144, 144)
+    assert m["requests"]["closure_rate"] == 1.0
