@@ -48,6 +48,10 @@ bench: install ## server time of the main pages with the demo loaded (SQLite, th
 	$(PY) -m tests.benchmark
 	LIAISON_BENCH_DATABASE=$(PG_TEST_URL) $(PY) -m tests.benchmark
 
+bench-scale: install ## the demo × 100 (26,400 projects): metrics and pages (SQLite, then PG_TEST_URL)
+	$(PY) -m tests.bench_scale
+	LIAISON_BENCH_DATABASE=$(PG_TEST_URL) $(PY) -m tests.bench_scale
+
 lint: install ## ruff and mypy
 	$(BIN)/ruff check liaison tests migrations
 	$(BIN)/ruff format --check liaison tests migrations

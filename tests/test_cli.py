@@ -23,7 +23,7 @@ from liaison.disputes.models import Dispute
 from liaison.hazards.models import Hazard
 from liaison.projects import queries
 from liaison.projects import service as project_service
-from liaison.projects.models import Visit
+from liaison.projects.models import Project, Visit
 from liaison.recoveries.models import Recovery
 from tests.factories import PASSWORD, login, make_officer, make_station, make_user
 
@@ -223,3 +223,16 @@ def test_serve_runs_the_app_with_several_workers(database_url):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_demo_scale_copies_the_district_with_every_figure_doubled(db):
+    from liaison.metrics.service import compute
+
+    assert invoke("demo", "--scale", "2").exit_code == 0
+    assert db.exec(select(func.count()).select_from(Project)).one() == 2 * 264
+    m = compute(db, date(2023, 1, 1), date(2023, 12, 31))
+    assert (m["projects"]["with_officer"], m["hazards"]["found"]) == (528, 212)
+    assert (m["recoveries"]["total_fen"], m["requests"]["closed"]) == (2 * 714_760_000, 288)
+    assert len(m["by_station"]) == 12
+    codes = db.exec(select(Project.code).where(Project.code.like("%-1"))).all()
+    assert len(codes) == 264

@@ -390,21 +390,33 @@ def compute(
         select(Station).where(_station_clause(Station.id, station_id)).order_by(col(Station.code))
     ).all()
 
-    def of(rows: list[Any], sid: int | None) -> list[Any]:
-        return [r for r in rows if r.station_id == sid]
+    grouped: dict[str, dict[int | None, list[Any]]] = {}
+    for name, rows in (
+        ("hazards", hazards),
+        ("disputes", disputes),
+        ("recoveries", recoveries),
+        ("requests", requests),
+        ("projects", projects),
+    ):
+        grouped[name] = defaultdict(list)
+        for row in rows:
+            grouped[name][row.station_id].append(row)
+
+    def of(name: str, sid: int | None) -> list[Any]:
+        return grouped[name].get(sid, [])
 
     by_station = []
     for s in stations:
         part = _assemble(
-            of(hazards, s.id), of(disputes, s.id), of(recoveries, s.id), of(requests, s.id)
+            of("hazards", s.id), of("disputes", s.id), of("recoveries", s.id), of("requests", s.id)
         )
         by_station.append(
             {
                 "code": s.code,
                 "name": s.name,
                 "projects": {
-                    "active": _total(of(projects, s.id), "active"),
-                    "with_officer": _total(of(projects, s.id), "with_officer"),
+                    "active": _total(of("projects", s.id), "active"),
+                    "with_officer": _total(of("projects", s.id), "with_officer"),
                 },
                 "hazards": {k: part["hazards"][k] for k in ("found", "closed")},
                 "disputes": {k: part["disputes"][k] for k in ("received", "resolved")},

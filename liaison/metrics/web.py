@@ -26,6 +26,7 @@ from liaison.web import render
 router = APIRouter()
 ReaderDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OFFICERS_SHOWN = 30  # the busiest; a province has thousands
 STATION_COLUMNS = [
     "单位",
     "项目",
@@ -127,7 +128,9 @@ def dashboard_page(
             "charts": dashboard.trend(m["by_month"]),
             "league": dashboard.league(m["by_station"], settings.metrics_league_min_cases),
             "min_cases": settings.metrics_league_min_cases,
-            "officers": service.by_officer(session, p, c.station.id if c.station else None),
+            "officers": service.by_officer(session, p, c.station.id if c.station else None)[
+                :OFFICERS_SHOWN
+            ],
             "years": range(local(now()).year, local(now()).year - 4, -1),
         },
     )

@@ -1,0 +1,116 @@
+"""`make bench-scale`: the demo district a hundred times over (26,400 projects; `liaison demo
+--scale 100`), on SQLite and on PostgreSQL: the metrics for a year, cold (the first call of a
+fresh process) and warm, and the pages a leader opens, in server time. A benchmark, not a test."""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+SCALE = int(os.environ.get("BENCH_SCALE", "100"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
+YEAR = "from=2023-01-01&to=2023-12-31"
+
+
+def load(url: str) -> float:
+    env = {**os.environ, "LIAISON_DATABASE_URL": url}
+    started = time.perf_counter()
+    for args in (["init"], ["demo", "--scale", str(SCALE)]):
+        subprocess.run(
+            [sys.executable, "-m", "liaison.cli", *args],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    return time.perf_counter() - started
+
+
+COLD = """
+import time
+from datetime import date
+from sqlmodel import Session
+from liaison.db import get_engine
+from liaison.metrics import service
+with Session(get_engine()) as session:
+    started = time.perf_counter()
+    service.compute(session, date(2023, 1, 1), date(2023, 12, 31))
+    print(time.perf_counter() - started)
+"""
+
+
+def cold_metrics(url: str) -> float:
+    """The year's metrics, first call of a fresh process: no warm connection, no cached plan."""
+    env = {**os.environ, "LIAISON_DATABASE_URL": url}
+    out = subprocess.run(
+        [sys.executable, "-c", COLD], env=env, check=True, capture_output=True, text=True
+    )
+    return float(out.stdout.strip())
+
+
+def main() -> int:
+    url = os.environ.get("LIAISON_BENCH_DATABASE")
+    if url is None:
+        url = f"sqlite:///{tempfile.mkdtemp()}/scale.db"
+    else:
+        from tests.conftest import recreate_pg_database
+
+        url = recreate_pg_database("liaison_bench_scale", url)
+    print(f"{url.split(':')[0]}: demo × {SCALE} loaded in {load(url):.1f} s")
+    print(
+        f"metrics for a year, cold (a fresh `liaison metrics` process): {cold_metrics(url):.2f} s"
+    )
+
+    os.environ["LIAISON_DATABASE_URL"] = url
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session, select
+
+    from liaison.app import create_app
+    from liaison.auth import service as auth_service
+    from liaison.config import get_settings
+    from liaison.db import get_engine
+    from liaison.demo import DEMO_PASSWORD
+    from liaison.org.models import Station
+    from liaison.projects.models import Project
+
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    with Session(get_engine()) as session:
+        leader = auth_service.get_by_username(session, "demo-leader")
+        token = auth_service.create_api_token(session, leader)
+        session.commit()
+        project_ids = list(session.exec(select(Project.id)).all())
+        station = session.exec(select(Station.code)).first()
+    pages = {
+        "metrics JSON, a year": lambda n: f"/api/v1/metrics?{YEAR}",
+        "dashboard, a year": lambda n: f"/dashboard?period=custom&{YEAR}",
+        "station dashboard, a year": lambda n: f"/dashboard?period=custom&{YEAR}&station={station}",
+        "project list": lambda n: "/projects",
+        "project page": lambda n: f"/projects/{project_ids[n * 977 % len(project_ids)]}",
+    }
+    with TestClient(create_app()) as client:
+        client.get("/login")
+        client.post(
+            "/login",
+            data={
+                "username": "demo-leader",
+                "password": DEMO_PASSWORD,
+                "csrf_token": client.cookies["liaison_csrf"],
+            },
+        )
+        print(f"{'page':<28}{'median ms':>10}{'p95 ms':>10}")
+        for name, url_for in pages.items():
+            timings = []
+            for n in range(ROUNDS):
+                response = client.get(url_for(n), headers={"Authorization": f"Bearer {token}"})
+                assert response.status_code == 200, (name, response.status_code)
+                timings.append(float(response.headers["server-timing"].split("dur=")[1]))
+            p95 = statistics.quantiles(timings, n=20)[-1]
+            print(f"{name:<28}{statistics.median(timings):>10.1f}{p95:>10.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
