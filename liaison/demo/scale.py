@@ -62,6 +62,9 @@ def replicate(session: Session, copies: int, progress: Callable[[int], None] | N
             session.execute(sa.insert(table).from_select([c.name for c in table.columns], select))
         if progress:
             progress(1)
+    # The planner's statistics still describe the small district: without fresh ones PostgreSQL
+    # picks nested loops over 26,400 projects (a project list took 41 s instead of 0.12 s).
+    session.execute(sa.text("ANALYZE"))
     if session.get_bind().dialect.name == "postgresql":
         for table in tables:
             session.execute(

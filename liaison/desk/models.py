@@ -79,6 +79,7 @@ class ServiceRequest(SQLModel, table=True):
     status: str = Field(default=RequestStatus.NEW.value, max_length=8)
     officer_id: int | None = Field(default=None, foreign_key="officer.id", index=True)
     station_id: int | None = Field(default=None, foreign_key="station.id", index=True)
+    # Indexed: the metrics count a period by the moment of receipt (a range scan).
     received_at: datetime = Field(default_factory=now, sa_type=UTCDateTime, index=True)
     # Service-level deadlines, fixed at receipt (and the closure one again at a reopening), so
     # lists sort and metrics count by them in SQL.

@@ -51,6 +51,7 @@ class Dispute(SQLModel, table=True):
     type: str = Field(max_length=8)
     amount_fen: int | None = Field(default=None, sa_type=sa.BigInteger)  # amount involved
     facts: str = Field(max_length=4000)
+    # Indexed: the metrics and the list select a period by the day of receipt (a range scan).
     received_on: date = Field(index=True)
     handler_id: int = Field(foreign_key="officer.id", index=True)
     status: str = Field(default=DisputeStatus.MEDIATING.value, max_length=8)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from liaison.config import Settings
@@ -640,6 +641,18 @@ def _check_requests(plan: Plan, known: _Known, levels: dict[RequestType, sla.Lev
 
 
 Progress = Callable[[int], None]
+ANALYZE_AFTER = 1000  # rows added
+ANALYZED = [
+    "station",
+    "officer",
+    "enterprise",
+    "project",
+    "assignment",
+    "hazard",
+    "dispute",
+    "recovery",
+    "service_request",
+]
 
 
 def apply(
@@ -657,7 +670,13 @@ def apply(
             getattr(writer, _WRITERS[sheet.name])(changed)
             session.flush()
         step(len(rows))
-    return plan.counts()
+    counts = plan.counts()
+    if sum(c.added for c in counts.values()) >= ANALYZE_AFTER:
+        # Fresh planner statistics: a database that just grew tenfold would otherwise be
+        # planned as the small one it was (nested loops where a hash join belongs).
+        for table in ANALYZED:
+            session.execute(sa.text(f"ANALYZE {table}"))
+    return counts
 
 
 class _Writer:

@@ -31,6 +31,7 @@ class Recovery(SQLModel, table=True):
     code: str = Field(max_length=32, unique=True)  # 登记编号
     project_id: int = Field(foreign_key="project.id", index=True)
     amount_fen: int = Field(sa_type=sa.BigInteger)
+    # Indexed: the totals and the metrics sum a period by this day (a range scan).
     recovered_on: date = Field(index=True)
     source: str = Field(max_length=8)
     dispute_id: int | None = Field(default=None, foreign_key="dispute.id")
