@@ -135,74 +135,125 @@ def _counts(conditions: dict[str, sa.ColumnElement[bool]]) -> list[Any]:
     return [func.count(sa.case((c, 1))).label(name) for name, c in conditions.items()]
 
 
-# ---- one GROUP BY per domain --------------------------------------------------------------
+# ---- the figures in SQL: per domain, one GROUP BY per shape of the answer ---------------
+#
+# By station (a row per station: the district, a station and by_station are sums of these), by
+# kind (level, category, type, source: a handful of rows) and by month: each a range scan of
+# the period's rows on its date index, each answer small whatever the data's size.
 
 
-def _hazards(session: Session, p: Period, station_id: int | None) -> list[Any]:
-    """Found in the period, by station, category and level."""
-    return list(
-        session.execute(
-            sa.select(
-                col(Project.station_id),
-                col(Hazard.category),
-                col(Hazard.level),
-                *_counts(hazard_conditions(p)),
-            )
-            .join(Project, col(Project.id) == Hazard.project_id)
-            .where(in_period(Hazard, p), _station_clause(Project.station_id, station_id))
-            .group_by(col(Project.station_id), col(Hazard.category), col(Hazard.level))
-        ).all()
+def _rows(session: Session, query: Any) -> list[Any]:
+    return list(session.execute(query).all())
+
+
+@dataclass
+class _Data:
+    hazards: list[Any]  # station_id, area (1/0), found, closed, open, overdue
+    hazard_kinds: list[Any]  # category, level, found
+    disputes: list[Any]  # station_id, received, resolved
+    dispute_types: list[Any]  # type, received
+    recoveries: list[Any]  # station_id, total_fen, count
+    recovery_sources: list[Any]  # source, total_fen
+    requests: list[Any]  # station_id, received, closed, in_sla, answered, …, hours
+    months: dict[str, dict[str, int]]  # series → month → value
+
+
+def _gather(session: Session, p: Period, station_id: int | None, months: bool) -> _Data:
+    where = _station_clause(Project.station_id, station_id)
+    hazard = (
+        sa.select()
+        .select_from(Hazard)
+        .join(Project, col(Project.id) == Hazard.project_id)
+        .where(in_period(Hazard, p), where)
     )
-
-
-def _disputes(session: Session, p: Period, station_id: int | None) -> list[Any]:
-    return list(
-        session.execute(
-            sa.select(col(Project.station_id), col(Dispute.type), *_counts(dispute_conditions(p)))
-            .join(Project, col(Project.id) == Dispute.project_id)
-            .where(in_period(Dispute, p), _station_clause(Project.station_id, station_id))
-            .group_by(col(Project.station_id), col(Dispute.type))
-        ).all()
+    area = sa.case((col(Hazard.category) == AREA, 1), else_=0).label("area")
+    dispute = (
+        sa.select()
+        .select_from(Dispute)
+        .join(Project, col(Project.id) == Dispute.project_id)
+        .where(in_period(Dispute, p), where)
     )
-
-
-def _recoveries(session: Session, p: Period, station_id: int | None) -> list[Any]:
-    """Ledger entries dated in the period, reversals included."""
-    return list(
-        session.execute(
-            sa.select(
-                col(Project.station_id),
-                col(Recovery.source),
-                func.coalesce(func.sum(Recovery.amount_fen), 0).label("total_fen"),
-                func.count().label("count"),
-            )
-            .join(Project, col(Project.id) == Recovery.project_id)
-            .where(in_period(Recovery, p), _station_clause(Project.station_id, station_id))
-            .group_by(col(Project.station_id), col(Recovery.source))
-        ).all()
+    recovery = (
+        sa.select()
+        .select_from(Recovery)
+        .join(Project, col(Project.id) == Recovery.project_id)
+        .where(in_period(Recovery, p), where)
     )
-
-
-def _requests(session: Session, p: Period, station_id: int | None) -> list[Any]:
-    """Received in the period, by the station of their project (none without a project)."""
     r = ServiceRequest
-    dialect = session.get_bind().dialect
-    conditions = request_conditions(p)
-    response = hours_between(r.received_at, r.first_response_at, dialect)
-    to_close = hours_between(r.received_at, r.closed_at, dialect)
-    return list(
-        session.execute(
-            sa.select(
-                col(Project.station_id),
-                *_counts(conditions),
-                func.sum(sa.case((conditions["answered"], response))).label("response_hours"),
-                func.sum(sa.case((conditions["closed"], to_close))).label("close_hours"),
-            )
-            .outerjoin(Project, col(Project.id) == r.project_id)
-            .where(in_period(r, p), _station_clause(Project.station_id, station_id))
-            .group_by(col(Project.station_id))
-        ).all()
+    request = (
+        sa.select()
+        .select_from(r)
+        .outerjoin(Project, col(Project.id) == r.project_id)
+        .where(in_period(r, p), where)
     )
+    dialect = session.get_bind().dialect
+    asked = request_conditions(p)
+    station = col(Project.station_id)
+    fen = func.coalesce(func.sum(Recovery.amount_fen), 0)
+    data = _Data(
+        hazards=_rows(
+            session,
+            hazard.add_columns(station, area, *_counts(hazard_conditions(p))).group_by(
+                station, area
+            ),
+        ),
+        hazard_kinds=_rows(
+            session,
+            hazard.add_columns(col(Hazard.category), col(Hazard.level), func.count())
+            .where(col(Hazard.category) != AREA)
+            .group_by(col(Hazard.category), col(Hazard.level)),
+        ),
+        disputes=_rows(
+            session,
+            dispute.add_columns(station, *_counts(dispute_conditions(p))).group_by(station),
+        ),
+        dispute_types=_rows(
+            session, dispute.add_columns(col(Dispute.type), func.count()).group_by(Dispute.type)
+        ),
+        recoveries=_rows(
+            session,
+            recovery.add_columns(
+                station, fen.label("total_fen"), func.count().label("count")
+            ).group_by(station),
+        ),
+        recovery_sources=_rows(
+            session, recovery.add_columns(col(Recovery.source), fen).group_by(Recovery.source)
+        ),
+        requests=_rows(
+            session,
+            request.add_columns(
+                station,
+                *_counts(asked),
+                func.sum(
+                    sa.case(
+                        (
+                            asked["answered"],
+                            hours_between(r.received_at, r.first_response_at, dialect),
+                        )
+                    )
+                ).label("response_hours"),
+                func.sum(
+                    sa.case((asked["closed"], hours_between(r.received_at, r.closed_at, dialect)))
+                ).label("close_hours"),
+            ).group_by(station),
+        ),
+        months={},
+    )
+    if months:
+        for key, query, month in (
+            (
+                "hazards_found",
+                hazard.where(col(Hazard.category) != AREA),
+                date_month(Hazard.found_on),
+            ),
+            ("disputes_received", dispute, date_month(Dispute.received_on)),
+            ("recoveries_fen", recovery, date_month(Recovery.recovered_on)),
+            ("requests_received", request, timestamp_month(r.received_at)),
+        ):
+            value = fen if key == "recoveries_fen" else func.count()
+            rows = _rows(session, query.add_columns(month, value).group_by(month))
+            data.months[key] = {m: int(v or 0) for m, v in rows}
+    return data
 
 
 def _projects(session: Session, p: Period, station_id: int | None, interval_days: int) -> list[Any]:
@@ -235,34 +286,6 @@ def _visits(session: Session, p: Period, station_id: int | None) -> int:
         .where(col(Visit.visit_date).between(p.start, p.end))
         .where(_station_clause(Project.station_id, station_id))
     ).scalar_one()
-
-
-def _by_month(session: Session, p: Period, station_id: int | None) -> list[dict[str, Any]]:
-    """Every month the period touches: hazards found (complex areas apart), disputes
-    received, recovered fen and requests received."""
-    where = _station_clause(Project.station_id, station_id)
-    series: dict[str, dict[str, int]] = defaultdict(dict)
-    queries = {
-        "hazards_found": sa.select(date_month(Hazard.found_on), func.count())
-        .join(Project, col(Project.id) == Hazard.project_id)
-        .where(in_period(Hazard, p), col(Hazard.category) != AREA),
-        "disputes_received": sa.select(date_month(Dispute.received_on), func.count())
-        .join(Project, col(Project.id) == Dispute.project_id)
-        .where(in_period(Dispute, p)),
-        "recoveries_fen": sa.select(
-            date_month(Recovery.recovered_on), func.sum(Recovery.amount_fen)
-        )
-        .join(Project, col(Project.id) == Recovery.project_id)
-        .where(in_period(Recovery, p)),
-        "requests_received": sa.select(timestamp_month(ServiceRequest.received_at), func.count())
-        .outerjoin(Project, col(Project.id) == ServiceRequest.project_id)
-        .where(in_period(ServiceRequest, p)),
-    }
-    for key, query in queries.items():
-        month = query.selected_columns[0]
-        for value, n in session.execute(query.where(where).group_by(month)).all():
-            series[key][value] = int(n or 0)
-    return [{"month": m, **{k: series[k].get(m, 0) for k in queries}} for m in p.months()]
 
 
 def by_officer(session: Session, p: Period, station_id: int | None) -> list[dict[str, Any]]:
@@ -311,61 +334,86 @@ def _hazard_section(rows: list[Any]) -> dict[str, Any]:
     }
 
 
-def _sections(session: Session, p: Period, station_id: int | None) -> dict[str, Any]:
+def _sections(d: _Data) -> dict[str, Any]:
     """hazards, areas, disputes, recoveries and requests: the sections 同比 repeats."""
-    hazards = _hazards(session, p, station_id)
-    disputes = _disputes(session, p, station_id)
-    recoveries = _recoveries(session, p, station_id)
-    requests = _requests(session, p, station_id)
-    return _assemble(hazards, disputes, recoveries, requests)
-
-
-def _assemble(
-    hazards: list[Any], disputes: list[Any], recoveries: list[Any], requests: list[Any]
-) -> dict[str, Any]:
-    plain = [r for r in hazards if r.category != AREA]
-    areas = [r for r in hazards if r.category == AREA]
     by_level = {level.value: 0 for level in HazardLevel}
     by_category = dict.fromkeys(HAZARD_CATEGORIES, 0)
-    for r in plain:
-        by_level[r.level] += r.found
-        by_category[r.category] += r.found
+    for category, level, n in d.hazard_kinds:
+        by_level[level] += n
+        by_category[category] += n
     by_type = {kind.value: 0 for kind in DisputeType}
-    for r in disputes:
-        by_type[r.type] += r.received
+    by_type.update({kind: n for kind, n in d.dispute_types})
     by_source = {source.value: 0 for source in RecoverySource}
-    for r in recoveries:
-        by_source[r.source] += int(r.total_fen)
-    received, closed = _total(requests, "received"), _total(requests, "closed")
-    answered = _total(requests, "answered")
-    total_fen = sum(by_source.values())
-    response_hours = sum(float(r.response_hours or 0) for r in requests)
-    close_hours = sum(float(r.close_hours or 0) for r in requests)
+    by_source.update({source: int(fen) for source, fen in d.recovery_sources})
+    q = d.requests
+    received, closed, answered = (_total(q, k) for k in ("received", "closed", "answered"))
+    total_fen = _total(d.recoveries, "total_fen")
+    response_hours = sum(float(row.response_hours or 0) for row in q)
+    close_hours = sum(float(row.close_hours or 0) for row in q)
+    resolved = _total(d.disputes, "resolved")
     return {
-        "hazards": {**_hazard_section(plain), "by_level": by_level, "by_category": by_category},
-        "areas": _hazard_section(areas),
+        "hazards": {
+            **_hazard_section([h for h in d.hazards if not h.area]),
+            "by_level": by_level,
+            "by_category": by_category,
+        },
+        "areas": _hazard_section([h for h in d.hazards if h.area]),
         "disputes": {
-            "received": _total(disputes, "received"),
-            "resolved": _total(disputes, "resolved"),
-            "resolution_rate": rate(_total(disputes, "resolved"), _total(disputes, "received")),
+            "received": _total(d.disputes, "received"),
+            "resolved": resolved,
+            "resolution_rate": rate(resolved, _total(d.disputes, "received")),
             "by_type": by_type,
         },
         "recoveries": {
             "total_fen": total_fen,
             "total_display": wan(total_fen),
-            "count": _total(recoveries, "count"),
+            "count": _total(d.recoveries, "count"),
             "by_source": by_source,
         },
         "requests": {
             "received": received,
             "closed": closed,
             "closure_rate": rate(closed, received),
-            "responded_in_sla_rate": rate(_total(requests, "in_sla"), received),
+            "responded_in_sla_rate": rate(_total(q, "in_sla"), received),
             "mean_hours_to_response": response_hours / answered if answered else None,
             "mean_hours_to_close": close_hours / closed if closed else None,
-            "satisfaction_rate": rate(_total(requests, "satisfied"), _total(requests, "rated")),
+            "satisfaction_rate": rate(_total(q, "satisfied"), _total(q, "rated")),
         },
     }
+
+
+def _by_station(stations: Iterable[Station], d: _Data, projects: list[Any]) -> list[dict[str, Any]]:
+    """A row per station, from the per-station groups (a request without a project is in
+    none)."""
+    rows: dict[int | None, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
+    for h in d.hazards:
+        if not h.area:
+            rows[h.station_id]["hazards_found"] += h.found
+            rows[h.station_id]["hazards_closed"] += h.closed
+    for prefix, group, fields in (
+        ("disputes", d.disputes, ("received", "resolved")),
+        ("recoveries", d.recoveries, ("total_fen",)),
+        ("requests", d.requests, ("received", "closed")),
+        ("projects", projects, ("active", "with_officer")),
+    ):
+        for row in group:
+            for field in fields:
+                rows[row.station_id][f"{prefix}_{field}"] += int(getattr(row, field) or 0)
+    result = []
+    for s in stations:
+        f = rows.get(s.id, {})
+        result.append(
+            {
+                "code": s.code,
+                "name": s.name,
+                "projects": {k: f.get(f"projects_{k}", 0) for k in ("active", "with_officer")},
+                "hazards": {k: f.get(f"hazards_{k}", 0) for k in ("found", "closed")},
+                "disputes": {k: f.get(f"disputes_{k}", 0) for k in ("received", "resolved")},
+                "recoveries": {"total_fen": f.get("recoveries_total_fen", 0)},
+                "requests": {k: f.get(f"requests_{k}", 0) for k in ("received", "closed")},
+            }
+        )
+    return result
 
 
 def compute(
@@ -380,50 +428,15 @@ def compute(
     """The metrics JSON of PRODUCT.md for [start, end], the district or one station."""
     p = Period(start, end, at or now())
     station_id = station.id if station else None
-    hazards = _hazards(session, p, station_id)
-    disputes = _disputes(session, p, station_id)
-    recoveries = _recoveries(session, p, station_id)
-    requests = _requests(session, p, station_id)
+    data = _gather(session, p, station_id, months=True)
     projects = _projects(session, p, station_id, visit_interval_days)
     active, with_officer = _total(projects, "active"), _total(projects, "with_officer")
     stations = session.exec(
         select(Station).where(_station_clause(Station.id, station_id)).order_by(col(Station.code))
     ).all()
-
-    grouped: dict[str, dict[int | None, list[Any]]] = {}
-    for name, rows in (
-        ("hazards", hazards),
-        ("disputes", disputes),
-        ("recoveries", recoveries),
-        ("requests", requests),
-        ("projects", projects),
-    ):
-        grouped[name] = defaultdict(list)
-        for row in rows:
-            grouped[name][row.station_id].append(row)
-
-    def of(name: str, sid: int | None) -> list[Any]:
-        return grouped[name].get(sid, [])
-
-    by_station = []
-    for s in stations:
-        part = _assemble(
-            of("hazards", s.id), of("disputes", s.id), of("recoveries", s.id), of("requests", s.id)
-        )
-        by_station.append(
-            {
-                "code": s.code,
-                "name": s.name,
-                "projects": {
-                    "active": _total(of("projects", s.id), "active"),
-                    "with_officer": _total(of("projects", s.id), "with_officer"),
-                },
-                "hazards": {k: part["hazards"][k] for k in ("found", "closed")},
-                "disputes": {k: part["disputes"][k] for k in ("received", "resolved")},
-                "recoveries": {"total_fen": part["recoveries"]["total_fen"]},
-                "requests": {k: part["requests"][k] for k in ("received", "closed")},
-            }
-        )
+    by_month = [
+        {"month": m, **{k: v.get(m, 0) for k, v in data.months.items()}} for m in p.months()
+    ]
     return {
         "period": {
             "from": start.isoformat(),
@@ -437,10 +450,10 @@ def compute(
             "visits": _visits(session, p, station_id),
             "overdue_visits": _total(projects, "overdue_visits"),
         },
-        **_assemble(hazards, disputes, recoveries, requests),
-        "by_station": by_station,
-        "by_month": _by_month(session, p, station_id),
-        "previous_year": _sections(session, p.year_earlier(), station_id),
+        **_sections(data),
+        "by_station": _by_station(stations, data, projects),
+        "by_month": by_month,
+        "previous_year": _sections(_gather(session, p.year_earlier(), station_id, months=False)),
     }
 
 

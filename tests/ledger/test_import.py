@@ -4,6 +4,7 @@ round trip through export."""
 
 import io
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from liaison.enterprises.models import Enterprise
 from liaison.hazards.models import Hazard
 from liaison.ledger import exporter, importer, schema
 from liaison.ledger.reader import SourceError, open_source
+from liaison.metrics.service import compute
 from liaison.org.models import Officer
 from liaison.projects.models import Assignment, Project
 from liaison.recoveries.models import Recovery
@@ -228,10 +230,12 @@ def test_export_then_import_into_an_empty_database_gives_the_same_rows(db, tmp_p
     exporter.write_workbook(db, first)
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     upgrade(url)
+    year = (date(2025, 1, 1), date(2025, 12, 31))
     with Session(create_engine(url)) as empty:
         assert run(empty, first.getvalue()).ok
         second = io.BytesIO()
         exporter.write_workbook(empty, second)
+        assert compute(empty, *year) == compute(db, *year)  # the same metrics too
     assert _sheets(first.getvalue()) == _sheets(second.getvalue())
     assert len(_sheets(first.getvalue())["重点项目"]) == 151
 
