@@ -27,10 +27,6 @@ class Level:
     close_days: int
     working_days: bool
 
-    @property
-    def close_label(self) -> str:
-        return f"{self.close_days} 个{'工作日' if self.working_days else '自然日'}"
-
 
 def levels(session: Session, settings: Settings) -> dict[RequestType, Level]:
     """Every type's service level: the admin's row, or the settings' defaults."""

@@ -2,7 +2,7 @@
 同比, the month-by-month trend drawn as SVG, the station league table."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from liaison.money import wan
@@ -121,7 +121,7 @@ def trend(by_month: list[dict[str, Any]]) -> list[Chart]:
         top = max([abs(v) for v in values] + [1])
         bars = []
         for n, (row, value) in enumerate(zip(by_month, values, strict=True)):
-            height = 34 * max(value, 0) / top
+            height = 30 * max(value, 0) / top  # room above the tallest bar for its label
             shown = wan(value).removesuffix(" 万元") if key == "recoveries_fen" else str(value)
             bars.append(Bar(n * slot + slot * 0.15, 36 - height, height, row["month"][5:], shown))
         charts.append(Chart(title, bars, slot * 0.7))
@@ -155,19 +155,3 @@ def league(by_station: list[dict[str, Any]], min_cases: int) -> list[dict[str, A
     for n, row in enumerate(ranked, start=1):
         row["rank"] = n
     return ranked + [r for r in rows if r["score"] is None]
-
-
-def shift(start: date, end: date, years: int) -> tuple[date, date]:
-    def move(day: date) -> date:
-        try:
-            return day.replace(year=day.year + years)
-        except ValueError:
-            return day.replace(year=day.year + years, day=28)
-
-    return move(start), move(end)
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    """`YYYY-MM` → its first and last day."""
-    first = date.fromisoformat(f"{month}-01")
-    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
