@@ -59,9 +59,7 @@ def main() -> int:
 
         url = recreate_pg_database("liaison_bench_scale", url)
     print(f"{url.split(':')[0]}: demo × {SCALE} loaded in {load(url):.1f} s")
-    print(
-        f"metrics for a year, cold (a fresh `liaison metrics` process): {cold_metrics(url):.2f} s"
-    )
+    print(f"metrics for a year, cold (first call of a fresh process): {cold_metrics(url):.2f} s")
 
     os.environ["LIAISON_DATABASE_URL"] = url
     from fastapi.testclient import TestClient
