@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HTMX_VERSION := 2.0.11
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate revision test test-sqlite test-pg bench lint fmt vendor clean
+.PHONY: help install run migrate revision test test-sqlite test-pg bench bench-scale lint fmt vendor clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
