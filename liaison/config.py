@@ -1,9 +1,10 @@
 """Settings, read from LIAISON_* environment variables and an optional .env file."""
 
+import ipaddress
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105  (refused in production)
@@ -57,10 +58,32 @@ class Settings(BaseSettings):
     # (hazards found, disputes and requests received) in the period.
     metrics_league_min_cases: int = Field(10, ge=0)
 
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or networks, e.g.
+    # "10.0.0.0/8,127.0.0.1"). Empty: the client address is the socket's, whatever the header
+    # says, so nobody can choose their own address to slip past the per-address limits.
+    trusted_proxies: str = ""
+
     # Failed-login lockout, per account and per client address.
     lockout_failures: int = Field(5, ge=1)
     lockout_window_minutes: int = Field(15, ge=1)
     lockout_minutes: int = Field(15, ge=1)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"LIAISON_TRUSTED_PROXIES: {part} is not an address or network"
+                ) from None
+        return value
+
+    @property
+    def trusted_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        parts = filter(None, (p.strip() for p in self.trusted_proxies.split(",")))
+        return [ipaddress.ip_network(part, strict=False) for part in parts]
 
     @property
     def is_production(self) -> bool:

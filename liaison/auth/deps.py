@@ -1,9 +1,10 @@
 """FastAPI dependencies: who is asking, and may they. Every non-public route carries one of
 `require(...)` or `require_login`; a test checks that none is forgotten."""
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
@@ -41,8 +42,31 @@ class Principal:
         return Role(self.user.role)
 
 
+def _trusted(address: str, networks: list[Any]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address: the socket's; behind a trusted proxy (LIAISON_TRUSTED_PROXIES),
+    the nearest address in X-Forwarded-For that is not itself a trusted proxy. What clients
+    write further left in the header is theirs to forge, so it is never read."""
+    peer = request.client.host if request.client else None
+    networks = get_settings().trusted_networks
+    if peer is None or not _trusted(peer, networks):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # a malformed header: keep the proxy's own address
+        if not _trusted(hop, networks):
+            return hop
+    return peer
 
 
 def _principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, select, update
 
 from liaison.audit.service import record_event
 from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
@@ -15,7 +15,7 @@ from liaison.auth.roles import ENTERPRISE_ROLES, OFFICER_ROLES, Role
 from liaison.auth.throttle import counter
 from liaison.clock import now
 from liaison.config import Settings
-from liaison.db import get_engine, pk
+from liaison.db import get_engine, pk, reading
 from liaison.enterprises.service import enterprise_by_uscc
 from liaison.org.models import Officer
 
@@ -306,34 +306,38 @@ def login(
 
 def session_for_token(settings: Settings, token: str | None) -> tuple[UserSession, User] | None:
     """The live session behind a cookie, or None when it is unknown, idle, too old, or its user
-    is inactive. Runs in its own short transaction, before the request's own, so that a page
-    that only reads takes no write lock to refresh the session."""
+    is inactive. Read apart from the request's own transaction, without a write lock (on SQLite
+    a long import holds the only one): only ending a session or the once-a-minute touch write,
+    each in its own short transaction."""
     if not token:
         return None
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with Session(reading(get_engine()), expire_on_commit=False) as session:
         row = session.exec(
             select(UserSession, User)
             .join(User, col(User.id) == UserSession.user_id)
             .where(UserSession.token_hash == token_hash(token))
         ).first()
-        if row is None:
-            return None
-        user_session, user = row
-        moment = now()
-        idle = moment - user_session.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
-        too_old = moment - user_session.created_at > timedelta(
-            hours=settings.session_absolute_hours
-        )
+    if row is None:
+        return None
+    user_session, user = row
+    moment = now()
+    idle = moment - user_session.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
+    too_old = moment - user_session.created_at > timedelta(hours=settings.session_absolute_hours)
+    with Session(get_engine()) as session:
         if idle or too_old or not user.active:
-            session.delete(user_session)
+            session.exec(delete(UserSession).where(col(UserSession.id) == user_session.id))
             session.commit()
             return None
         # Touch at most once a minute: a write on every page would serialise them on SQLite.
         if moment - user_session.last_seen_at > timedelta(minutes=1):
-            user_session.last_seen_at = moment
-            session.add(user_session)
+            session.exec(
+                update(UserSession)
+                .where(col(UserSession.id) == user_session.id)
+                .values(last_seen_at=moment)
+            )
             session.commit()
-        return user_session, user
+            user_session.last_seen_at = moment
+    return user_session, user
 
 
 def logout(session: Session, user_session: UserSession) -> None:

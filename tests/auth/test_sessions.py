@@ -1,5 +1,10 @@
 """Idle and absolute session expiry, deactivation and the admin's session controls."""
 
+import os
+import sqlite3
+import time
+
+import pytest
 from sqlmodel import select
 
 from liaison.auth.models import UserSession
@@ -59,3 +64,20 @@ def test_admin_ends_all_sessions_of_a_user(client, db):
     login_as(client, db, Role.ADMIN)
     post(client, f"/admin/users/{officer.id}/end-sessions")
     assert browser.get("/home", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.skipif(
+    os.environ.get("LIAISON_TEST_DATABASE", "sqlite") != "sqlite",
+    reason="SQLite's one write lock; PostgreSQL readers never wait on writers",
+)
+def test_pages_stay_readable_while_a_long_import_holds_the_write_lock(client, db, database_url):
+    login_as(client, db, Role.LEADER)
+    writer = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=1)
+    writer.execute("BEGIN IMMEDIATE")  # as a ledger import does for its whole run
+    try:
+        started = time.monotonic()
+        assert client.get("/projects").status_code == 200
+        assert time.monotonic() - started < 2  # not the 15 s busy timeout
+    finally:
+        writer.rollback()
+        writer.close()
