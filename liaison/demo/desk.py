@@ -4,7 +4,8 @@ the days before the demo is loaded in every state, some about to breach and some
 import random
 from datetime import date, datetime, time, timedelta
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from liaison import clock
 from liaison.config import Settings
@@ -19,8 +20,7 @@ from liaison.desk.models import (
     ServiceRequest,
     Topic,
 )
-from liaison.projects import service as project_service
-from liaison.projects.models import Project
+from liaison.projects.models import Assignment, Project
 
 REQUESTS_2023 = 144
 S = RequestStatus
@@ -122,6 +122,14 @@ class _Desk:
         self.session, self.rng, self.projects, self.levels = session, rng, projects, levels
         self.serial: dict[date, int] = {}
         self.stations = sorted({p.station_id for p in projects})
+        # Each project's current officer, read once: requests are routed to them.
+        self.officers = dict(
+            session.execute(
+                sa.select(col(Assignment.project_id), col(Assignment.officer_id)).where(
+                    col(Assignment.end_date).is_(None)
+                )
+            ).all()
+        )
 
     def add(
         self,
@@ -141,7 +149,6 @@ class _Desk:
         topic, content, answer = rng.choice(ASKS[kind])
         if project is None and not duty and rng.random() < 0.65:
             project = rng.choice(self.projects)
-        term = project_service.current_assignment(self.session, pk(project)) if project else None
         day = clock.local(received).date()
         self.serial[day] = self.serial.get(day, 0) + 1
         level = self.levels[kind]
@@ -164,7 +171,7 @@ class _Desk:
                 if project
                 else rng.choice([Channel.WEB, Channel.PHONE, Channel.COUNTER])
             ).value,
-            officer_id=term.officer_id if term else None,
+            officer_id=self.officers.get(project.id) if project else None,
             station_id=project.station_id if project else None,
             received_at=received,
             respond_by=sla.respond_deadline(level, received),

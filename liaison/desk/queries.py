@@ -85,8 +85,9 @@ def request_list_query(
     for value, column in ((filters.status, R.status), (filters.type, R.type)):
         if value:
             query = query.where(col(column) == value)
-    if filters.urgency in urgent(settings, at):
-        query = query.where(urgent(settings, at)[filters.urgency])
+    rules = urgent(settings, at)
+    if filters.urgency in rules:
+        query = query.where(rules[filters.urgency])
     if filters.q.strip():
         term = filters.q.strip()
         query = query.where(

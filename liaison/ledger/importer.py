@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from liaison.config import Settings
 from liaison.desk import sla
@@ -346,9 +346,9 @@ def _check_projects(session: Session, plan: Plan, known: _Known) -> None:
     enterprises = _codes(plan, "企业", "uscc", known.enterprises)
     officers = _codes(plan, "民警", "badge_no", known.officers)
     officer_station = {r.values["badge_no"]: r.values["station"] for r in plan.rows["民警"]}
+    station_codes = {s.id: code for code, s in known.stations.items()}
     for badge, officer in known.officers.items():
-        home = next((c for c, s in known.stations.items() if s.id == officer.station_id), "")
-        officer_station.setdefault(badge, home)
+        officer_station.setdefault(badge, station_codes.get(officer.station_id, ""))
     terms = _current_officers(session, [p.id for p in known.projects.values() if p.id])
     badge_of = {o.id: badge for badge, o in known.officers.items()}
     missing_badges = {t.officer_id for t in terms.values()} - set(badge_of)
@@ -488,13 +488,22 @@ def _check_recoveries(session: Session, plan: Plan, known: _Known) -> None:
     disputes = _codes(plan, "纠纷", "code", known.disputes)
     amounts = {code: r.amount_fen for code, r in known.recoveries.items()}
     amounts.update({r.values["code"]: r.values["amount_fen"] for r in plan.rows["挽回损失"]})
+    names = {
+        attribute: {r.id: code for code, r in records.items()}
+        for attribute, records in (
+            ("reverses_id", known.recoveries),
+            ("dispute_id", known.disputes),
+            ("hazard_id", known.hazards),
+        )
+    }
+    # What the database has already reversed of the entries the file names, in one GROUP BY.
     reversed_fen: dict[str, int] = defaultdict(int)
-    for entry in known.recoveries.values():
-        if entry.reverses_id is not None:
-            original = next(
-                (c for c, e in known.recoveries.items() if e.id == entry.reverses_id), ""
-            )
-            reversed_fen[original] += -entry.amount_fen
+    for original_id, fen in session.execute(
+        sa.select(col(Recovery.reverses_id), -func.sum(Recovery.amount_fen))
+        .where(col(Recovery.reverses_id).in_(list(names["reverses_id"])))
+        .group_by(col(Recovery.reverses_id))
+    ).all():
+        reversed_fen[names["reverses_id"][original_id]] = int(fen)
     booked_disputes = set()
     for row in plan.rows["挽回损失"]:
         v = row.values
@@ -545,7 +554,7 @@ def _check_recoveries(session: Session, plan: Plan, known: _Known) -> None:
             "_kind": kind,
         }
         _diff(row, record, fields)
-        if record is not None and (row.action == "update" or _link_of(record, known) != link):
+        if record is not None and (row.action == "update" or _link_of(record, names) != link):
             resolve.fail(
                 row,
                 "amount_fen",
@@ -554,16 +563,12 @@ def _check_recoveries(session: Session, plan: Plan, known: _Known) -> None:
     _dispute_already_booked(session, plan, known, booked_disputes)
 
 
-def _link_of(entry: Recovery, known: _Known) -> str:
-    """The 关联编号 an entry was imported or booked with."""
-    for codes, attribute in (
-        (known.recoveries, "reverses_id"),
-        (known.disputes, "dispute_id"),
-        (known.hazards, "hazard_id"),
-    ):
+def _link_of(entry: Recovery, names: dict[str, dict[int | None, str]]) -> str:
+    """The 关联编号 an entry was imported or booked with (`names`: id → code per link)."""
+    for attribute, codes in names.items():
         target_id = getattr(entry, attribute)
         if target_id is not None:
-            return next((c for c, r in codes.items() if r.id == target_id), str(target_id))
+            return codes.get(target_id, str(target_id))
     return entry.case_number
 
 
@@ -708,29 +713,30 @@ class _Writer:
         self.cache[(type(record), code)] = record
         return record
 
-    def _set(self, record: Any, fields: Values) -> Any:
-        for key, value in fields.items():
-            if not key.startswith("_"):
-                setattr(record, key, value)
+    def _save(
+        self, row: Row, model: type, key: str, created: Values | None = None, **resolved: Any
+    ) -> Any:
+        """The row's record, new (with `created`) or existing, holding the row's fields and the
+        references resolved to ids; kept by its code."""
+        record = row.record or model(**{key: row.values[key]}, **(created or {}))
+        for name, value in {**row.fields, **resolved}.items():
+            if not name.startswith("_"):
+                setattr(record, name, value)
         self.session.add(record)
-        return record
+        return self.keep(record, row.values[key])
 
     def stations(self, rows: list[Row]) -> None:
         for row in rows:
-            record = row.record or Station(code=row.values["code"], name="")
-            self.keep(self._set(record, row.fields), row.values["code"])
+            self._save(row, Station, "code")
 
     def officers(self, rows: list[Row]) -> None:
         for row in rows:
-            fields = dict(row.fields)
-            fields["station_id"] = self.find(Station, "code", fields["_station"]).id
-            record = row.record or Officer(badge_no=row.values["badge_no"], name="", station_id=0)
-            self.keep(self._set(record, fields), row.values["badge_no"])
+            station = self.find(Station, "code", row.fields["_station"])
+            self._save(row, Officer, "badge_no", station_id=station.id)
 
     def enterprises(self, rows: list[Row]) -> None:
         for row in rows:
-            record = row.record or Enterprise(uscc=row.values["uscc"], name="")
-            self.keep(self._set(record, row.fields), row.values["uscc"])
+            self._save(row, Enterprise, "uscc")
         self.session.flush()
         for row in rows:
             name, phone = row.fields["_contact"]
@@ -744,13 +750,13 @@ class _Writer:
 
     def projects(self, rows: list[Row]) -> None:
         for row in rows:
-            fields = dict(row.fields)
-            fields["enterprise_id"] = self.find(Enterprise, "uscc", fields["_enterprise"]).id
-            fields["station_id"] = self.find(Station, "code", fields["_station"]).id
-            record = row.record or Project(
-                code=row.values["code"], name="", enterprise_id=0, level="", station_id=0
+            self._save(
+                row,
+                Project,
+                "code",
+                enterprise_id=self.find(Enterprise, "uscc", row.fields["_enterprise"]).id,
+                station_id=self.find(Station, "code", row.fields["_station"]).id,
             )
-            self.keep(self._set(record, fields), row.values["code"])
         self.session.flush()
         existing = [row.record.id for row in rows if row.record is not None]
         current = _current_officers(self.session, existing)
@@ -784,21 +790,14 @@ class _Writer:
 
     def hazards(self, rows: list[Row]) -> None:
         for row in rows:
-            fields = dict(row.fields)
-            fields["project_id"] = self.find(Project, "code", fields["_project"]).id
-            fields["found_by_id"] = self.find(Officer, "badge_no", fields["_finder"]).id
-            record = row.record or Hazard(
-                code=row.values["code"],
-                project_id=0,
-                category="",
-                level="",
-                description="",
-                found_on=fields["found_on"],
-                found_by_id=0,
-                deadline=fields["deadline"],
-                created_by_id=self.by,
+            self._save(
+                row,
+                Hazard,
+                "code",
+                {"created_by_id": self.by},
+                project_id=self.find(Project, "code", row.fields["_project"]).id,
+                found_by_id=self.find(Officer, "badge_no", row.fields["_finder"]).id,
             )
-            self.keep(self._set(record, fields), row.values["code"])
         self.session.flush()
         for row in rows:
             hazard = self.cache[(Hazard, row.values["code"])]
@@ -814,19 +813,14 @@ class _Writer:
 
     def disputes(self, rows: list[Row]) -> None:
         for row in rows:
-            fields = dict(row.fields)
-            fields["project_id"] = self.find(Project, "code", fields["_project"]).id
-            fields["handler_id"] = self.find(Officer, "badge_no", fields["_handler"]).id
-            record = row.record or Dispute(
-                code=row.values["code"],
-                project_id=0,
-                type="",
-                facts="",
-                received_on=fields["received_on"],
-                handler_id=0,
-                created_by_id=self.by,
+            self._save(
+                row,
+                Dispute,
+                "code",
+                {"created_by_id": self.by},
+                project_id=self.find(Project, "code", row.fields["_project"]).id,
+                handler_id=self.find(Officer, "badge_no", row.fields["_handler"]).id,
             )
-            self.keep(self._set(record, fields), row.values["code"])
 
     def recoveries(self, rows: list[Row]) -> None:
         """Entries first, then the reversals that name them (they need their ids)."""
@@ -870,20 +864,12 @@ class _Writer:
         for row in rows:
             fields = row.fields
             project = self.find(Project, "code", fields["_project"]) if fields["_project"] else None
-            record = row.record or ServiceRequest(
-                tracking_no=row.values["tracking_no"],
-                type="",
-                content="",
-                channel="",
-                respond_by=fields["respond_by"],
-                close_by=fields["respond_by"],
-                created_by_id=self.by,
-            )
-            if row.record is None or record.project_id != (project.id if project else None):
+            moved = row.record is None or row.record.project_id != (project.id if project else None)
+            record = self._save(row, ServiceRequest, "tracking_no", {"created_by_id": self.by})
+            if moved:
                 record.project_id = project.id if project else None
                 record.station_id = project.station_id if project else None
                 record.officer_id = officers.get(project.id) if project else None
-            self._set(record, fields)
             level = fields["_close_level"]
             record.close_by = sla.close_deadline(self.session, level, fields["received_at"])
 

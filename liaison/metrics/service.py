@@ -11,13 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from liaison.auth.roles import Role
 from liaison.clock import LOCAL_TZ, local, now
 from liaison.desk.models import RequestStatus, Satisfaction, ServiceRequest
 from liaison.disputes.models import Dispute, DisputeStatus, DisputeType
 from liaison.hazards.models import Hazard, HazardCategory, HazardLevel, HazardStatus
 from liaison.metrics.sql import date_month, hours_between, timestamp_month
 from liaison.money import wan
-from liaison.org.models import Station
+from liaison.org.models import Officer, Station
 from liaison.projects.models import Project, Visit
 from liaison.projects.queries import current_terms, last_visits, overdue_clause
 from liaison.recoveries.models import Recovery, RecoverySource
@@ -291,8 +292,6 @@ def _visits(session: Session, p: Period, station_id: int | None) -> int:
 def by_officer(session: Session, p: Period, station_id: int | None) -> list[dict[str, Any]]:
     """Per officer (of the station, or all): hazards found, disputes received as handler,
     fen recovered, requests received for them; four GROUP BYs."""
-    from liaison.org.models import Officer
-
     where = _station_clause(Project.station_id, station_id)
     figures: dict[int, dict[str, int]] = defaultdict(
         lambda: {"hazards": 0, "disputes": 0, "recovered_fen": 0, "requests": 0}
@@ -464,8 +463,6 @@ class MetricsDenied(PermissionError):
 def station_for(session: Session, role: str, scope_station_id: int | None, code: str) -> Any:
     """The station a login may read the metrics of: leaders and admins any (or the district),
     a chief only their own (the district is refused). None means the district."""
-    from liaison.auth.roles import Role
-
     if role not in (Role.LEADER, Role.ADMIN, Role.CHIEF):
         raise MetricsDenied
     station = None

@@ -107,6 +107,17 @@ def _metrics(session: Session, settings: Settings, c: Choice) -> dict[str, Any]:
     )
 
 
+def _shown(m: dict[str, Any], c: Choice, settings: Settings) -> dict[str, Any]:
+    """What the dashboard and its printed brief both show."""
+    return {
+        "m": m,
+        "c": c,
+        "cards": dashboard.cards(m),
+        "charts": dashboard.trend(m["by_month"]),
+        "league": dashboard.league(m["by_station"], settings.metrics_league_min_cases),
+    }
+
+
 @router.get("/dashboard")
 def dashboard_page(
     request: Request,
@@ -121,12 +132,8 @@ def dashboard_page(
         request,
         "metrics/dashboard.html",
         {
-            "m": m,
-            "c": c,
+            **_shown(m, c, settings),
             "kinds": dashboard.KINDS,
-            "cards": dashboard.cards(m),
-            "charts": dashboard.trend(m["by_month"]),
-            "league": dashboard.league(m["by_station"], settings.metrics_league_min_cases),
             "min_cases": settings.metrics_league_min_cases,
             "officers": service.by_officer(session, p, c.station.id if c.station else None)[
                 :OFFICERS_SHOWN
@@ -180,11 +187,7 @@ def dashboard_brief(
         request,
         "metrics/brief.html",
         {
-            "m": m,
-            "c": c,
-            "cards": dashboard.cards(m),
-            "charts": dashboard.trend(m["by_month"]),
-            "league": dashboard.league(m["by_station"], settings.metrics_league_min_cases),
+            **_shown(m, c, settings),
             "printed": local(now()),
         },
     )

@@ -175,6 +175,20 @@ def test_the_recovery_ledger_only_grows(db):
     assert db.exec(select(func.sum(Recovery.amount_fen))).one() == 90_000
 
 
+def test_a_reversal_counts_what_the_database_has_already_reversed(db):
+    assert run(db, workbook()).ok  # WH001 1000.00, and WH002 reverses 100.00 of it
+    later = {
+        **BASE,
+        "挽回损失": [
+            BASE["挽回损失"][0],
+            ["WH003", "XM001", "-950.00", "2025-05-01", "纠纷化解", "WH001", "612602", ""],
+        ],
+    }
+    refused = run(db, workbook(later))
+    assert ("挽回损失", 3, "金额(元)") in places(refused)  # only 900.00 is left
+    assert count(db, Recovery) == 2
+
+
 def test_links_resolve_to_the_dispute_and_the_reversed_entry(db):
     assert run(db, workbook()).ok
     entry, reversal = db.exec(select(Recovery).order_by(Recovery.code)).all()
