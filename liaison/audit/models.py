@@ -26,5 +26,9 @@ class AuditLog(SQLModel, table=True):
     object_id: str | None = Field(default=None, max_length=64)
     before: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    # The checksum chain: each row's hash covers its own fields and the previous row's hash,
+    # so changing or removing a row breaks every hash after it (`liaison audit verify`).
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
 
     __table_args__ = (sa.Index("ix_audit_log_object", "object_type", "object_id"),)

@@ -17,7 +17,7 @@ class User(SQLModel, table=True):
     enterprise."""
 
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
-    __audit_exclude__ = frozenset({"password_hash"})
+    __audit_exclude__ = frozenset({"password_hash", "totp_secret", "totp_last_step"})
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
@@ -28,6 +28,11 @@ class User(SQLModel, table=True):
     must_change_password: bool = True
     password_changed_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The second factor (TOTP): the shared secret, set when enrolment starts and confirmed by a
+    # first code; the last time step used, so a code is never accepted twice.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    totp_last_step: int | None = None
     officer_id: int | None = Field(default=None, foreign_key="officer.id", unique=True)
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
@@ -50,6 +55,19 @@ class PasswordHistory(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
 
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code that stands in for the second factor when the phone is lost. Only
+    its hash is kept; the ten codes are shown once, at enrolment."""
+
+    __tablename__ = "recovery_code"
+    __audit__ = False  # issuing and using codes are audited as events
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class UserSession(SQLModel, table=True):
     """A browser session. Only a hash of the cookie's token is stored."""
 
@@ -62,6 +80,9 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
     last_seen_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
     client_ip: str | None = Field(default=None, max_length=64)
+    # Password checked, second factor not yet: such a session opens only the code and
+    # enrolment pages, and lapses after a few minutes.
+    second_factor_pending: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class ApiToken(SQLModel, table=True):

@@ -92,6 +92,8 @@ class ServiceRequest(SQLModel, table=True):
     reopened: bool = False
     submission_key: str | None = Field(default=None, max_length=64, unique=True)
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    # When the submitter's personal data was removed, past its retention period (PIPL 19, 47).
+    deidentified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     __table_args__ = (
         enum_check("type", RequestType),
