@@ -1,7 +1,9 @@
 """Test set-up: one fresh database per test (a copied SQLite file, or an emptied PostgreSQL
 database), the app behind Starlette's TestClient, and a movable clock.
 
-LIAISON_TEST_DATABASE picks the engine: "sqlite" (default) or a PostgreSQL URL."""
+LIAISON_TEST_DATABASE picks the engine: "sqlite" (default) or a PostgreSQL URL, on whose server
+the suite makes its own database, LIAISON_TEST_PG_NAME (default liaison_test), so that two runs
+at once need not share one."""
 
 import os
 import shutil
@@ -38,7 +40,7 @@ def recreate_pg_database(name: str, server_url: str = TEST_DATABASE) -> str:
 def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database at the latest revision, made once per run through the real migrations."""
     if ON_POSTGRES:
-        url = recreate_pg_database("liaison_test")
+        url = recreate_pg_database(os.environ.get("LIAISON_TEST_PG_NAME", "liaison_test"))
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
     upgrade(url)
