@@ -5,11 +5,13 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= 2
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HTMX_VERSION := 2.0.11
+AXE_VERSION := 4.14.1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate revision test test-sqlite test-pg bench bench-scale lint fmt vendor clean
+.PHONY: help install run serve-prod migrate revision test test-sqlite test-pg bench bench-scale lint fmt vendor clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,6 +28,11 @@ run: install ## migrate, load the demo into an empty database, serve on HOST:POR
 	$(BIN)/liaison init
 	$(BIN)/liaison demo --if-empty
 	$(BIN)/liaison serve --host $(HOST) --port $(PORT)
+
+serve-prod: install ## production: check the settings, migrate, serve WORKERS processes on HOST:PORT
+	LIAISON_ENV=production $(BIN)/liaison check
+	LIAISON_ENV=production $(BIN)/liaison init
+	LIAISON_ENV=production $(BIN)/liaison serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 migrate: install ## upgrade the database (LIAISON_DATABASE_URL) to the latest revision
 	$(BIN)/liaison init
@@ -61,11 +68,15 @@ fmt: install ## format and fix what ruff can
 	$(BIN)/ruff check --fix liaison tests migrations
 	$(BIN)/ruff format liaison tests migrations
 
-vendor: ## fetch the front-end libraries from the npm registry into static/vendor/
+vendor: ## fetch htmx, and axe-core for the browser tests, from the npm registry into static/vendor/
 	rm -rf static/vendor/htmx && mkdir -p static/vendor/htmx
 	cd $$(mktemp -d) && npm pack -q htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-$(HTMX_VERSION).tgz \
 	  && cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx/ \
 	  && echo "htmx.org $(HTMX_VERSION) (BSD Zero Clause, see LICENSE), from the npm registry" > $(CURDIR)/static/vendor/htmx/VERSION
+	rm -rf static/vendor/axe-core && mkdir -p static/vendor/axe-core
+	cd $$(mktemp -d) && npm pack -q axe-core@$(AXE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_VERSION).tgz \
+	  && cp package/axe.min.js package/LICENSE $(CURDIR)/static/vendor/axe-core/ \
+	  && echo "axe-core $(AXE_VERSION) (MPL-2.0, see LICENSE), from the npm registry; injected by tests/e2e only, no page includes it" > $(CURDIR)/static/vendor/axe-core/VERSION
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -3,15 +3,17 @@
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from liaison import models  # noqa: F401  (every table registered before the first query)
+from liaison import checks, models  # noqa: F401  (models: every table registered first)
 from liaison.api import disputes as disputes_api
 from liaison.api import hazards as hazards_api
 from liaison.api import me
 from liaison.api import metrics as metrics_api
 from liaison.api import projects as projects_api
 from liaison.api import requests as requests_api
+from liaison.api.common import API_ERRORS
 from liaison.attachments import web as attachments_web
 from liaison.audit import web as audit_web
+from liaison.auth import second_factor_web
 from liaison.auth import web as auth_web
 from liaison.config import get_settings
 from liaison.desk import admin as desk_admin
@@ -21,12 +23,19 @@ from liaison.desk import web as desk_web
 from liaison.disputes import web as disputes_web
 from liaison.enterprises import web as enterprises_web
 from liaison.hazards import web as hazards_web
-from liaison.http import HttpMiddleware, csrf_protect, install_error_handlers
+from liaison.http import (
+    BodyGuard,
+    HttpMiddleware,
+    csrf_protect,
+    install_error_handlers,
+    refuse_unstorable,
+)
 from liaison.ledger import web as ledger_web
 from liaison.metrics import web as metrics_web
 from liaison.org import web as org_web
 from liaison.projects import web as projects_web
 from liaison.recoveries import web as recoveries_web
+from liaison.reveal import router as reveal_router
 from liaison.web import ROOT
 
 # Every router of the app; tests walk these to check each route's permission and CSRF.
@@ -40,6 +49,7 @@ API_ROUTERS: list[APIRouter] = [
 ]
 WEB_ROUTERS: list[APIRouter] = [
     auth_web.router,
+    second_factor_web.router,
     org_web.router,
     audit_web.router,
     projects_web.router,
@@ -54,6 +64,7 @@ WEB_ROUTERS: list[APIRouter] = [
     attachments_web.router,
     ledger_web.router,
     metrics_web.router,
+    reveal_router,
 ]
 
 
@@ -61,7 +72,9 @@ MAX_BODY = 2 * 1024 * 1024  # upload routes allow more, each by its own max_body
 
 
 def create_app() -> FastAPI:
-    settings = get_settings()
+    settings = get_settings()  # refuses an insecure production configuration
+    if settings.is_production and (refused := checks.refusal(checks.database_problems(settings))):
+        raise ValueError(refused)
     docs = settings.docs_on
     app = FastAPI(
         title="Liaison 项目警官",
@@ -69,15 +82,15 @@ def create_app() -> FastAPI:
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
-        dependencies=[Depends(csrf_protect)],
-        max_body_size=MAX_BODY,
+        dependencies=[Depends(csrf_protect), Depends(refuse_unstorable)],
     )
+    app.add_middleware(BodyGuard, max_body_size=MAX_BODY)  # inside HttpMiddleware: headers
     app.add_middleware(HttpMiddleware)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 
     for router in API_ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=API_ERRORS)
     for router in WEB_ROUTERS:
         app.include_router(router, include_in_schema=False)
     return app

@@ -5,15 +5,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from liaison import models  # noqa: F401
+from liaison import backup, checks, models  # noqa: F401
+from liaison.audit.cli import audit_app
 from liaison.audit.service import set_actor
 from liaison.auth import service as auth_service
 from liaison.auth.roles import Role
 from liaison.config import get_settings
 from liaison.db import get_engine, upgrade
+from liaison.desk import retention
 from liaison.org import service as org_service
 
 app = typer.Typer(
@@ -21,6 +24,11 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="API 令牌", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
+app.command("check")(checks.check)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
+app.command("retention")(retention.command)
 
 
 def fail(message: str) -> None:
@@ -43,7 +51,10 @@ def serve(
     """Start the web app."""
     import uvicorn
 
-    get_settings()  # refuses an insecure production configuration before binding
+    try:
+        get_settings()  # refuses an insecure production configuration before binding
+    except ValidationError as exc:
+        fail("；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()))
     uvicorn.run(
         "liaison.app:create_app",
         factory=True,
@@ -195,7 +206,7 @@ def export_ledger(
     template: Annotated[bool, typer.Option("--template", help="只导出带说明的空模板")] = False,
 ) -> None:
     """Export the whole ledger in the import's format (or the empty template)."""
-    from liaison.ledger import exporter
+    from liaison.ledger import downloads, exporter
 
     if path.suffix.lower() not in (".xlsx", ".zip"):
         fail("文件名须以 .xlsx 或 .zip 结尾")
@@ -206,6 +217,8 @@ def export_ledger(
             exporter.write_csv_zip(session, path)
         else:
             exporter.write_workbook(session, path)
+        if not template:
+            downloads.record_export(session, "LedgerWorkbook", path.name)
     typer.echo(f"已导出到 {path}")
 
 
@@ -220,6 +233,7 @@ def metrics(
     import json
     from datetime import date
 
+    from liaison.clock import FIRST_DAY, LAST_DAY
     from liaison.metrics import service
     from liaison.org.models import Station
 
@@ -229,6 +243,8 @@ def metrics(
         fail("日期格式应为 YYYY-MM-DD")
     if until < since:
         fail("截止日期不能早于起始日期")
+    if since < FIRST_DAY or until > LAST_DAY:
+        fail(f"日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间")
     with cli_session() as session:
         chosen = None
         if station:

@@ -1,9 +1,12 @@
 """The one source of "now", so tests can move time (session expiry, lockout, password age)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+# The days a request may name: wide enough for any ledger, and far from datetime's edges (the
+# year before 0001 and the day after 9999-12-31 do not exist, nor 0001-01-01 00:00 in UTC).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 # Tests move the clock by changing this; nothing else does.
 offset = timedelta(0)

@@ -2,7 +2,7 @@
 
 import ipaddress
 from functools import lru_cache
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,13 +12,21 @@ DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105  (refused in 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIAISON_", env_file=".env", extra="ignore")
+    # Production refuses what liaison/checks.py calls an error; `liaison check` reads the
+    # settings without refusing, to list every problem.
+    refuses_insecure_production: ClassVar[bool] = True
 
     env: Literal["development", "production"] = "development"
     database_url: str = "sqlite:///./liaison.db"
+    # A streaming standby of the same database for the heavy reads (metrics, dashboards);
+    # empty: everything reads the primary.
+    read_database_url: str = ""
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(10, ge=0)
     secret_key: str = DEV_SECRET_KEY
     docs_enabled: bool | None = None  # default: on in development, off in production
+    # SQLite serves one machine; production refuses it unless this says it is meant.
+    allow_sqlite_in_production: bool = False
 
     # Sessions (MLPS 2.0: idle timeout, absolute lifetime).
     session_idle_minutes: int = Field(30, ge=1)
@@ -49,6 +57,9 @@ class Settings(BaseSettings):
     desk_submits_per_hour: int = Field(5, ge=1)
     desk_submits_per_phone_day: int = Field(5, ge=1)
     desk_tracks_per_10_minutes: int = Field(10, ge=1)
+    # A closed request's submitter (name, phone, numbers in the text, photos) is kept this many
+    # days after closure, then removed by `liaison retention` (PIPL 19, 47; default 3 years).
+    request_pii_retention_days: int = Field(1095, ge=1)
     # The address people's phones reach the public form at, e.g. https://liaison.example.gov.cn;
     # the posters' QR codes encode it. Empty: the address this server was reached at, which
     # behind a proxy or on an intranet host is not one a phone outside can open.
@@ -63,10 +74,23 @@ class Settings(BaseSettings):
     # says, so nobody can choose their own address to slip past the per-address limits.
     trusted_proxies: str = ""
 
+    # The second login factor (TOTP) for staff. Unset: required in production, optional in
+    # development (where the demo's logins have none); production refuses false.
+    two_factor_required: bool | None = None
+
+    # The API: requests per token's owner a minute, and failed bearer tokens per client
+    # address in 10 minutes, counted in the database so every app process agrees.
+    api_requests_per_minute: int = Field(120, ge=1)
+    api_failures_per_10_minutes: int = Field(20, ge=1)
+
     # Failed-login lockout, per account and per client address.
     lockout_failures: int = Field(5, ge=1)
     lockout_window_minutes: int = Field(15, ge=1)
     lockout_minutes: int = Field(15, ge=1)
+
+    # Days the audit log is kept at least; `liaison audit purge` removes nothing younger. The
+    # law asks for 180 (Cybersecurity Law Art. 21), so no setting can go below.
+    audit_retention_days: int = Field(180, ge=180)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -90,20 +114,24 @@ class Settings(BaseSettings):
         return self.env == "production"
 
     @property
+    def second_factor_required(self) -> bool:
+        if self.two_factor_required is None:
+            return self.is_production
+        return self.two_factor_required
+
+    @property
     def docs_on(self) -> bool:
         return self.docs_enabled if self.docs_enabled is not None else not self.is_production
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> "Settings":
-        if not self.is_production:
+        if not (self.is_production and self.refuses_insecure_production):
             return self
-        problems = []
-        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
-            problems.append("LIAISON_SECRET_KEY 必须设置为至少 32 个字符的随机值")
-        if self.docs_enabled:
-            problems.append("生产环境不得开启 API 文档（LIAISON_DOCS_ENABLED）")
-        if problems:
-            raise ValueError("生产环境配置不安全：" + "；".join(problems))
+        from liaison.checks import refusal, settings_problems  # checks.py reads Settings
+
+        refused = refusal(settings_problems(self))
+        if refused:
+            raise ValueError(refused)
         return self
 
     @property

@@ -89,12 +89,12 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    settings = get_settings()
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         _configure_sqlite(engine)
         return engine
+    settings = get_settings()
     return sa.create_engine(
         url,
         pool_size=settings.db_pool_size,
@@ -140,6 +140,14 @@ def reading(engine: Engine) -> Engine:
     return engine.execution_options(sqlite_begin="DEFERRED")
 
 
+@lru_cache
+def get_read_engine() -> Engine:
+    """Where the heavy reads go (metrics, dashboards): a standby when LIAISON_READ_DATABASE_URL
+    names one, so they take no load off the primary's writers; else the primary."""
+    url = get_settings().read_database_url
+    return reading(make_engine(url) if url else get_engine())
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """The request's session: read-only requests read, the others write in one transaction."""
     engine = get_engine()
@@ -150,6 +158,16 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_read_session() -> Iterator[Session]:
+    """A session on the read engine, for routes that only read and may lag the primary by the
+    standby's replay delay (a fraction of a second under streaming replication)."""
+    with Session(get_read_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
 @dataclass

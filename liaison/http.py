@@ -1,16 +1,20 @@
-"""Cross-cutting HTTP: security headers, request ids, the CSRF cookie and check, error pages."""
+"""Cross-cutting HTTP: security headers, request ids, body limits, the CSRF cookie and check,
+input no column can hold, error pages."""
 
+import asyncio
 import hmac
 import logging
 import secrets
 import time
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, get_args
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liaison.config import get_settings
@@ -20,6 +24,11 @@ log = logging.getLogger("liaison")
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+NUL = "\x00"
+# A body has this long, plus a second for every BODY_MIN_RATE bytes received (Apache
+# mod_reqtimeout's body=20,MinRate=500): a phone uploading photos slowly is far above it.
+BODY_GRACE_SECONDS = 20.0
+BODY_MIN_RATE = 500
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -85,6 +94,51 @@ class HttpMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyGuard:
+    """Pure ASGI, inside HttpMiddleware: a body over `max_body_size` (or over what its route
+    allows) is refused with 413 before it is read, with our page rather than Starlette's
+    English text; and a body must keep arriving (408 otherwise), or a client sending a byte
+    now and then holds a worker for ever."""
+
+    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+        self.app = RequestBodyLimitMiddleware(app, max_body_size=max_body_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, received, body_done = time.monotonic(), 0, False
+        page: Response | None = None
+
+        async def receive_in_time() -> Message:
+            nonlocal received, body_done
+            if body_done:  # afterwards the app waits for a disconnect, for as long as it likes
+                return await receive()
+            deadline = started + BODY_GRACE_SECONDS + received / BODY_MIN_RATE
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0))
+            except TimeoutError:
+                raise StarletteHTTPException(
+                    408, "提交超时，请检查网络后重试", headers={"Connection": "close"}
+                ) from None
+            received += len(message.get("body", b""))
+            body_done = message["type"] != "http.request" or not message.get("more_body")
+            return message
+
+        async def send_our_page(message: Message) -> None:
+            nonlocal page
+            plain = (b"content-type", b"text/plain; charset=utf-8")
+            start = message["type"] == "http.response.start"
+            if start and message["status"] == 413 and plain in message.get("headers", []):
+                page = _error_response(Request(scope), 413)
+                message = {**message, "headers": page.raw_headers}
+            elif message["type"] == "http.response.body" and page is not None:
+                message = {**message, "body": page.body}
+            await send(message)
+
+        await self.app(scope, receive_in_time, send_our_page)
+
+
 def _cookie(scope: Scope, name: str) -> str | None:
     for key, value in scope.get("headers", []):
         if key == b"cookie":
@@ -126,17 +180,59 @@ async def csrf_protect(request: Request) -> None:
         raise StarletteHTTPException(403, "页面已过期或请求来源无效，请刷新页面后重试")
 
 
+async def refuse_unstorable(request: Request) -> None:
+    """Refuse, as invalid input, what no column can hold, before a query tries: a NUL
+    character (PostgreSQL cannot store one: a 500; SQLite's LIKE stops at it: a search for it
+    matched everything) and a whole number no INTEGER column holds (a 500 on either)."""
+    found = [("query", k) for k, v in request.query_params.multi_items() if NUL in k + v]
+    found += [("path", k) for k, v in request.path_params.items() if NUL in str(v)]
+    if request.method not in SAFE_METHODS and "form" in request.headers.get("content-type", ""):
+        form = await request.form()
+        found += [("body", k) for k, v in form.multi_items() if isinstance(v, str) and NUL in v]
+    errors = [{"loc": loc, "msg": "不能包含空字符", "type": "value_error"} for loc in found]
+    route = request.scope.get("route")
+    for location, name in _whole_number_params(getattr(route, "dependant", None)):
+        given = request.path_params if location == "path" else request.query_params
+        if _beyond_integer_column(str(given.get(name, ""))):
+            errors.append({"loc": (location, name), "msg": "数字过大", "type": "value_error"})
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def _whole_number_params(dependant: Any) -> Iterator[tuple[str, str]]:
+    if dependant is None:
+        return
+    for location, params in (("path", dependant.path_params), ("query", dependant.query_params)):
+        for param in params:
+            annotation = param.field_info.annotation
+            if annotation is int or int in get_args(annotation):
+                yield location, param.alias
+    for sub in dependant.dependencies:
+        yield from _whole_number_params(sub)
+
+
+def _beyond_integer_column(text: str) -> bool:
+    """Past what an INTEGER column holds (PostgreSQL's is 32 bits; SQLite's driver binds 64)."""
+    digits = text.strip().lstrip("+-").lstrip("0")
+    return digits.isdigit() and (len(digits) > 10 or int(digits) > 2**31 - 1)
+
+
 ERROR_TITLES = {
     400: "请求有误",
     401: "请先登录",
     403: "没有权限",
     404: "页面不存在",
     405: "不支持的请求方式",
+    408: "提交超时",
     413: "提交的内容过大",
     422: "提交的内容有误",
     429: "请求过于频繁",
     500: "系统出错了",
 }
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _wants_json(request: Request) -> bool:
@@ -169,18 +265,18 @@ def _error_response(
 
 
 def install_error_handlers(app: Any) -> None:
-    from liaison.auth.deps import PASSWORD_PAGE, LoginRequired, PasswordChangeRequired
+    from liaison.auth.deps import (
+        PASSWORD_PAGE,
+        LoginRequired,
+        PasswordChangeRequired,
+        SecondFactorRequired,
+    )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if exc.detail != ERROR_TITLES.get(exc.status_code) else None
-        if isinstance(detail, str) and detail in {
-            "Not Found",
-            "Forbidden",
-            "Method Not Allowed",
-            "Unauthorized",
-        }:
-            detail = None
+        if isinstance(detail, str) and not _chinese(detail):
+            detail = None  # Starlette's words ("Not Found", "Too many fields"): the title says it
         return _error_response(request, exc.status_code, detail, getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
@@ -198,6 +294,10 @@ def install_error_handlers(app: Any) -> None:
     @app.exception_handler(PasswordChangeRequired)
     async def password_change(request: Request, _exc: PasswordChangeRequired) -> Response:
         return _to(request, PASSWORD_PAGE)
+
+    @app.exception_handler(SecondFactorRequired)
+    async def second_factor(request: Request, exc: SecondFactorRequired) -> Response:
+        return _to(request, exc.page)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:

@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from liaison import clock, money, pii
-from liaison.auth.roles import ROLE_LABELS, Role
+from liaison.auth.roles import PII_REVEAL_ROLES, ROLE_LABELS, Role
 from liaison.config import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,7 @@ templates.env.filters.update(
     duration=clock.duration_label,
     mask_phone=pii.mask_phone,
     mask_id=pii.mask_id,
+    mask_numbers=pii.mask_numbers,
     role_label=lambda role: ROLE_LABELS.get(Role(role), role) if role else "",
     yuan=money.yuan,
     wan=money.wan,
@@ -34,6 +35,7 @@ templates.env.filters.update(
     zip=lambda left, right: list(zip(left, right, strict=True)),
 )
 templates.env.globals["ROLE_OPTIONS"] = [(r.value, r.label) for r in Role]
+templates.env.globals["PII_REVEAL_ROLES"] = PII_REVEAL_ROLES  # components/pii.html
 
 
 def _serializer() -> URLSafeSerializer:

@@ -6,6 +6,7 @@ the suite makes its own database, LIAISON_TEST_PG_NAME (default liaison_test), s
 at once need not share one."""
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from liaison import clock
 from liaison.app import create_app
 from liaison.audit.service import set_actor
 from liaison.config import get_settings
-from liaison.db import get_engine, normalise_url, upgrade
+from liaison.db import get_engine, get_read_engine, normalise_url, upgrade
 
 TEST_DATABASE = os.environ.get("LIAISON_TEST_DATABASE", "sqlite")
 ON_POSTGRES = TEST_DATABASE.startswith("postgres")
@@ -63,6 +64,18 @@ def use_database(monkeypatch: pytest.MonkeyPatch, url: str, **settings: str) -> 
         monkeypatch.setenv(f"LIAISON_{key.upper()}", value)
     get_settings.cache_clear()
     get_engine.cache_clear()
+    get_read_engine.cache_clear()
+
+
+def use_production(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
+    """Production settings that `liaison check` finds no error in, on the test database
+    (SQLite allowed when the suite runs on it)."""
+    monkeypatch.setenv("LIAISON_ENV", "production")
+    monkeypatch.setenv("LIAISON_SECRET_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("LIAISON_ALLOW_SQLITE_IN_PRODUCTION", "true")
+    for key, value in settings.items():
+        monkeypatch.setenv(f"LIAISON_{key.upper()}", value)
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -82,7 +95,9 @@ def database_url(
     use_database(monkeypatch, url)
     yield url
     get_engine().dispose()
+    get_read_engine().dispose()
     get_engine.cache_clear()
+    get_read_engine.cache_clear()
     get_settings.cache_clear()
 
 

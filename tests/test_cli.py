@@ -16,7 +16,6 @@ from liaison.auth.permissions import Scope
 from liaison.auth.roles import Role
 from liaison.cli import app
 from liaison.clock import LOCAL_TZ
-from liaison.config import get_settings
 from liaison.demo import DEMO_PASSWORD, DEMO_USERS
 from liaison.desk.models import ServiceRequest
 from liaison.disputes.models import Dispute
@@ -25,6 +24,7 @@ from liaison.projects import queries
 from liaison.projects import service as project_service
 from liaison.projects.models import Project, Visit
 from liaison.recoveries.models import Recovery
+from tests.conftest import use_production
 from tests.factories import PASSWORD, login, make_officer, make_station, make_user
 
 runner = CliRunner()
@@ -182,9 +182,7 @@ def test_demo_if_empty_leaves_a_real_database_alone(db):
 
 
 def test_demo_refuses_to_run_in_production(database_url, monkeypatch):
-    monkeypatch.setenv("LIAISON_ENV", "production")
-    monkeypatch.setenv("LIAISON_SECRET_KEY", "z" * 48)
-    get_settings.cache_clear()
+    use_production(monkeypatch)
     result = invoke("demo")
     assert result.exit_code == 1 and "生产环境" in result.output
 

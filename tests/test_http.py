@@ -8,7 +8,8 @@ from pydantic import ValidationError
 from liaison.app import create_app
 from liaison.auth.deps import public
 from liaison.auth.roles import Role
-from liaison.config import Settings, get_settings
+from liaison.config import Settings
+from tests.conftest import use_production
 from tests.factories import login_as
 
 
@@ -68,9 +69,7 @@ def test_api_docs_are_served_in_development(client):
 
 
 def test_production_serves_no_docs_and_sets_secure_cookies(database_url, monkeypatch):
-    monkeypatch.setenv("LIAISON_ENV", "production")
-    monkeypatch.setenv("LIAISON_SECRET_KEY", "x" * 48)
-    get_settings.cache_clear()
+    use_production(monkeypatch)
     with TestClient(create_app(), base_url="https://testserver") as client:
         page = client.get("/login")
         for path in ("/openapi.json", "/docs", "/redoc"):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from liaison.api.common import ListOut, Paging, fetch, paging
+from liaison.api.common import Day, ListOut, Paging, fetch, paging
 from liaison.auth.deps import ApiUser
 from liaison.auth.permissions import visible
 from liaison.db import SessionDep
@@ -39,8 +39,8 @@ def list_disputes(
     status: str = "",
     type: str = "",
     project: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
 ) -> ListOut[DisputeOut]:
     query = select(Dispute).where(visible(Dispute, principal.scope))
     for value, column in ((status, Dispute.status), (type, Dispute.type)):
@@ -84,8 +84,8 @@ def list_recoveries(
     page: Annotated[Paging, Depends(paging)],
     source: str = "",
     project: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
 ) -> ListOut[RecoveryOut]:
     query = select(Recovery).where(visible(Recovery, principal.scope))
     if source:

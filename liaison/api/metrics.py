@@ -5,10 +5,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
+from liaison.api.common import Day, ErrorOut
 from liaison.auth.deps import ApiUser, SettingsDep
-from liaison.db import SessionDep
+from liaison.db import ReadSessionDep
 from liaison.metrics import service
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -106,19 +108,24 @@ class MetricsOut(SectionsOut):
     response_model=MetricsOut,
     response_model_by_alias=True,
     summary="营商环境指标",
-    responses={403: {"description": "无权查看"}, 404: {"description": "没有这个单位"}},
+    responses={
+        403: {"model": ErrorOut, "description": "无权查看这个单位"},
+        404: {"model": ErrorOut, "description": "没有这个单位"},
+    },
 )
 def metrics(
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     principal: ApiUser,
-    start: Annotated[date, Query(alias="from", description="起始日期（含）")],
-    end: Annotated[date, Query(alias="to", description="截止日期（含）")],
+    start: Annotated[Day, Query(alias="from", description="起始日期（含）")],
+    end: Annotated[Day, Query(alias="to", description="截止日期（含）")],
     station: Annotated[str, Query(max_length=32, description="单位编码，不填为全区")] = "",
 ) -> Any:
     """Leaders and admins: the district or any station; a chief: their own station only."""
     if end < start:
-        raise HTTPException(status_code=422, detail="截止日期不能早于起始日期")
+        raise RequestValidationError(
+            [{"loc": ("query", "to"), "msg": "截止日期不能早于起始日期", "type": "value_error"}]
+        )
     try:
         chosen = service.station_for(session, principal.role, principal.scope.station_id, station)
     except service.MetricsDenied:

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from liaison.api.common import ListOut, Paging, fetch, paging
+from liaison.api.common import NOT_FOUND, ListOut, Paging, fetch, paging
 from liaison.auth.deps import ApiUser, SettingsDep
 from liaison.auth.permissions import get_visible
 from liaison.db import SessionDep
@@ -94,7 +94,9 @@ def list_projects(
     )
 
 
-@router.get("/projects/{project_id}", response_model=ProjectOut, summary="重点项目")
+@router.get(
+    "/projects/{project_id}", response_model=ProjectOut, summary="重点项目", responses=NOT_FOUND
+)
 def get_project(
     session: SessionDep, settings: SettingsDep, principal: ApiUser, project_id: int
 ) -> ProjectOut:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from liaison.api.common import ListOut, Paging, fetch, paging
+from liaison.api.common import NOT_FOUND, Day, ListOut, Paging, fetch, paging
 from liaison.auth.deps import ApiUser
 from liaison.auth.permissions import get_visible, visible
 from liaison.clock import LOCAL_TZ
@@ -51,8 +51,8 @@ def list_requests(
     type: str = "",
     channel: str = "",
     project: int | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
 ) -> ListOut[RequestOut]:
     """`since` and `until` are days of receipt in Asia/Shanghai, both included."""
     query = select(ServiceRequest).where(visible(ServiceRequest, principal.scope))
@@ -82,7 +82,9 @@ def list_requests(
     )
 
 
-@router.get("/requests/{request_id}", response_model=RequestOut, summary="诉求")
+@router.get(
+    "/requests/{request_id}", response_model=RequestOut, summary="诉求", responses=NOT_FOUND
+)
 def get_request(session: SessionDep, principal: ApiUser, request_id: int) -> RequestOut:
     found = get_visible(session, ServiceRequest, request_id, principal.scope)
     return RequestOut.model_validate(found, from_attributes=True)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+import sqlalchemy as sa
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlmodel import Session, col, func, select
 
@@ -45,6 +46,8 @@ class BlobStore(Protocol):
 
     def get(self, session: Session, attachment_id: int, variant: str) -> bytes | None: ...
 
+    def delete(self, session: Session, attachment_id: int) -> None: ...
+
 
 class DatabaseBlobStore:
     def put(self, session: Session, attachment_id: int, variant: str, data: bytes) -> None:
@@ -53,6 +56,11 @@ class DatabaseBlobStore:
     def get(self, session: Session, attachment_id: int, variant: str) -> bytes | None:
         blob = session.get(AttachmentBlob, (attachment_id, variant))
         return blob.data if blob else None
+
+    def delete(self, session: Session, attachment_id: int) -> None:
+        session.execute(
+            sa.delete(AttachmentBlob).where(col(AttachmentBlob.attachment_id) == attachment_id)
+        )
 
 
 store: BlobStore = DatabaseBlobStore()
@@ -163,6 +171,20 @@ def add(
         saved.append(attachment)
     session.flush()
     return saved
+
+
+def remove(session: Session, owner_type: str, owner_ids: list[int]) -> int:
+    """Delete the files of these records, bytes and all (retention); how many there were."""
+    found = session.exec(
+        select(Attachment).where(
+            Attachment.owner_type == owner_type, col(Attachment.owner_id).in_(owner_ids)
+        )
+    ).all()
+    for attachment in found:
+        store.delete(session, attachment.id or 0)
+        session.delete(attachment)
+    session.flush()
+    return len(found)
 
 
 def for_owner(session: Session, owner_type: str, owner_id: int) -> list[Attachment]:

@@ -2,7 +2,8 @@
 so a change without its audit row cannot be committed, and no service can forget to log."""
 
 import enum
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,11 +11,29 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from liaison.audit import chain
 from liaison.audit.models import AuditLog
-from liaison.clock import now
+from liaison.clock import LOCAL_TZ, now
+from liaison.pii import mask_numbers
 
 HIDDEN = "[已隐藏]"
 HIDDEN_CHANGED = "[已修改]"
+ACTION_LABELS = {
+    "create": "新增",
+    "update": "修改",
+    "delete": "删除",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "login_refused": "锁定期间登录",
+    "logout": "退出",
+    "unlock": "解除锁定",
+    "end_sessions": "结束会话",
+    "token_create": "创建令牌",
+    "export": "导出",
+    "reveal": "查看完整号码",
+    "retention": "到期脱敏",
+    chain.PURGE_ACTION: "清理",
+}
 
 
 def set_actor(
@@ -52,11 +71,25 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _masks(obj: Any) -> dict[str, Callable[[Any], Any]]:
+    """Personal data a model logs masked (`__audit_masked__`: column → mask function): the log
+    keeps no phone or ID number of those columns whole, and de-identifying a row later (the
+    desk's retention) leaves no copy of what it removed here."""
+    return getattr(obj, "__audit_masked__", {})
+
+
+def _logged(masks: dict[str, Callable[[Any], Any]], key: str, value: Any) -> Any:
+    return masks[key](value) if key in masks and value else _json_value(value)
+
+
 def _snapshot(obj: Any) -> dict[str, Any]:
     hidden: frozenset[str] = getattr(obj, "__audit_exclude__", frozenset())
+    masks = _masks(obj)
     state = sa.inspect(obj)
     return {
-        attr.key: HIDDEN if attr.key in hidden else _json_value(state.attrs[attr.key].value)
+        attr.key: HIDDEN
+        if attr.key in hidden
+        else _logged(masks, attr.key, state.attrs[attr.key].value)
         for attr in state.mapper.column_attrs
     }
 
@@ -64,6 +97,7 @@ def _snapshot(obj: Any) -> dict[str, Any]:
 def _before_update(obj: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The row as it was and as it is now, or None when nothing really changed."""
     hidden: frozenset[str] = getattr(obj, "__audit_exclude__", frozenset())
+    masks = _masks(obj)
     state = sa.inspect(obj)
     before, after, changed = {}, {}, False
     for attr in state.mapper.column_attrs:
@@ -76,8 +110,10 @@ def _before_update(obj: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
             before[attr.key] = HIDDEN
             after[attr.key] = HIDDEN_CHANGED if old != current else HIDDEN
         else:
-            before[attr.key] = _json_value(old)
-            after[attr.key] = _json_value(current)
+            before[attr.key] = _logged(masks, attr.key, old)
+            after[attr.key] = _logged(masks, attr.key, current)
+            if old != current and before[attr.key] == after[attr.key]:
+                after[attr.key] = f"{after[attr.key]} {HIDDEN_CHANGED}"  # same once masked
     return (before, after) if changed else None
 
 
@@ -109,6 +145,15 @@ def _primary_key(obj: Any) -> str:
     return ",".join(str(part) for part in state.mapper.primary_key_from_instance(obj))
 
 
+@sa.event.listens_for(OrmSession, "before_flush")
+def _lock_chain_first(session: OrmSession, _context: Any, _instances: Any) -> None:
+    # Take the chain's lock before this flush locks any row: a transaction holding a row lock
+    # while it waits for the chain's lock deadlocks with one that holds the chain's lock and
+    # waits for that row.
+    if any(_tracked(obj) for obj in (*session.new, *session.dirty, *session.deleted)):
+        chain.lock(session.connection())
+
+
 @sa.event.listens_for(OrmSession, "after_flush")
 def _audit_flush(session: OrmSession, _context: Any) -> None:
     rows = []
@@ -129,7 +174,26 @@ def _audit_flush(session: OrmSession, _context: Any) -> None:
 
 
 def _insert_rows(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    chain.link(connection, rows)
     connection.execute(sa.insert(AuditLog), rows)
+
+
+def masked(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Before or after values as the audit detail page shows them: phone and ID numbers masked
+    (GB/T 35273)."""
+    if values is None:
+        return None
+    return {
+        key: mask_numbers(str(value))
+        if value is not None and ("phone" in key or key == "id_number")
+        else value
+        for key, value in values.items()
+    }
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of `day`, Beijing time: the auditor's days are local ones."""
+    return datetime.combine(day, time.min, LOCAL_TZ)
 
 
 def search(

@@ -4,15 +4,17 @@
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
 from liaison.audit.service import set_actor
-from liaison.auth import service
+from liaison.auth import second_factor, service
 from liaison.auth.models import User, UserSession
 from liaison.auth.permissions import Scope, scope_for
 from liaison.auth.roles import Role
+from liaison.auth.throttle import allow_now
 from liaison.config import Settings, get_settings
 from liaison.db import SessionDep
 
@@ -29,6 +31,14 @@ class LoginRequired(Exception):
 
 class PasswordChangeRequired(Exception):
     """First login, reset or expired password: only the password page is open."""
+
+
+class SecondFactorRequired(Exception):
+    """Password checked, second factor not yet (or not yet enrolled): only `page` is open."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(page)
+        self.page = page
 
 
 @dataclass
@@ -78,13 +88,17 @@ def _principal(request: Request, session: SessionDep, settings: SettingsDep) -> 
         raise LoginRequired
     user_session, user = found
     principal = Principal(user=user, scope=scope_for(session, user), user_session=user_session)
-    request.state.principal = principal
     set_actor(session, user_id=user.id, name=user.username, client_ip=client_ip(request))
-    if (
-        service.must_change_password(user, settings)
-        and request.url.path not in ALLOWED_BEFORE_PASSWORD_CHANGE
+    path = request.url.path
+    gate = second_factor.gate(user, user_session, settings)
+    if gate is not None:
+        if path not in second_factor.OPEN_BEFORE[gate]:
+            raise SecondFactorRequired(gate)
+    elif (
+        service.must_change_password(user, settings) and path not in ALLOWED_BEFORE_PASSWORD_CHANGE
     ):
         raise PasswordChangeRequired
+    request.state.principal = principal
     return principal
 
 
@@ -117,18 +131,36 @@ def public(request: Request, session: SessionDep) -> None:
 public.__permission__ = True  # type: ignore[attr-defined]
 
 
-def api_principal(request: Request, session: SessionDep) -> Principal:
-    """The owner of the bearer token; 401 without a valid one."""
+def api_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    """The owner of the bearer token; 401 without a valid one, 429 past the API's limits
+    (per owner, and per address for bad tokens, so tokens cannot be guessed at speed)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     user = (
         service.user_for_api_token(session, token.strip()) if scheme.lower() == "bearer" else None
     )
+    address = client_ip(request)
+    if user is None:
+        wait = allow_now(
+            f"api-fail-ip:{address}",
+            limit=settings.api_failures_per_10_minutes,
+            window=timedelta(minutes=10),
+        )
+    else:
+        wait = allow_now(
+            f"api-user:{user.id}",
+            limit=settings.api_requests_per_minute,
+            window=timedelta(minutes=1),
+        )
+    if wait is not None:
+        raise HTTPException(
+            status_code=429, detail="请求过于频繁，请稍后再试", headers={"Retry-After": str(wait)}
+        )
     if user is None:
         raise HTTPException(
             status_code=401, detail="无效的令牌", headers={"WWW-Authenticate": "Bearer"}
         )
-    set_actor(session, user_id=user.id, name=user.username, client_ip=client_ip(request))
+    set_actor(session, user_id=user.id, name=user.username, client_ip=address)
     return Principal(user=user, scope=scope_for(session, user))
 
 

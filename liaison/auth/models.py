@@ -82,7 +82,9 @@ class UserSession(SQLModel, table=True):
     client_ip: str | None = Field(default=None, max_length=64)
     # Password checked, second factor not yet: such a session opens only the code and
     # enrolment pages, and lapses after a few minutes.
-    second_factor_pending: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    second_factor_pending: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
 
 
 class ApiToken(SQLModel, table=True):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, delete, select, update
 
 from liaison.audit.service import record_event
+from liaison.auth import second_factor
 from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
 from liaison.auth.passwords import hash_password, policy_errors, verify_password
 from liaison.auth.roles import ENTERPRISE_ROLES, OFFICER_ROLES, Role
@@ -262,6 +263,9 @@ def locked_usernames(session: Session, usernames: list[str]) -> set[str]:
 class LoginResult:
     user: User | None
     token: str | None = None
+    # Where the login goes next when the password alone is not enough (the code or enrolment
+    # page); the session behind `token` opens nothing else until then.
+    second_factor_page: str | None = None
 
 
 def login(
@@ -295,13 +299,70 @@ def login(
         )
         return LoginResult(None)
     unlock(session, username)
+    if second_factor.enrolled(user) or second_factor.required(user, settings):
+        token = _open_session(session, user, client_ip, pending=True)
+        record_event(session, "login_password_ok", object_type="User", object_id=user.id)
+        page = second_factor.CODE_PAGE if second_factor.enrolled(user) else second_factor.ENROL_PAGE
+        return LoginResult(user, token, page)
+    return LoginResult(user, _complete_login(session, user, client_ip))
+
+
+def _open_session(session: Session, user: User, client_ip: str | None, *, pending: bool) -> str:
     token = new_token()
-    session.add(UserSession(token_hash=token_hash(token), user_id=pk(user), client_ip=client_ip))
+    session.add(
+        UserSession(
+            token_hash=token_hash(token),
+            user_id=pk(user),
+            client_ip=client_ip,
+            second_factor_pending=pending,
+        )
+    )
+    session.flush()
+    return token
+
+
+def _complete_login(session: Session, user: User, client_ip: str | None) -> str:
     user.last_login_at = now()
     session.add(user)
-    session.flush()
+    token = _open_session(session, user, client_ip, pending=False)
     record_event(session, "login", object_type="User", object_id=user.id)
-    return LoginResult(user, token)
+    return token
+
+
+def promote(session: Session, user_session: UserSession, user: User) -> str:
+    """The second factor is through: the half-open session gives way to a full one under a new
+    token, so a token seen before the code was typed opens nothing."""
+    session.exec(delete(UserSession).where(col(UserSession.id) == user_session.id))
+    return _complete_login(session, user, user_session.client_ip)
+
+
+def second_factor_login(
+    session: Session,
+    settings: Settings,
+    user_session: UserSession,
+    user: User,
+    code: str,
+    client_ip: str | None,
+) -> str | None:
+    """Check the code of a half-open session: the new full session's token, or None. Wrong
+    codes count towards the same lockout as wrong passwords; a lockout ends the session."""
+    if locked_until(session, user.username, client_ip) is None and second_factor.verify(
+        session, user, code
+    ):
+        return promote(session, user_session, user)
+    locked = [
+        _count_failure(session, settings, key) for key in _throttle_keys(user.username, client_ip)
+    ]
+    record_event(
+        session,
+        "second_factor_failed",
+        object_type="User",
+        object_id=user.id,
+        detail={"locked": any(locked)},
+    )
+    if any(locked) or locked_until(session, user.username, client_ip) is not None:
+        session.exec(delete(UserSession).where(col(UserSession.id) == user_session.id))
+    return None
 
 
 def session_for_token(settings: Settings, token: str | None) -> tuple[UserSession, User] | None:
@@ -324,7 +385,7 @@ def session_for_token(settings: Settings, token: str | None) -> tuple[UserSessio
     idle = moment - user_session.last_seen_at > timedelta(minutes=settings.session_idle_minutes)
     too_old = moment - user_session.created_at > timedelta(hours=settings.session_absolute_hours)
     with Session(get_engine()) as session:
-        if idle or too_old or not user.active:
+        if idle or too_old or not user.active or second_factor.pending_expired(user_session):
             session.exec(delete(UserSession).where(col(UserSession.id) == user_session.id))
             session.commit()
             return None

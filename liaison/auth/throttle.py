@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from liaison.auth.models import LoginThrottle
 from liaison.clock import now
+from liaison.db import get_engine
 
 
 def counter(session: Session, key: str) -> LoginThrottle:
@@ -37,3 +38,12 @@ def allow(session: Session, key: str, *, limit: int, window: timedelta) -> int |
     session.add(row)
     session.flush()
     return None
+
+
+def allow_now(key: str, *, limit: int, window: timedelta) -> int | None:
+    """`allow` in its own short transaction, committed at once: for requests that otherwise
+    only read (the API), so the count holds whatever the request does next."""
+    with Session(get_engine()) as session:
+        wait = allow(session, key, limit=limit, window=window)
+        session.commit()
+    return wait

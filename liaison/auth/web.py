@@ -1,6 +1,7 @@
 """Login, logout, the password page, and the admin's user pages."""
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,6 +25,7 @@ from liaison.auth.deps import (
 from liaison.auth.models import User
 from liaison.auth.passwords import policy_hint
 from liaison.auth.roles import Role, home_path
+from liaison.config import Settings
 from liaison.db import SessionDep, paginate
 from liaison.enterprises.models import Enterprise
 from liaison.forms import validate
@@ -34,7 +36,7 @@ router = APIRouter()
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only local paths: never an open redirect to another site."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -59,7 +61,7 @@ def healthz() -> dict[str, str]:
 
 @router.get("/login", dependencies=[Depends(public)])
 def login_page(request: Request, next: str | None = None) -> Response:
-    return render(request, "auth/login.html", {"next": _safe_next(next) or ""})
+    return render(request, "auth/login.html", {"next": safe_next(next) or ""})
 
 
 @router.post("/login", dependencies=[Depends(public)])
@@ -79,22 +81,28 @@ def login(
         return render(
             request,
             "auth/login.html",
-            {"error": service.LOGIN_FAILED, "username": username, "next": _safe_next(next) or ""},
+            {"error": service.LOGIN_FAILED, "username": username, "next": safe_next(next) or ""},
             status_code=401,
         )
-    target = _safe_next(next) or home_path(result.user.role)
+    target = safe_next(next) or home_path(result.user.role)
     if service.must_change_password(result.user, settings):
         target = PASSWORD_PAGE
+    if result.second_factor_page:
+        target = result.second_factor_page + (f"?next={quote(next)}" if safe_next(next) else "")
     response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, settings, result.token)
+    return response
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
     response.set_cookie(
         settings.session_cookie,
-        result.token,
+        token,
         httponly=True,
         samesite="lax",
         secure=settings.is_production,
         path="/",
     )
-    return response
 
 
 @router.post("/logout")
@@ -186,8 +194,13 @@ def user_list(
 ) -> Response:
     query = select(User)
     if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(col(User.username).like(like), col(User.display_name).like(like)))
+        term = q.strip()
+        query = query.where(
+            or_(
+                col(User.username).contains(term, autoescape=True),
+                col(User.display_name).contains(term, autoescape=True),
+            )
+        )
     if role in Role.__members__.values():
         query = query.where(User.role == role)
     if active in ("1", "0"):
@@ -271,7 +284,7 @@ async def user_create(
     )
 
 
-def _user_or_404(session: SessionDep, user_id: int) -> User:
+def user_or_404(session: SessionDep, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise HTTPException(status_code=404)
@@ -315,7 +328,7 @@ def _user_detail(
 
 @router.get("/admin/users/{user_id}")
 def user_detail(request: Request, session: SessionDep, _admin: AdminDep, user_id: int) -> Response:
-    return _user_detail(request, session, _user_or_404(session, user_id))
+    return _user_detail(request, session, user_or_404(session, user_id))
 
 
 class UserEditForm(BaseModel):
@@ -329,7 +342,7 @@ class UserEditForm(BaseModel):
 async def user_update(
     request: Request, session: SessionDep, admin: AdminDep, user_id: int
 ) -> Response:
-    user = _user_or_404(session, user_id)
+    user = user_or_404(session, user_id)
     raw = await request.form()
     form, errors = validate(UserEditForm, raw)
     if form and user.id == admin.user.id and form.role != Role.ADMIN:
@@ -361,7 +374,7 @@ def user_set_active(
     user_id: int,
     active: Annotated[bool, Form()],
 ) -> Response:
-    user = _user_or_404(session, user_id)
+    user = user_or_404(session, user_id)
     if user.id == admin.user.id and not active:
         return redirect(request, f"/admin/users/{user.id}", "不能停用自己的账号", "error")
     service.set_active(session, user, active)
@@ -374,7 +387,7 @@ def user_set_active(
 def user_reset_password(
     request: Request, session: SessionDep, _admin: AdminDep, user_id: int
 ) -> Response:
-    user = _user_or_404(session, user_id)
+    user = user_or_404(session, user_id)
     temporary = service.reset_password(session, user)
     session.commit()
     return _user_detail(request, session, user, temporary_password=temporary)
@@ -382,7 +395,7 @@ def user_reset_password(
 
 @router.post("/admin/users/{user_id}/unlock")
 def user_unlock(request: Request, session: SessionDep, _admin: AdminDep, user_id: int) -> Response:
-    user = _user_or_404(session, user_id)
+    user = user_or_404(session, user_id)
     service.unlock(session, user.username)
     record_event(session, "unlock", object_type="User", object_id=user.id)
     session.commit()
@@ -393,7 +406,7 @@ def user_unlock(request: Request, session: SessionDep, _admin: AdminDep, user_id
 def user_end_sessions(
     request: Request, session: SessionDep, _admin: AdminDep, user_id: int
 ) -> Response:
-    user = _user_or_404(session, user_id)
+    user = user_or_404(session, user_id)
     service.end_sessions(session, user)
     record_event(session, "end_sessions", object_type="User", object_id=user.id)
     session.commit()

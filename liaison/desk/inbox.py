@@ -103,8 +103,10 @@ def request_list(
     format: str = "",
 ) -> Response:
     staff = principal.role in WORKERS
+    boxes = (queries.Box.MINE, queries.Box.DUTY, queries.Box.ALL)
     filters = queries.RequestFilter(
-        box=box or (queries.Box.MINE if staff else queries.Box.ALL),
+        # An unknown box is no box: the login's own, never the widest.
+        box=box if box in boxes else (queries.Box.MINE if staff else queries.Box.ALL),
         status=status,
         type=type,
         urgency=urgency,
@@ -432,8 +434,12 @@ async def request_action(
 
 
 @timeline_source
-def _request_entries(session: Session, project_id: int) -> Iterable[Entry]:
-    rows = session.exec(select(ServiceRequest).where(ServiceRequest.project_id == project_id)).all()
+def _request_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
+    rows = session.exec(
+        select(ServiceRequest).where(
+            ServiceRequest.project_id == project_id, visible(ServiceRequest, scope)
+        )
+    ).all()
     for r in rows:
         url = f"/requests/{r.id}"
         yield Entry(local(r.received_at).date(), "诉求", f"收到{r.type} {r.tracking_no}", url=url)
@@ -446,7 +452,11 @@ def _project_panel(
 ) -> Panel | None:
     rows = session.exec(
         select(ServiceRequest)
-        .where(ServiceRequest.project_id == project.id, queries.is_open)
+        .where(
+            ServiceRequest.project_id == project.id,
+            queries.is_open,
+            visible(ServiceRequest, principal.scope),
+        )
         .order_by(queries.due_at)
         .limit(10)
     ).all()

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from liaison.clock import now
 from liaison.db import UTCDateTime, enum_check
+from liaison.pii import mask_name, mask_numbers, mask_phone
 from liaison.projects.models import Project
 
 if TYPE_CHECKING:
@@ -61,6 +62,12 @@ class ServiceRequest(SQLModel, table=True):
     desk (值班). The submitter follows it by tracking number and the last 4 digits of the phone."""
 
     __tablename__ = "service_request"
+    __audit_masked__ = {
+        "submitter_name": mask_name,
+        "submitter_phone": mask_phone,
+        "content": mask_numbers,
+        "outcome": mask_numbers,
+    }
 
     id: int | None = Field(default=None, primary_key=True)
     tracking_no: str = Field(max_length=32, unique=True)
@@ -126,6 +133,7 @@ class RequestEvent(SQLModel, table=True):
     """One line of a request's timeline: a status change, a public reply, an internal note."""
 
     __tablename__ = "request_event"
+    __audit_masked__ = {"body": mask_numbers}
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="service_request.id", index=True)

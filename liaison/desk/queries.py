@@ -91,7 +91,9 @@ def request_list_query(
     if filters.q.strip():
         term = filters.q.strip()
         query = query.where(
-            sa.or_(col(R.tracking_no) == term.upper(), col(R.content).contains(term))
+            sa.or_(
+                col(R.tracking_no) == term.upper(), col(R.content).contains(term, autoescape=True)
+            )
         )
     return query.order_by(
         sa.case((is_open, 0), else_=1),

@@ -19,6 +19,7 @@ from liaison.db import SessionDep
 from liaison.desk import service
 from liaison.desk.models import Channel, RequestEvent, RequestType, Satisfaction, Topic
 from liaison.forms import validate
+from liaison.pii import pseudonym
 from liaison.projects.models import Project
 from liaison.web import render
 
@@ -96,7 +97,7 @@ def _limited(session: Session, settings: Settings, request: Request, phone: str)
         window=timedelta(hours=1),
     ) or allow(
         session,
-        f"desk-phone:{phone}",
+        f"desk-phone:{pseudonym(settings, phone)}",
         limit=settings.desk_submits_per_phone_day,
         window=timedelta(days=1),
     )

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from liaison.clock import now
 from liaison.db import UTCDateTime, enum_check
+from liaison.pii import mask_id, mask_phone
 from liaison.projects.models import Project
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class Dispute(SQLModel, table=True):
 
 class DisputeParty(SQLModel, table=True):
     __tablename__ = "dispute_party"
+    __audit_masked__ = {"phone": mask_phone, "id_number": mask_id}
 
     id: int | None = Field(default=None, primary_key=True)
     dispute_id: int = Field(foreign_key="dispute.id", index=True)
@@ -100,6 +102,10 @@ class DisputeParty(SQLModel, table=True):
     id_number: str = Field(default="", max_length=18)
 
     __table_args__ = (enum_check("role", PartyRole),)
+
+    @classmethod
+    def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
+        return col(cls.dispute_id).in_(select(Dispute.id).where(Dispute.visible_to(scope)))
 
 
 class DisputeFollowUp(SQLModel, table=True):

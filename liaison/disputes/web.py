@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
 from liaison.auth.deps import Principal, require
-from liaison.auth.permissions import get_visible, visible
+from liaison.auth.permissions import Scope, get_visible, visible
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
 from liaison.disputes import service
@@ -376,7 +376,7 @@ async def dispute_outcome(
 
 
 @timeline_source
-def _dispute_entries(session: Session, project_id: int) -> Iterable[Entry]:
+def _dispute_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
     for dispute in session.exec(select(Dispute).where(Dispute.project_id == project_id)).all():
         url = f"/disputes/{dispute.id}"
         yield Entry(dispute.received_on, "纠纷", f"受理{dispute.type} {dispute.code}", url=url)

@@ -4,10 +4,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel, col, select
 
 from liaison.clock import now
 from liaison.db import UTCDateTime
+from liaison.pii import mask_phone
 
 if TYPE_CHECKING:
     from liaison.auth.permissions import Scope
@@ -41,6 +42,7 @@ class EnterpriseContact(SQLModel, table=True):
     """A person at an enterprise (联系人); the primary one is the ledger's 联系人/联系电话."""
 
     __tablename__ = "enterprise_contact"
+    __audit_masked__ = {"phone": mask_phone}
 
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
@@ -53,3 +55,7 @@ class EnterpriseContact(SQLModel, table=True):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
+        return col(cls.enterprise_id).in_(select(Enterprise.id).where(Enterprise.visible_to(scope)))

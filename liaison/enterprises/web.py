@@ -54,9 +54,12 @@ def enterprise_list(
         .where(visible(Enterprise, principal.scope))
     )
     if q.strip():
-        like = f"%{q.strip()}%"
+        term = q.strip()
         query = query.where(
-            or_(col(Enterprise.name).like(like), col(Enterprise.uscc).like(like.upper()))
+            or_(
+                col(Enterprise.name).contains(term, autoescape=True),
+                col(Enterprise.uscc).contains(term.upper(), autoescape=True),
+            )
         )
     if town:
         query = query.where(Enterprise.town == town)

@@ -348,7 +348,7 @@ async def hazard_photos(
 
 
 @timeline_source
-def _hazard_events(session: Session, project_id: int) -> Iterable[Entry]:
+def _hazard_events(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
     rows = session.exec(
         select(HazardEvent, Hazard)
         .join(Hazard, col(Hazard.id) == HazardEvent.hazard_id)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from liaison import clock
+from liaison.audit.service import record_event
 from liaison.ledger import exporter, schema
 from liaison.pii import mask_phone
 
@@ -22,6 +23,13 @@ def ids_of(query: Any, id_column: Any) -> Any:
     """The ids a list query selects, whatever else it selects: its joins and WHERE kept, its
     columns and order dropped, for `col(Model.id).in_(...)`."""
     return query.with_only_columns(id_column).order_by(None)
+
+
+def record_export(session: Session, kind: str, filename: str) -> None:
+    """Data taken out of the system is an audit event (SECURITY.md L1): who, when, which file."""
+    session.commit()  # end the GET's read transaction: the event writes in a transaction of its own
+    record_event(session, "export", object_type=kind, detail={"file": filename})
+    session.commit()
 
 
 def masked(spec: schema.Sheet, rows: Iterator[list[str]]) -> Iterator[list[str]]:
@@ -43,6 +51,7 @@ def sheet_response(session: Session, spec: schema.Sheet, ids: Any) -> Response:
     out = io.BytesIO()
     exporter.write_sheet(out, spec, masked(spec, exporter.ROWS[spec.name](session, ids)))
     filename = f"{spec.name}-{clock.local(clock.now()):%Y%m%d}.xlsx"
+    record_export(session, "LedgerSheet", filename)
     return Response(
         out.getvalue(),
         media_type=XLSX,

@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from liaison import spreadsheet
 from liaison.clock import local
 from liaison.desk.models import ServiceRequest
 from liaison.disputes.models import Dispute
@@ -261,7 +262,7 @@ def append_sheet(
             sheet.data_validations.append(choices)
     sheet.append(_header(sheet, spec.columns, explain=explain))
     for row in rows:
-        sheet.append(row)
+        sheet.append(spreadsheet.xlsx_row(sheet, row))
 
 
 def write_workbook(
@@ -283,7 +284,7 @@ def write_csv_zip(session: Session, out: Any) -> None:
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerow([c.header for c in spec.columns])
-            writer.writerows(ROWS[spec.name](session))
+            writer.writerows(map(spreadsheet.csv_field, row) for row in ROWS[spec.name](session))
             archive.writestr(f"{spec.name}.csv", "\ufeff" + buffer.getvalue())
 
 

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from openpyxl import load_workbook
 
+from liaison.spreadsheet import csv_value
+
 
 class SourceError(ValueError):
     """The file as a whole cannot be read, in Chinese."""
@@ -56,7 +58,8 @@ def decode(data: bytes) -> str:
 
 
 class CsvSource:
-    """One CSV per sheet, named after it (派出所.csv…)."""
+    """One CSV per sheet, named after it (派出所.csv…). A field the export quoted because it
+    starts like a formula reads back without that quote (`liaison.spreadsheet`)."""
 
     def __init__(self, files: dict[str, bytes]) -> None:
         self.files = files
@@ -67,7 +70,7 @@ class CsvSource:
     def rows(self, name: str) -> Iterator[tuple[int, list[Any]]]:
         reader = csv.reader(io.StringIO(decode(self.files[name]), newline=""))
         for number, row in enumerate(reader, start=1):
-            yield number, [cell if cell != "" else None for cell in row]
+            yield number, [csv_value(cell) if cell != "" else None for cell in row]
 
     def close(self) -> None:
         self.files.clear()

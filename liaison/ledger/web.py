@@ -18,7 +18,7 @@ from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.config import Settings
 from liaison.db import SessionDep
-from liaison.ledger import exporter, schema, service
+from liaison.ledger import downloads, exporter, schema, service
 from liaison.ledger.models import LedgerUpload, UploadStatus
 from liaison.ledger.reader import SourceError
 from liaison.projects.service import today
@@ -120,25 +120,27 @@ def ledger_template(_keeper: KeeperDep) -> Response:
     )
 
 
+def _export(
+    session: Session, write: Callable[[IO[bytes]], None], extension: str, media_type: str
+) -> Response:
+    """The whole ledger, every number whole (it must import back as it is): only keepers take
+    it, and each time is an audit event."""
+    day = f"{today():%Y%m%d}"
+    filename = f"台账-{day}{extension}"
+    response = _download(write, filename, f"ledger-{day}{extension}", media_type)
+    downloads.record_export(session, "LedgerWorkbook", filename)
+    return response
+
+
 @router.get("/ledger/export.xlsx")
 def ledger_export(session: SessionDep, _keeper: KeeperDep) -> Response:
-    day = f"{today():%Y%m%d}"
-    return _download(
-        lambda out: exporter.write_workbook(session, out),
-        f"台账-{day}.xlsx",
-        f"ledger-{day}.xlsx",
-        XLSX,
-    )
+    return _export(session, lambda out: exporter.write_workbook(session, out), ".xlsx", XLSX)
 
 
 @router.get("/ledger/export.zip")
 def ledger_export_csv(session: SessionDep, _keeper: KeeperDep) -> Response:
-    day = f"{today():%Y%m%d}"
-    return _download(
-        lambda out: exporter.write_csv_zip(session, out),
-        f"台账-{day}.zip",
-        f"ledger-{day}.zip",
-        "application/zip",
+    return _export(
+        session, lambda out: exporter.write_csv_zip(session, out), ".zip", "application/zip"
     )
 
 

@@ -12,12 +12,13 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
+from liaison import spreadsheet
 from liaison.auth.deps import Principal, SettingsDep, require
 from liaison.auth.roles import Role
-from liaison.clock import local, now
+from liaison.clock import FIRST_DAY, LAST_DAY, local, now
 from liaison.config import Settings
-from liaison.db import SessionDep, paginate
-from liaison.ledger import exporter, schema
+from liaison.db import ReadSessionDep, SessionDep, paginate
+from liaison.ledger import downloads, exporter, schema
 from liaison.metrics import dashboard, records, service
 from liaison.metrics.service import Period
 from liaison.org.models import Station
@@ -84,13 +85,14 @@ def _dates(request: Request) -> tuple[date | None, date | None]:
     found: list[date | None] = []
     for name in ("from", "to"):
         try:
-            found.append(date.fromisoformat(request.query_params.get(name, "")))
+            day = date.fromisoformat(request.query_params.get(name, ""))
         except ValueError:
-            found.append(None)
+            day = None
+        found.append(day if day and FIRST_DAY <= day <= LAST_DAY else None)
     return found[0], found[1]
 
 
-def choice(request: Request, session: SessionDep, principal: ReaderDep) -> Choice:
+def choice(request: Request, session: ReadSessionDep, principal: ReaderDep) -> Choice:
     start, end = _dates(request)
     params = request.query_params
     return Choice(
@@ -121,7 +123,7 @@ def _shown(m: dict[str, Any], c: Choice, settings: Settings) -> dict[str, Any]:
 @router.get("/dashboard")
 def dashboard_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     principal: ReaderDep,
     c: ChoiceDep,
@@ -146,7 +148,7 @@ def dashboard_page(
 @router.get("/dashboard/records")
 def dashboard_records(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     principal: ReaderDep,
     c: ChoiceDep,
     figure: str = "hazards.found",
@@ -176,7 +178,7 @@ def dashboard_records(
 @router.get("/dashboard/brief")
 def dashboard_brief(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     principal: ReaderDep,
     c: ChoiceDep,
@@ -195,9 +197,14 @@ def dashboard_brief(
 
 @router.get("/dashboard/export.xlsx")
 def dashboard_export(
-    session: SessionDep, settings: SettingsDep, principal: ReaderDep, c: ChoiceDep
+    session: ReadSessionDep,
+    primary: SessionDep,
+    settings: SettingsDep,
+    principal: ReaderDep,
+    c: ChoiceDep,
 ) -> Response:
-    """The figures, then the records behind them (the ledger's own sheets), in one workbook."""
+    """The figures, then the records behind them (the ledger's own sheets), in one workbook.
+    Read from the read engine; the export's audit event is written on the primary."""
     m = _metrics(session, settings, c)
     p = Period(c.start, c.end, now())
     station_id = c.station.id if c.station else None
@@ -212,26 +219,29 @@ def dashboard_export(
     sheet.append([])
     sheet.append(STATION_COLUMNS)
     for row in m["by_station"]:
-        sheet.append(
-            [
-                row["name"],
-                row["projects"]["active"],
-                row["projects"]["with_officer"],
-                row["hazards"]["found"],
-                row["hazards"]["closed"],
-                row["disputes"]["received"],
-                row["disputes"]["resolved"],
-                schema.fen_text(row["recoveries"]["total_fen"]),
-                row["requests"]["received"],
-                row["requests"]["closed"],
-            ]
-        )
+        # A station's name is an admin's text: written so that it never runs as a formula.
+        values = [
+            row["name"],
+            row["projects"]["active"],
+            row["projects"]["with_officer"],
+            row["hazards"]["found"],
+            row["hazards"]["closed"],
+            row["disputes"]["received"],
+            row["disputes"]["resolved"],
+            schema.fen_text(row["recoveries"]["total_fen"]),
+            row["requests"]["received"],
+            row["requests"]["closed"],
+        ]
+        sheet.append(spreadsheet.xlsx_row(sheet, values))
     for model, name in records.LEDGER_SHEETS:
         ids = records.ids_in_period(model, p, station_id)
-        exporter.append_sheet(book, schema.BY_NAME[name], exporter.ROWS[name](session, ids))
+        spec = schema.BY_NAME[name]
+        # Phones masked, as in every list export: this workbook travels too.
+        exporter.append_sheet(book, spec, downloads.masked(spec, exporter.ROWS[name](session, ids)))
     out = io.BytesIO()
     book.save(out)
     filename = f"营商环境指标-{c.start:%Y%m%d}-{c.end:%Y%m%d}.xlsx"
+    downloads.record_export(primary, "DashboardWorkbook", filename)
     return Response(
         out.getvalue(),
         media_type=XLSX,

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from liaison.clock import now
 from liaison.db import UTCDateTime
+from liaison.pii import mask_phone
 
 if TYPE_CHECKING:
     from liaison.auth.permissions import Scope
@@ -32,6 +33,8 @@ class Station(SQLModel, table=True):
 
 class Officer(SQLModel, table=True):
     """A police officer (民警) as a person; a login may link to one, but need not."""
+
+    __audit_masked__ = {"phone": mask_phone}
 
     id: int | None = Field(default=None, primary_key=True)
     badge_no: str = Field(max_length=32, unique=True)

@@ -14,6 +14,7 @@ from liaison.db import SessionDep, paginate
 from liaison.forms import validate
 from liaison.org import service
 from liaison.org.models import Officer, Station
+from liaison.pii import keep_if_masked, mask_phone
 from liaison.web import redirect, render, render_form
 
 router = APIRouter()
@@ -137,8 +138,13 @@ def officer_list(
         .outerjoin(User, col(User.officer_id) == Officer.id)
     )
     if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(col(Officer.badge_no).like(like), col(Officer.name).like(like)))
+        term = q.strip()
+        query = query.where(
+            or_(
+                col(Officer.badge_no).contains(term, autoescape=True),
+                col(Officer.name).contains(term, autoescape=True),
+            )
+        )
     rows = paginate(session, query.order_by(Officer.badge_no), page=page)
     return render(
         request,
@@ -181,7 +187,11 @@ def officer_edit(
     if officer is None:
         raise HTTPException(status_code=404)
     station = session.get(Station, officer.station_id)
-    values = {**officer.model_dump(), "station_code": station.code if station else ""}
+    values = {
+        **officer.model_dump(),
+        "phone": mask_phone(officer.phone),
+        "station_code": station.code if station else "",
+    }
     return _officer_form(request, session, officer, values, {})
 
 
@@ -198,7 +208,8 @@ async def officer_save(
     if officer is None:
         raise HTTPException(status_code=404)
     raw = dict(await request.form())
-    form, errors = validate(OfficerForm, raw)
+    phone = keep_if_masked(str(raw.get("phone", "")), officer.phone)
+    form, errors = validate(OfficerForm, {**raw, "phone": phone})
     if form and not errors:
         try:
             service.save_officer(

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel, col
 
 from liaison.clock import now
 from liaison.db import UTCDateTime, enum_check
+from liaison.pii import mask_phone
 
 if TYPE_CHECKING:
     from liaison.auth.permissions import Scope
@@ -53,6 +54,7 @@ CATEGORIES = [
 class Project(SQLModel, table=True):
     """A key project and its file (档案). Archived projects keep their history but count nowhere."""
 
+    __audit_masked__ = {"site_security_phone": mask_phone}
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)
     name: str = Field(max_length=128, index=True)

@@ -100,13 +100,13 @@ def project_list_query(
     archived = col(Project.archived_at).is_not(None)
     query = query.where(archived if filters.archived else ~archived)
     if filters.q:
-        like = f"%{filters.q}%"
+        q = filters.q
         query = query.where(
             sa.or_(
-                col(Project.name).like(like),
-                col(Project.code).like(like),
-                col(Enterprise.name).like(like),
-                col(Enterprise.uscc).like(like.upper()),
+                col(Project.name).contains(q, autoescape=True),
+                col(Project.code).contains(q, autoescape=True),
+                col(Enterprise.name).contains(q, autoescape=True),
+                col(Enterprise.uscc).contains(q.upper(), autoescape=True),
             )
         )
     if filters.station_id:
@@ -226,7 +226,10 @@ def workload_query(
     )
     if q:
         query = query.where(
-            sa.or_(col(Officer.name).like(f"%{q}%"), col(Officer.badge_no).like(f"%{q}%"))
+            sa.or_(
+                col(Officer.name).contains(q, autoescape=True),
+                col(Officer.badge_no).contains(q, autoescape=True),
+            )
         )
     if station_id:
         query = query.where(col(Officer.station_id) == station_id)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from liaison.auth.models import User
+from liaison.auth.permissions import Scope
 from liaison.org.models import Officer
 from liaison.projects.models import Assignment, Visit
 
@@ -24,7 +25,10 @@ class Entry:
     url: str = ""
 
 
-Source = Callable[[Session, int], Iterable[Entry]]
+# A source lists what of the project's history the viewer (their scope) may see: whoever sees
+# a project sees its hazards, disputes and ledger, but a request is its sender's and its
+# handlers' (an enterprise contact does not see a worker's complaint from the project's poster).
+Source = Callable[[Session, int, Scope], Iterable[Entry]]
 sources: list[Source] = []
 
 
@@ -34,13 +38,13 @@ def source(fn: Source) -> Source:
     return fn
 
 
-def timeline(session: Session, project_id: int, limit: int = 100) -> list[Entry]:
-    entries = [entry for fn in sources for entry in fn(session, project_id)]
+def timeline(session: Session, project_id: int, scope: Scope, limit: int = 100) -> list[Entry]:
+    entries = [entry for fn in sources for entry in fn(session, project_id, scope)]
     return sorted(entries, key=lambda e: e.day, reverse=True)[:limit]
 
 
 @source
-def _assignments(session: Session, project_id: int) -> Iterable[Entry]:
+def _assignments(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
     by = aliased(User)
     rows = session.exec(
         select(Assignment, Officer, by)
@@ -56,7 +60,7 @@ def _assignments(session: Session, project_id: int) -> Iterable[Entry]:
 
 
 @source
-def _visits(session: Session, project_id: int) -> Iterable[Entry]:
+def _visits(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
     rows = session.exec(
         select(Visit, Officer)
         .join(Officer, col(Officer.id) == Visit.officer_id)

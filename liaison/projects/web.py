@@ -22,6 +22,7 @@ from liaison.ledger import downloads, schema
 from liaison.money import FEN_PER_WAN, parse_amount, wan_input
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
+from liaison.pii import keep_if_masked, mask_phone
 from liaison.projects import queries, service
 from liaison.projects.models import CATEGORIES, Level, Project, Stage, VisitKind
 from liaison.projects.timeline import timeline
@@ -292,6 +293,7 @@ def _project_values(session: Session, project: Project) -> dict[str, Any]:
         **project.model_dump(),
         "enterprise_uscc": enterprise.uscc if enterprise else "",
         "investment_wan": wan_input(project.investment_fen),
+        "site_security_phone": mask_phone(project.site_security_phone),
     }
 
 
@@ -327,7 +329,8 @@ async def project_save(
         if not can_edit(principal, _current_officer(session, project)):
             raise HTTPException(status_code=403)
     raw = dict(await request.form())
-    form, errors = validate(ProjectForm, raw)
+    phone = keep_if_masked(str(raw.get("site_security_phone", "")), project.site_security_phone)
+    form, errors = validate(ProjectForm, {**raw, "site_security_phone": phone})
     enterprise = None
     if form:
         enterprise = enterprise_by_uscc(session, form.enterprise_uscc)
@@ -406,7 +409,7 @@ def _detail(
         "projects/detail.html",
         {
             "file": file,
-            "entries": timeline(session, pk(project)),
+            "entries": timeline(session, pk(project), principal.scope),
             "today": service.today(),
             "panels": [
                 p

@@ -330,7 +330,7 @@ async def recovery_reverse(
 
 
 @timeline_source
-def _recovery_entries(session: Session, project_id: int) -> Iterable[Entry]:
+def _recovery_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
     for row in session.exec(select(Recovery).where(Recovery.project_id == project_id)).all():
         title = (
             f"{'冲销' if row.is_reversal else '挽回损失'} {yuan(row.amount_fen)}（{row.source}）"

@@ -12,23 +12,12 @@ import sqlmodel
 from alembic import op
 
 import liaison.db
+from liaison.audit.guard import PG_FUNCTION, PG_TRIGGER, PG_TRIGGER_NAME, SQLITE_TRIGGERS
 
 revision: str = "9782ec6f8a0f"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-# The audit log is append-only: the database itself refuses UPDATE and DELETE on it.
-SQLITE_TRIGGERS = [
-    f"""CREATE TRIGGER audit_log_no_{verb} BEFORE {verb.upper()} ON audit_log
-    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"""
-    for verb in ("update", "delete")
-]
-PG_FUNCTION = """CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$"""
-PG_TRIGGER = """CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
-ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"""
 
 
 def upgrade() -> None:
@@ -180,21 +169,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
+    # The audit log is append-only: the database itself refuses UPDATE and DELETE on it.
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_FUNCTION)
         op.execute(PG_TRIGGER)
     else:
-        for trigger in SQLITE_TRIGGERS:
+        for trigger in SQLITE_TRIGGERS.values():
             op.execute(trigger)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
+        op.execute(f"DROP TRIGGER {PG_TRIGGER_NAME} ON audit_log")
         op.execute("DROP FUNCTION audit_log_append_only()")
     else:
-        op.execute("DROP TRIGGER audit_log_no_update")
-        op.execute("DROP TRIGGER audit_log_no_delete")
+        for name in SQLITE_TRIGGERS:
+            op.execute(f"DROP TRIGGER {name}")
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_session_user_id"))
 

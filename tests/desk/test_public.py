@@ -2,8 +2,10 @@
 
 import re
 
+from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from liaison.auth.models import LoginThrottle
 from liaison.desk import service
 from liaison.desk.models import ServiceRequest
 from tests.factories import make_officer, make_project, make_station, post
@@ -128,3 +130,13 @@ def test_tracking_is_rate_limited_per_number(client, db):
 def test_a_topic_left_unchosen_files_the_request_under_other(client, db):
     assert submit(client, topic="").status_code == 200
     assert db.exec(select(ServiceRequest.topic)).one() == "其他"
+
+
+def test_one_phone_is_limited_from_any_address_and_the_counter_keeps_no_number(client, db):
+    for n in range(5):
+        assert submit(TestClient(client.app, client=(f"192.0.2.{n}", 1))).status_code == 200
+    refused = submit(TestClient(client.app, client=("192.0.2.99", 1)))
+    assert refused.status_code == 429
+    keys = db.exec(select(LoginThrottle.key)).all()
+    assert any(key.startswith("desk-phone:") for key in keys)
+    assert not any("13812345678" in key or "5678" in key for key in keys)

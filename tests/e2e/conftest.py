@@ -1,16 +1,18 @@
 """Browser tests: the app served by uvicorn in a thread, driven by Playwright in Debian's
-Chromium. A missing browser is a failure, never a skip."""
+Chromium. A missing browser is a failure, never a skip. Every page a journey shows goes through
+axe-core (the `axe` fixture): no serious or critical WCAG 2 A/AA violation."""
 
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import uvicorn
 
 from liaison.app import create_app
+from liaison.web import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -23,6 +25,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+AXE = ROOT / "static/vendor/axe-core/axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +72,33 @@ def page(browser, live_server):  # type: ignore[no-untyped-def]
     page.base = live_server
     yield page
     context.close()
+
+
+def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+    """Runs axe-core on the page as it is now and fails on any serious or critical violation.
+
+    axe is loaded by its URL, not inline: the app's CSP refuses inline scripts, and the test must
+    see the page under the same CSP a user gets. No template includes it."""
+    assert AXE.exists(), "axe-core is not vendored: make vendor"
+    page.wait_for_load_state()
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(url=f"{page.base}/static/vendor/axe-core/axe.min.js")
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    blocking = [v for v in result["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    lines = [
+        f"- {v['id']} ({v['impact']}): {v['help']}\n"
+        + "\n".join(f"    {' '.join(map(str, node['target']))}" for node in v["nodes"][:10])
+        for v in blocking
+    ]
+    if blocking:
+        pytest.fail(f"accessibility violations on {page.url}:\n" + "\n".join(lines), pytrace=False)
+
+
+@pytest.fixture
+def axe() -> Callable[..., None]:
+    """`axe(page)` after each navigation or swap that shows a new page."""
+    return assert_accessible

@@ -1,5 +1,6 @@
 """Someone at a project scans its poster on a phone, submits a request with a photo and tracks
-it; the project's officer accepts and closes it; the requester rates it."""
+it; the project's officer accepts and closes it; the requester rates it. axe-core checks every
+page on the way."""
 
 import io
 
@@ -16,8 +17,9 @@ from tests.images import jpeg
 PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "zh-CN", "is_mobile": True}
 
 
-def track(phone, number):  # type: ignore[no-untyped-def]
+def track(phone, number, axe):  # type: ignore[no-untyped-def]
     phone.goto(phone.base + "/track")
+    axe(phone)
     phone.get_by_label("受理编号").fill(number)
     phone.get_by_label("手机号后四位").fill("5678")
     phone.get_by_role("button", name="查询").click()
@@ -25,7 +27,7 @@ def track(phone, number):  # type: ignore[no-untyped-def]
 
 @pytest.mark.e2e
 def test_scan_submit_with_a_photo_track_and_rate_after_the_officer_closes_it(
-    page, browser, live_server, db
+    page, browser, live_server, db, axe
 ):
     station = make_station(db)
     record = make_officer(db, station)
@@ -35,8 +37,10 @@ def test_scan_submit_with_a_photo_track_and_rate_after_the_officer_closes_it(
     # The officer prints the project's poster; its code is what a phone scans.
     log_in(page, officer.username)
     page.goto(f"{page.base}/projects/{project.id}")
+    axe(page)
     page.get_by_role("link", name="二维码海报").click()
     expect(page.locator("svg.qr-code")).to_be_visible()
+    axe(page)
     png = page.request.get(f"{page.base}/projects/{project.id}/qr.png").body()
     [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
     assert code.text == f"{live_server}/r/{project.code}"
@@ -51,6 +55,7 @@ def test_scan_submit_with_a_photo_track_and_rate_after_the_officer_closes_it(
     phone.on("pageerror", lambda e: phone.problems.append(str(e)))
     phone.goto(code.text)
     expect(phone.get_by_text("星河产业园")).to_be_visible()
+    axe(phone)
     form = phone.get_by_test_id("request-form")
     form.locator("select[name=type]").select_option("求助")
     form.locator("textarea[name=content]").fill("工地东门夜间有人翻越围挡偷电缆")
@@ -61,6 +66,7 @@ def test_scan_submit_with_a_photo_track_and_rate_after_the_officer_closes_it(
     form.locator("input[name=phone]").fill("13812345678")
     form.get_by_role("button", name="提交").click()
     expect(phone.get_by_text("请阅读并勾选个人信息处理告知")).to_be_visible()
+    axe(phone)  # the form sent back with its error
     form = phone.get_by_test_id("request-form")
     form.locator("input[name=photos]").set_input_files(
         files=[{"name": "围挡.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}]
@@ -68,24 +74,32 @@ def test_scan_submit_with_a_photo_track_and_rate_after_the_officer_closes_it(
     form.locator("input[name=consent]").check()
     form.get_by_role("button", name="提交").click()
     number = phone.get_by_test_id("tracking-no").inner_text()
-    track(phone, number)
+    axe(phone)
+    track(phone, number, axe)
     expect(phone.get_by_test_id("request-status")).to_have_text("待受理")
+    axe(phone)
 
     page.goto(page.base + "/requests")
+    axe(page)
     page.get_by_role("link", name=number).click()
     expect(page.locator(".photos img")).to_have_count(1)
+    axe(page)
     page.get_by_role("button", name="受理").click()
     expect(page.get_by_test_id("request-status")).to_have_text("已受理")
     page.locator("summary", has_text="办结").click()
+    axe(page)
     close = page.get_by_test_id("close-form")
     close.locator("textarea[name=summary]").fill("已加装围挡照明，抓获嫌疑人一名")
     close.get_by_role("button", name="办结").click()
     expect(page.get_by_test_id("request-status")).to_have_text("已办结")
+    axe(page)
 
-    track(phone, number)
+    track(phone, number, axe)
     expect(phone.get_by_test_id("request-status")).to_have_text("已办结")
     expect(phone.get_by_text("已加装围挡照明，抓获嫌疑人一名")).to_be_visible()
+    axe(phone)  # the answer, with the rating form
     phone.get_by_test_id("rate-form").get_by_role("button", name="满意", exact=True).click()
     expect(phone.get_by_text("感谢您的评价")).to_be_visible()
+    axe(phone)
     assert page.problems == [] and phone.problems == []  # no CSP violation, no script error
     phone.context.close()

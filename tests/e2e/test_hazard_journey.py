@@ -11,7 +11,7 @@ from tests.images import jpeg
 
 @pytest.mark.e2e
 def test_officer_logs_a_hazard_with_a_photo_and_a_chief_signs_it_off(
-    page, browser, live_server, db
+    page, browser, live_server, db, axe
 ):
     station = make_station(db)
     record = make_officer(db, station)
@@ -22,6 +22,7 @@ def test_officer_logs_a_hazard_with_a_photo_and_a_chief_signs_it_off(
     log_in(page, officer.username)
     page.get_by_role("link", name=project.name).click()
     page.get_by_role("link", name="登记隐患").click()
+    axe(page)
     form = page.get_by_test_id("hazard-form")
     form.locator("select[name=category]").select_option("消防安全")
     form.locator("select[name=level]").select_option("较大")
@@ -32,6 +33,7 @@ def test_officer_logs_a_hazard_with_a_photo_and_a_chief_signs_it_off(
     form.get_by_role("button", name="登记").click()
     expect(page.get_by_role("status")).to_contain_text("已登记隐患")
     expect(page.locator(".photos img")).to_have_count(1)
+    axe(page)
     step_form = page.get_by_test_id("step-form")
     step_form.locator("textarea[name=comment]").fill("已通知企业清理")
     step_form.get_by_role("button", name="开始整改").click()
@@ -42,6 +44,7 @@ def test_officer_logs_a_hazard_with_a_photo_and_a_chief_signs_it_off(
     )
     step_form.get_by_role("button", name="提交复查").click()
     expect(page.get_by_test_id("hazard-status")).to_have_text("待复查")
+    axe(page)
     hazard_url = page.url
     assert page.problems == []
 
@@ -49,8 +52,10 @@ def test_officer_logs_a_hazard_with_a_photo_and_a_chief_signs_it_off(
     chief_page.base = live_server
     log_in(chief_page, chief.username)
     chief_page.goto(hazard_url)
+    axe(chief_page)
     chief_form = chief_page.get_by_test_id("step-form")
     chief_form.locator("textarea[name=comment]").fill("复查合格")
     chief_form.get_by_role("button", name="复查通过，销号").click()
     expect(chief_page.get_by_test_id("hazard-status")).to_have_text("已销号")
+    axe(chief_page)
     chief_page.context.close()

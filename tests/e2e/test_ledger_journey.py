@@ -17,7 +17,7 @@ SAMPLE = Path("/work/shared/samples/ledger-2025.xlsx")
 
 
 @pytest.mark.e2e
-def test_upload_check_confirm_and_watch_the_import_finish(page, db):
+def test_upload_check_confirm_and_watch_the_import_finish(page, db, axe):
     assert ledger_web.run_in_background  # the real thread, and the page polling it
     leader = make_user(db, Role.LEADER)
     log_in(page, leader.username)
@@ -26,6 +26,7 @@ def test_upload_check_confirm_and_watch_the_import_finish(page, db):
     expect(page.get_by_role("link", name="下载模板")).to_have_attribute(
         "href", "/ledger/template.xlsx"
     )
+    axe(page)
     form = page.get_by_test_id("ledger-upload")
     form.locator("input[name=file]").set_input_files(str(SAMPLE))
     form.get_by_role("button", name="上传并检查").click()
@@ -34,6 +35,7 @@ def test_upload_check_confirm_and_watch_the_import_finish(page, db):
     counts = page.get_by_test_id("ledger-counts")
     expect(counts.locator("tr", has_text="重点项目")).to_contain_text("150")
     expect(page.get_by_test_id("upload-status")).to_have_text("待确认")
+    axe(page)
     assert db.exec(select(func.count()).select_from(Project)).one() == 0
 
     page.get_by_role("button", name="确认导入").click()
@@ -42,9 +44,11 @@ def test_upload_check_confirm_and_watch_the_import_finish(page, db):
     result = outcome.get_by_test_id("ledger-counts")
     expect(result.locator("tr", has_text="重点项目")).to_contain_text("150")
     expect(page.get_by_test_id("upload-status")).to_have_text("已导入")
+    axe(page)
     assert db.exec(select(func.count()).select_from(Project)).one() == 150
 
     page.goto(page.base + "/ledger")
     uploads = page.get_by_test_id("ledger-uploads")
     expect(uploads.locator("tr", has_text=SAMPLE.name)).to_contain_text("已导入")
+    axe(page)
     assert page.problems == []  # no CSP violation, no script error

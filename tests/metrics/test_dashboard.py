@@ -58,7 +58,7 @@ def test_each_figure_opens_exactly_the_records_it_counts(client, db, small, figu
 def test_a_breakdown_opens_its_share(client, db, small):
     login_as(client, db, Role.LEADER)
     page = client.get(f"/dashboard/records?{Q1}&figure=hazards.found&level=重大").text
-    assert total(page) == 1 and "H2" in page and "H1" not in page
+    assert total(page) == 1 and ">H2</a>" in page and ">H1</a>" not in page
     assert client.get(f"/dashboard/records?{Q1}&figure=nothing.here").status_code == 404
 
 

@@ -1,0 +1,169 @@
+"""Is this configuration fit for production? One set of rules: `liaison check` lists every
+problem with what to change, and the settings refuse to load in production on any error."""
+
+from dataclasses import dataclass
+
+import typer
+
+from liaison.config import DEV_SECRET_KEY, Settings
+from liaison.db import make_engine, normalise_url
+
+SECRET_MIN_LENGTH = 32
+# A key of few distinct characters ("xxxx…", "1234…") is guessed however long it is;
+# secrets.token_urlsafe(48) gives about forty.
+SECRET_MIN_DISTINCT = 10
+KEY_COMMAND = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+@dataclass(frozen=True)
+class Problem:
+    setting: str
+    what: str
+    fix: str
+    error: bool = True  # False: a warning, printed but not refused
+
+    def __str__(self) -> str:
+        return f"{self.setting} {self.what}。修改：{self.fix}"
+
+
+def settings_problems(settings: Settings) -> list[Problem]:
+    """What is wrong with these settings for production."""
+    return [p for p in _settings_rules(settings) if p is not None]
+
+
+def _settings_rules(s: Settings) -> list[Problem | None]:
+    return [
+        _environment(s),
+        _secret_key(s.secret_key),
+        Problem(
+            "LIAISON_DOCS_ENABLED",
+            "开启了 API 文档（/docs、/redoc、/openapi.json），向任何人公开接口结构",
+            "删除此项或设为 false",
+        )
+        if s.docs_enabled
+        else None,
+        Problem(
+            "LIAISON_TWO_FACTOR_REQUIRED",
+            "关闭了民警等工作人员的双因素登录，仅凭密码即可登录",
+            "删除此项（生产环境默认启用）或设为 true",
+        )
+        if s.two_factor_required is False
+        else None,
+        Problem(
+            "LIAISON_DATABASE_URL",
+            "使用 SQLite：单机文件数据库，不能多进程并发写入，也没有独立的账号权限",
+            "改用 PostgreSQL（postgresql://用户@主机/库名）；确需单机部署时设 "
+            "LIAISON_ALLOW_SQLITE_IN_PRODUCTION=true",
+        )
+        if _is_sqlite(s.database_url) and not s.allow_sqlite_in_production
+        else None,
+        *_public_url(s.public_url),
+        Problem(
+            "LIAISON_TRUSTED_PROXIES",
+            "信任所有地址（0.0.0.0/0 或 ::/0）：任何人都能在 X-Forwarded-For 中伪造来源地址，"
+            "绕过按地址的登录锁定和群众表单限流",
+            "只列出反向代理本身的地址或网段",
+            error=False,
+        )
+        if any(network.prefixlen == 0 for network in s.trusted_networks)
+        else None,
+    ]
+
+
+def _environment(s: Settings) -> Problem | None:
+    if s.is_production:
+        return None
+    return Problem(
+        "LIAISON_ENV",
+        "当前为开发模式：Cookie 不带 Secure 和 __Host- 前缀、不发送 HSTS、默认开放 API 文档",
+        "设为 production",
+    )
+
+
+def _secret_key(key: str) -> Problem | None:
+    fix = f"设为至少 {SECRET_MIN_LENGTH} 个字符的随机值，例如 {KEY_COMMAND} 的输出"
+    if key == DEV_SECRET_KEY:
+        what = "仍是代码中公开的开发默认密钥"
+    elif len(key) < SECRET_MIN_LENGTH:
+        what = f"只有 {len(key)} 个字符，太短"
+    elif len(set(key)) < SECRET_MIN_DISTINCT:
+        what = f"只由 {len(set(key))} 种字符组成，容易被猜出"
+    else:
+        return None
+    return Problem("LIAISON_SECRET_KEY", what, fix)
+
+
+def _public_url(url: str) -> list[Problem]:
+    if not url:
+        return [
+            Problem(
+                "LIAISON_PUBLIC_URL",
+                "未设置：海报二维码将编码本服务被访问时的地址，经代理或内网访问时群众的手机打不开",
+                "设为群众手机能访问的 https 地址",
+                error=False,
+            )
+        ]
+    if not url.startswith("https://"):
+        return [
+            Problem(
+                "LIAISON_PUBLIC_URL",
+                "不是 https 地址：二维码会把群众引到明文 HTTP，提交的姓名和电话可被窃听，"
+                "带 Secure 的登录 Cookie 也无法使用",
+                "改为 https:// 开头的地址，并在反向代理上配置证书",
+            )
+        ]
+    return []
+
+
+def _is_sqlite(url: str) -> bool:
+    return normalise_url(url).startswith("sqlite")
+
+
+def database_problems(settings: Settings) -> list[Problem]:
+    """What the database connections, as this code opens them, would lack. Foreign keys are a
+    per-connection pragma on SQLite, so an in-memory database opened the same way tells."""
+    if not _is_sqlite(settings.database_url):
+        return []
+    engine = make_engine("sqlite://")
+    try:
+        with engine.connect() as conn:
+            on = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    finally:
+        engine.dispose()
+    if on == 1:
+        return []
+    return [
+        Problem(
+            "LIAISON_DATABASE_URL",
+            "SQLite 连接未开启外键约束（PRAGMA foreign_keys），可写入指向不存在记录的数据",
+            "检查 liaison/db.py 中的 SQLite 连接设置，或改用 PostgreSQL",
+        )
+    ]
+
+
+def refusal(problems: list[Problem]) -> str | None:
+    """The start-up refusal for these problems, or None when none is an error."""
+    errors = [str(p) for p in problems if p.error]
+    return "生产环境配置不安全：" + "；".join(errors) if errors else None
+
+
+class _AsConfigured(Settings):
+    """The settings as configured, read without the production refusal, so that the command
+    lists every problem instead of stopping at the refusal."""
+
+    refuses_insecure_production = False
+
+
+def check() -> None:
+    """Check the configuration for production: each problem and what to change; exit 1 on an
+    error (production refuses to start with it), 0 with warnings only."""
+    settings = _AsConfigured()
+    problems = settings_problems(settings) + database_problems(settings)
+    for problem in sorted(problems, key=lambda p: not p.error):
+        typer.echo(f"{'错误' if problem.error else '提醒'}  {problem}")
+    errors = sum(p.error for p in problems)
+    warnings = len(problems) - errors
+    if errors:
+        typer.echo(f"共 {errors} 处错误、{warnings} 条提醒：生产环境将拒绝以此配置启动", err=True)
+        raise typer.Exit(code=1)
+    typer.echo("检查通过" + (f"（{warnings} 条提醒）" if warnings else ""))
