@@ -11,7 +11,7 @@ HTMX_VERSION := 2.0.11
 AXE_VERSION := 4.14.1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve-prod migrate revision test test-sqlite test-pg bench bench-scale lint fmt vendor clean
+.PHONY: help install run serve-prod migrate revision test test-sqlite test-pg bench bench-scale bench-load lint fmt vendor clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,6 +58,10 @@ bench: install ## server time of the main pages with the demo loaded (SQLite, th
 bench-scale: install ## the demo × 100 (26,400 projects): metrics and pages (SQLite, then PG_TEST_URL)
 	$(PY) -m tests.bench_scale
 	LIAISON_BENCH_DATABASE=$(PG_TEST_URL) $(PY) -m tests.bench_scale
+	$(MAKE) bench-load
+
+bench-load: install ## load test on loopback: the demo × 10 on PostgreSQL, 1 and 2 app processes (locust)
+	LIAISON_BENCH_DATABASE=$(PG_TEST_URL) $(PY) -m tests.bench_load
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check liaison tests migrations

@@ -26,6 +26,7 @@ from liaison.hazards import web as hazards_web
 from liaison.http import (
     BodyGuard,
     HttpMiddleware,
+    InFlightLimit,
     csrf_protect,
     install_error_handlers,
     refuse_unstorable,
@@ -85,6 +86,7 @@ def create_app() -> FastAPI:
         dependencies=[Depends(csrf_protect), Depends(refuse_unstorable)],
     )
     app.add_middleware(BodyGuard, max_body_size=MAX_BODY)  # inside HttpMiddleware: headers
+    app.add_middleware(InFlightLimit, limit=settings.requests_in_flight)
     app.add_middleware(HttpMiddleware)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

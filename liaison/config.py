@@ -114,6 +114,11 @@ class Settings(BaseSettings):
         return self.env == "production"
 
     @property
+    def requests_in_flight(self) -> int:
+        """Requests one process serves at once: each may hold two pooled connections."""
+        return max(1, (self.db_pool_size + self.db_max_overflow) // 2)
+
+    @property
     def second_factor_required(self) -> bool:
         if self.two_factor_required is None:
             return self.is_production

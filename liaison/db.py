@@ -91,16 +91,20 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        # A file's pool is sized like PostgreSQL's (the in-flight limit counts on it); an
+        # in-memory database has one connection per thread and no pool to size.
+        pool = {} if sa.make_url(url).database in (None, "", ":memory:") else _pool_size()
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 15}, **pool
+        )
         _configure_sqlite(engine)
         return engine
+    return sa.create_engine(url, pool_pre_ping=True, **_pool_size())
+
+
+def _pool_size() -> dict[str, int]:
     settings = get_settings()
-    return sa.create_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
-    )
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
 
 
 def _configure_sqlite(engine: Engine) -> None:

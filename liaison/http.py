@@ -1,5 +1,5 @@
-"""Cross-cutting HTTP: security headers, request ids, body limits, the CSRF cookie and check,
-input no column can hold, error pages."""
+"""Cross-cutting HTTP: security headers, request ids, body limits, requests in flight, the CSRF
+cookie and check, input no column can hold, error pages."""
 
 import asyncio
 import hmac
@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, get_args
 
+import anyio
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -92,6 +93,24 @@ class HttpMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class InFlightLimit:
+    """At most `limit` requests at once in this process. A request may hold two pooled
+    connections at a time (its own session, and a short one for the session check, the API's
+    rate counter or the standby's reads), so with `limit` = half the pool no request can sit on
+    one connection waiting for a second that only waiting requests hold. Others queue here."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.slots = anyio.Semaphore(limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.slots:
+            await self.app(scope, receive, send)
 
 
 class BodyGuard:

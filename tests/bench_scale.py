@@ -1,8 +1,12 @@
 """`make bench-scale`: the demo district a hundred times over (26,400 projects; `liaison demo
 --scale 100`), on SQLite and on PostgreSQL: the metrics for a year, cold (the first call of a
-fresh process) and warm, and the pages a leader opens, in server time. A benchmark, not a test."""
+fresh process) and warm, and the pages a leader opens, in server time. A benchmark, not a test.
+
+LIAISON_BENCH_DATABASE names a PostgreSQL server (its database `LIAISON_BENCH_PG_NAME`, default
+liaison_bench_scale, is recreated); BENCH_REUSE=URL measures an already loaded database instead."""
 
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -51,14 +55,18 @@ def cold_metrics(url: str) -> float:
 
 
 def main() -> int:
-    url = os.environ.get("LIAISON_BENCH_DATABASE")
-    if url is None:
-        url = f"sqlite:///{tempfile.mkdtemp()}/scale.db"
+    url = os.environ.get("BENCH_REUSE") or os.environ.get("LIAISON_BENCH_DATABASE")
+    if os.environ.get("BENCH_REUSE"):
+        print(f"{url.split(':')[0]}: an already loaded database")
     else:
-        from tests.conftest import recreate_pg_database
+        if url is None:
+            url = f"sqlite:///{tempfile.mkdtemp()}/scale.db"
+        else:
+            from tests.conftest import recreate_pg_database
 
-        url = recreate_pg_database("liaison_bench_scale", url)
-    print(f"{url.split(':')[0]}: demo × {SCALE} loaded in {load(url):.1f} s")
+            name = os.environ.get("LIAISON_BENCH_PG_NAME", "liaison_bench_scale")
+            url = recreate_pg_database(name, url)
+        print(f"{url}: demo × {SCALE} loaded in {load(url):.1f} s")
     print(f"metrics for a year, cold (first call of a fresh process): {cold_metrics(url):.2f} s")
 
     os.environ["LIAISON_DATABASE_URL"] = url
@@ -70,6 +78,7 @@ def main() -> int:
     from liaison.config import get_settings
     from liaison.db import get_engine
     from liaison.demo import DEMO_PASSWORD
+    from liaison.metrics import cache as metrics_cache
     from liaison.org.models import Station
     from liaison.projects.models import Project
 
@@ -80,12 +89,17 @@ def main() -> int:
         token = auth_service.create_api_token(session, leader)
         session.commit()
         project_ids = list(session.exec(select(Project.id)).all())
-        station = session.exec(select(Station.code)).first()
+        station, station_id = session.exec(select(Station.code, Station.id)).first() or ("", 0)
     pages = {
         "metrics JSON, a year": lambda n: f"/api/v1/metrics?{YEAR}",
+        "metrics JSON, cached": lambda n: f"/api/v1/metrics?{YEAR}",  # figures unchanged
         "dashboard, a year": lambda n: f"/dashboard?period=custom&{YEAR}",
         "station dashboard, a year": lambda n: f"/dashboard?period=custom&{YEAR}&station={station}",
         "project list": lambda n: "/projects",
+        "project list, next page": lambda n: next_page,
+        "project list, by investment": lambda n: "/projects?sort=-investment",
+        "project list, one station": lambda n: f"/projects?station={station_id}&sort=name",
+        "projects JSON, 50": lambda n: "/api/v1/projects",
         "project page": lambda n: f"/projects/{project_ids[n * 977 % len(project_ids)]}",
     }
     with TestClient(create_app()) as client:
@@ -98,10 +112,16 @@ def main() -> int:
                 "csrf_token": client.cookies["liaison_csrf"],
             },
         )
+        first = client.get("/projects").text
+        next_page = "/projects" + re.findall(r'href="(\?[^"]*)">下一页', first)[0].replace(
+            "&amp;", "&"
+        )
         print(f"{'page':<28}{'median ms':>10}{'p95 ms':>10}")
         for name, url_for in pages.items():
             timings = []
             for n in range(ROUNDS):
+                if name != "metrics JSON, cached":
+                    metrics_cache.clear()  # every other figure is measured computed afresh
                 response = client.get(url_for(n), headers={"Authorization": f"Bearer {token}"})
                 assert response.status_code == 200, (name, response.status_code)
                 timings.append(float(response.headers["server-timing"].split("dur=")[1]))

@@ -95,3 +95,25 @@ def test_session_lockout_and_rate_limit_hold_across_processes(two_apps, db):
     headers = {"Authorization": f"Bearer {token}"}
     answers = [httpx.get(base + "/api/v1/me", headers=headers).status_code for base in two_apps * 2]
     assert answers == [200, 200, 200, 429]  # three a minute, counted across both
+
+
+def test_a_busy_process_never_waits_on_its_own_pool(database_url, monkeypatch, db):
+    """Twelve dashboards at once on a pool of two connections: each request holds one
+    connection (the chief's scope) and needs a second (the metrics' read session), so without
+    the in-flight limit all would wait for the pool's time-out and fail."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+
+    from liaison.app import create_app
+    from tests.conftest import use_database
+    from tests.factories import login_as, make_officer
+
+    use_database(monkeypatch, database_url, db_pool_size="2", db_max_overflow="0")
+    with TestClient(create_app()) as client:
+        login_as(client, db, Role.CHIEF, officer=make_officer(db))  # their scope is a query
+        with ThreadPoolExecutor(12) as pool:
+            started = time.monotonic()
+            codes = list(pool.map(lambda _: client.get("/dashboard").status_code, range(12)))
+    assert codes == [200] * 12
+    assert time.monotonic() - started < 20  # well inside the pool's 30 s time-out

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from liaison.api.common import Day, ErrorOut
 from liaison.auth.deps import ApiUser, SettingsDep
 from liaison.db import ReadSessionDep
-from liaison.metrics import service
+from liaison.metrics import cache, service
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -132,6 +132,6 @@ def metrics(
         raise HTTPException(status_code=403) from None
     except LookupError:
         raise HTTPException(status_code=404, detail="没有这个单位") from None
-    return service.compute(
+    return cache.compute(
         session, start, end, chosen, visit_interval_days=settings.visit_interval_days
     )

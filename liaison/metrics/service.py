@@ -20,7 +20,7 @@ from liaison.metrics.sql import date_month, hours_between, timestamp_month
 from liaison.money import wan
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project, Visit
-from liaison.projects.queries import current_terms, last_visits, overdue_clause
+from liaison.projects.queries import current_terms, last_visit_date, overdue_clause
 from liaison.recoveries.models import Recovery, RecoverySource
 
 AREA = HazardCategory.COMPLEX_AREA.value
@@ -259,9 +259,9 @@ def _gather(session: Session, p: Period, station_id: int | None, months: bool) -
 
 def _projects(session: Session, p: Period, station_id: int | None, interval_days: int) -> list[Any]:
     """As the projects stand now: active, with an officer, overdue for a visit."""
-    term, last = current_terms(), last_visits()
+    term = current_terms()
     today = local(p.at).date()
-    overdue = overdue_clause(term, last, today, interval_days)
+    overdue = overdue_clause(term, last_visit_date(), today, interval_days)
     return list(
         session.execute(
             sa.select(
@@ -271,7 +271,6 @@ def _projects(session: Session, p: Period, station_id: int | None, interval_days
                 func.count(sa.case((overdue, 1))).label("overdue_visits"),
             )
             .outerjoin(term, term.c.project_id == Project.id)
-            .outerjoin(last, last.c.project_id == Project.id)
             .where(col(Project.archived_at).is_(None))
             .where(_station_clause(Project.station_id, station_id))
             .group_by(col(Project.station_id))

@@ -19,7 +19,7 @@ from liaison.clock import FIRST_DAY, LAST_DAY, local, now
 from liaison.config import Settings
 from liaison.db import ReadSessionDep, SessionDep, paginate
 from liaison.ledger import downloads, exporter, schema
-from liaison.metrics import dashboard, records, service
+from liaison.metrics import cache, dashboard, records, service
 from liaison.metrics.service import Period
 from liaison.org.models import Station
 from liaison.web import render
@@ -104,7 +104,7 @@ ChoiceDep = Annotated[Choice, Depends(choice)]
 
 
 def _metrics(session: Session, settings: Settings, c: Choice) -> dict[str, Any]:
-    return service.compute(
+    return cache.compute(
         session, c.start, c.end, c.station, visit_interval_days=settings.visit_interval_days
     )
 

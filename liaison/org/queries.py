@@ -11,6 +11,8 @@ def active_stations(session: Session, scope: Scope) -> list[Station]:
     return list(session.exec(query.order_by(Station.code)).all())
 
 
-def active_officers(session: Session, scope: Scope) -> list[Officer]:
+def active_officers(session: Session, scope: Scope, station_id: int | None = None) -> list[Officer]:
     query = select(Officer).where(col(Officer.active), visible(Officer, scope))
+    if station_id:
+        query = query.where(col(Officer.station_id) == station_id)
     return list(session.exec(query.order_by(Officer.badge_no)).all())

@@ -25,20 +25,26 @@ def current_terms() -> Any:
     )
 
 
-def last_visits() -> Any:
-    """Subquery: project_id → date of its last visit."""
+def last_visit_date() -> Any:
+    """The date of the project's last visit, correlated to the enclosing query's project: one
+    probe of ix_visit_project_date per project read, where grouping every visit of the province
+    cost a scan of the whole table on every list."""
     return (
-        select(Visit.project_id, func.max(Visit.visit_date).label("last_visit"))
-        .group_by(col(Visit.project_id))
-        .subquery("last_visit")
+        sa.select(func.max(Visit.visit_date))
+        .where(col(Visit.project_id) == Project.id)
+        .correlate(Project)
+        .scalar_subquery()
     )
 
 
-def overdue_clause(term: Any, last: Any, today: date, interval_days: int) -> sa.ColumnElement[bool]:
+def overdue_clause(
+    term: Any, last_visit: Any, today: date, interval_days: int
+) -> sa.ColumnElement[bool]:
     """Overdue for a visit: the last visit (or, never visited, the current officer's start) is
-    more than the interval ago. An uncovered project never visited is overdue too."""
-    due_from = func.coalesce(last.c.last_visit, term.c.start_date)
-    return sa.or_(due_from.is_(None), due_from < today - timedelta(days=interval_days))
+    more than the interval ago. An uncovered project never visited is overdue too: it counts
+    from the first day, so the last visit is looked up once per project, not twice."""
+    due_from = func.coalesce(last_visit, term.c.start_date, date.min)
+    return due_from < today - timedelta(days=interval_days)
 
 
 @dataclass
@@ -55,12 +61,39 @@ class ProjectFilter:
     enterprise_id: int | None = None
 
 
-SORTS = {
-    "code": (col(Project.code),),
-    "name": (col(Project.name),),
-    "-investment": (col(Project.investment_fen).desc(), col(Project.code)),
-    "level": (col(Project.level), col(Project.code)),
+# Each sort's keys, each (expression, descending). The unique code ends every sort, so the
+# order is total and a page can start right after a given project (keyset pagination); a
+# project without an investment sorts last on both engines.
+SORTS: dict[str, tuple[tuple[Any, bool], ...]] = {
+    "code": ((col(Project.code), False),),
+    "name": ((col(Project.name), False), (col(Project.code), False)),
+    "-investment": (
+        (func.coalesce(col(Project.investment_fen), -1), True),
+        (col(Project.code), False),
+    ),
+    "level": ((col(Project.level), False), (col(Project.code), False)),
 }
+
+
+def _after_clause(scope: Scope, keys: tuple[tuple[Any, bool], ...], code: str) -> Any:
+    """Rows strictly after the project `code` in the order `keys`. The link carries only the
+    code; the anchor's keys are read back by it, among the projects the user may see, so a code
+    they may not see starts nothing."""
+
+    def anchor(expression: Any) -> Any:
+        return (
+            sa.select(expression)
+            .where(col(Project.code) == code, visible(Project, scope))
+            .correlate(None)
+            .scalar_subquery()
+        )
+
+    clauses = []
+    for n, (expression, descending) in enumerate(keys):
+        ties = [e == anchor(e) for e, _ in keys[:n]]
+        beyond = expression < anchor(expression) if descending else expression > anchor(expression)
+        clauses.append(sa.and_(*ties, beyond))
+    return sa.or_(*clauses)
 
 
 @dataclass
@@ -77,16 +110,18 @@ class ProjectRow:
 def project_list_query(
     scope: Scope, filters: ProjectFilter, *, today: date, interval_days: int
 ) -> Any:
-    term, last = current_terms(), last_visits()
-    overdue = overdue_clause(term, last, today, interval_days)
-    due_from = func.coalesce(last.c.last_visit, term.c.start_date)
+    """The list's rows (Project, enterprise name, station name, Officer, last visit, due from,
+    overdue) in the filter's order."""
+    term, last_visit = current_terms(), last_visit_date()
+    overdue = overdue_clause(term, last_visit, today, interval_days)
+    due_from = func.coalesce(last_visit, term.c.start_date)
     query = (
         sa.select(
             Project,
             col(Enterprise.name),
             col(Station.name),
             Officer,
-            last.c.last_visit,
+            last_visit,
             due_from,
             overdue,
         )
@@ -94,9 +129,32 @@ def project_list_query(
         .join(Station, col(Station.id) == Project.station_id)
         .outerjoin(term, term.c.project_id == Project.id)
         .outerjoin(Officer, col(Officer.id) == term.c.officer_id)
-        .outerjoin(last, last.c.project_id == Project.id)
-        .where(visible(Project, scope))
     )
+    query = _filtered(query, scope, filters, term, overdue)
+    return query.order_by(*_ordering(SORTS.get(filters.sort, SORTS["code"])))
+
+
+def _ordering(keys: tuple[tuple[Any, bool], ...]) -> list[Any]:
+    return [e.desc() if descending else e for e, descending in keys]
+
+
+def _lean_query(
+    column: Any, scope: Scope, filters: ProjectFilter, *, today: date, interval_days: int
+) -> Any:
+    """`column` over the filtered projects, joining only what the filters read: counting or
+    ordering the province's projects through every join of the rows costs more than the page."""
+    term = current_terms()
+    query = sa.select(column).select_from(Project)
+    if filters.q:
+        query = query.join(Enterprise, col(Enterprise.id) == Project.enterprise_id)
+    if filters.officer_id or filters.covered or filters.overdue:
+        query = query.outerjoin(term, term.c.project_id == Project.id)
+    overdue = overdue_clause(term, last_visit_date(), today, interval_days)
+    return _filtered(query, scope, filters, term, overdue)
+
+
+def _filtered(query: Any, scope: Scope, filters: ProjectFilter, term: Any, overdue: Any) -> Any:
+    query = query.where(visible(Project, scope))
     archived = col(Project.archived_at).is_not(None)
     query = query.where(archived if filters.archived else ~archived)
     if filters.q:
@@ -125,7 +183,52 @@ def project_list_query(
         query = query.where(term.c.officer_id.is_(None))
     if filters.overdue:
         query = query.where(overdue)
-    return query.order_by(*SORTS.get(filters.sort, SORTS["code"]))
+    return query
+
+
+def count_projects(
+    session: Session, scope: Scope, filters: ProjectFilter, *, today: date, interval_days: int
+) -> int:
+    """How many projects the filtered list holds."""
+    counted = _lean_query(func.count(), scope, filters, today=today, interval_days=interval_days)
+    return int(session.execute(counted).scalar_one())
+
+
+@dataclass
+class ProjectPage:
+    """One page of the list: its rows, how many match in all, the code it starts after and the
+    code the next page starts after (None on the last page)."""
+
+    items: list[ProjectRow]
+    total: int
+    after: str
+    next_after: str | None
+
+
+def project_page(
+    session: Session,
+    scope: Scope,
+    filters: ProjectFilter,
+    *,
+    today: date,
+    interval_days: int,
+    after: str = "",
+    size: int = 50,
+) -> ProjectPage:
+    """The `size` rows after the project coded `after`, and the count of the whole filtered
+    list. The page's ids are found first, sorting the projects alone; only those rows are then
+    joined and given their last visit (one row more tells whether a next page exists)."""
+    total = count_projects(session, scope, filters, today=today, interval_days=interval_days)
+    keys = SORTS.get(filters.sort, SORTS["code"])
+    ids = _lean_query(col(Project.id), scope, filters, today=today, interval_days=interval_days)
+    if after:
+        ids = ids.where(_after_clause(scope, keys, after))
+    ids = ids.order_by(*_ordering(keys)).limit(size + 1)
+    listed = project_list_query(scope, filters, today=today, interval_days=interval_days)
+    results = list(session.exec(listed.where(col(Project.id).in_(ids))).all())
+    rows = to_rows(results[:size], interval_days)
+    next_after = rows[-1].project.code if len(results) > size else None
+    return ProjectPage(items=rows, total=total, after=after, next_after=next_after)
 
 
 def to_rows(results: list[Any], interval_days: int) -> list[ProjectRow]:
@@ -203,8 +306,8 @@ def workload_query(
 ) -> Any:
     """Active officers with the projects they hold and how many are overdue for a visit, by
     station and load, as one query (rows: Officer, Station, projects, overdue)."""
-    term, last = current_terms(), last_visits()
-    overdue = overdue_clause(term, last, today, interval_days)
+    term = current_terms()
+    overdue = overdue_clause(term, last_visit_date(), today, interval_days)
     held = (
         select(
             term.c.officer_id,
@@ -213,7 +316,6 @@ def workload_query(
         )
         .select_from(term)
         .join(Project, col(Project.id) == term.c.project_id)
-        .outerjoin(last, last.c.project_id == term.c.project_id)
         .where(col(Project.archived_at).is_(None))
         .group_by(term.c.officer_id)
         .subquery("held")

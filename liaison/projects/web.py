@@ -147,19 +147,29 @@ def project_list(
     settings: SettingsDep,
     principal: ReaderDep,
     filters: Annotated[queries.ProjectFilter, Depends(_filters)],
-    page: int = 1,
+    after: str = "",
     format: str = "",
 ) -> Response:
-    query = queries.project_list_query(
-        principal.scope, filters, today=service.today(), interval_days=settings.visit_interval_days
-    )
+    """50 rows a page, each starting after the last row of the one before (keyset), so a page
+    deep in a province's list costs what the first does."""
+    today, interval = service.today(), settings.visit_interval_days
     if format == "xlsx":
+        query = queries.project_list_query(
+            principal.scope, filters, today=today, interval_days=interval
+        )
         ids = downloads.ids_of(query, col(Project.id))
         return downloads.sheet_response(session, schema.PROJECTS, ids)
-    results = paginate(session, query, page=page)
-    results.items = queries.to_rows(results.items, settings.visit_interval_days)
-    params = filter_params(request)
-    officers = active_officers(session, principal.scope)
+    results = queries.project_page(
+        session, principal.scope, filters, today=today, interval_days=interval, after=after
+    )
+    params = {k: v for k, v in filter_params(request).items() if k != "after"}
+    stations = active_stations(session, principal.scope)
+    # The officer filter offers one unit's officers: the chosen unit's, or the chosen officer's.
+    unit = filters.station_id
+    if not unit and filters.officer_id:
+        unit = getattr(session.get(Officer, filters.officer_id), "station_id", None)
+    one_unit = unit or len(stations) <= 1
+    officers = active_officers(session, principal.scope, unit) if one_unit else []
     return render(
         request,
         "projects/list.html",
@@ -167,7 +177,7 @@ def project_list(
             "results": results,
             "f": filters,
             "params": params,
-            "stations": active_stations(session, principal.scope),
+            "stations": stations,
             "officers": officers,
             "levels": list(Level),
             "stages": list(Stage),

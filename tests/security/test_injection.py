@@ -85,8 +85,9 @@ LISTS = lists()
 
 
 def test_the_walk_finds_the_list_pages_and_the_api_lists():
-    for path in ("/projects", "/hazards", "/requests", "/audit", "/admin/users"):
+    for path in ("/hazards", "/requests", "/audit", "/admin/users"):
         assert "page" in LISTS[path]
+    assert "after" in LISTS["/projects"]  # keyset pages
     for path in ("/api/v1/projects", "/api/v1/hazards", "/api/v1/requests"):
         assert {"limit", "offset"} <= set(LISTS[path])
     assert "q" in LISTS["/projects"] and "q" in LISTS["/api/v1/projects"]
