@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liaison.config import get_settings
@@ -317,6 +318,14 @@ def install_error_handlers(app: Any) -> None:
     @app.exception_handler(SecondFactorRequired)
     async def second_factor(request: Request, exc: SecondFactorRequired) -> Response:
         return _to(request, exc.page)
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, _exc: ClientDisconnect) -> Response:
+        # The client hung up while sending its body: nobody to answer, nothing went wrong here.
+        log.info(
+            "client disconnected, request %s", request.scope.get("state", {}).get("request_id")
+        )
+        return Response(status_code=499)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:

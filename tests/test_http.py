@@ -99,3 +99,38 @@ def test_the_database_is_configured_for_its_engine(db):
     assert db.exec(sa.text("PRAGMA foreign_keys")).one()[0] == 1
     assert db.exec(sa.text("PRAGMA journal_mode")).one()[0] == "wal"
     assert db.exec(sa.text("PRAGMA busy_timeout")).one()[0] > 0
+
+
+def test_a_client_hanging_up_mid_body_is_no_server_error(database_url, caplog):
+    """A phone that loses signal while sending the form: no 500, no traceback in the log."""
+    import asyncio
+
+    from liaison.app import create_app
+
+    app = create_app()
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/r",
+        "raw_path": b"/r",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+        "client": ("192.0.2.1", 1),
+        "server": ("testserver", 80),
+        "scheme": "http",
+        "http_version": "1.1",
+        "root_path": "",
+    }
+    with caplog.at_level("INFO", logger="liaison"):
+        asyncio.run(app(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    assert status != 500
+    assert "Traceback" not in caplog.text and "unhandled error" not in caplog.text
