@@ -42,7 +42,8 @@ from tests.images import jpeg
 from tests.routes import all_routes
 from tests.test_permissions import PAGES
 
-FULL_NUMBER = re.compile(r"1[3-9]\d{9}|\d{17}[\dXx]")
+# A whole number standing on its own: not a run of digits inside a random token (CSRF, keys).
+FULL_NUMBER = re.compile(r"(?<![0-9A-Za-z_-])(?:1[3-9]\d{9}|\d{17}[\dXx])(?![0-9A-Za-z_-])")
 # The whole ledger must import back as it is: it keeps numbers whole, for keepers only.
 WHOLE_BY_DESIGN = {"/ledger/export.xlsx", "/ledger/export.zip"}
 LISTS = ["/projects", "/hazards", "/areas", "/disputes", "/recoveries", "/requests?box=all"]
