@@ -32,6 +32,7 @@ from sqlmodel import Session, SQLModel
 from liaison import models  # noqa: F401  (every table in the metadata)
 from liaison.audit.service import record_event, set_actor
 from liaison.clock import local, now
+from liaison.commands import fail
 from liaison.config import get_settings
 from liaison.db import alembic_config, make_engine, reading, upgrade
 
@@ -438,11 +439,6 @@ def _echo_summary(summary: Summary) -> None:
     )
 
 
-def _fail(exc: BackupError) -> None:
-    typer.echo(f"错误：{exc}", err=True)
-    raise typer.Exit(code=1)
-
-
 def backup_command(
     path: Annotated[Path, typer.Argument(help="备份文件（.zip），已存在则在完成后替换")],
 ) -> None:
@@ -450,7 +446,7 @@ def backup_command(
     try:
         summary = create(get_settings().database_url, path)
     except BackupError as exc:
-        _fail(exc)
+        fail(str(exc))
     typer.echo(f"已备份到 {path}")
     _echo_summary(summary)
 
@@ -462,6 +458,6 @@ def restore_command(
     try:
         summary = restore(get_settings().database_url, path)
     except BackupError as exc:
-        _fail(exc)
+        fail(str(exc))
     typer.echo(f"已从 {path} 恢复，并记入审计日志")
     _echo_summary(summary)

@@ -7,15 +7,16 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from liaison import backup, checks, models  # noqa: F401
 from liaison.audit.cli import audit_app
-from liaison.audit.service import record_event, set_actor
+from liaison.audit.service import record_event
 from liaison.auth import service as auth_service
 from liaison.auth.roles import Role
+from liaison.commands import cli_session, fail
 from liaison.config import get_settings
-from liaison.db import get_engine, upgrade
+from liaison.db import upgrade
 from liaison.desk import retention
 from liaison.org import service as org_service
 
@@ -29,17 +30,6 @@ app.command("check")(checks.check)
 app.command("backup")(backup.backup_command)
 app.command("restore")(backup.restore_command)
 app.command("retention")(retention.command)
-
-
-def fail(message: str) -> None:
-    typer.echo(f"错误：{message}", err=True)
-    raise typer.Exit(code=1)
-
-
-def cli_session() -> Session:
-    session = Session(get_engine(), expire_on_commit=False)
-    set_actor(session, user_id=None, name="cli")
-    return session
 
 
 @app.command()

@@ -3,36 +3,26 @@ exported, rows past retention removed (SECURITY.md L2, L4)."""
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from sqlmodel import Session
 
 from liaison.audit import chain, export, retention
-from liaison.audit.service import day_start, set_actor
+from liaison.audit.service import day_start
 from liaison.clock import local, now
+from liaison.commands import cli_session, fail
 from liaison.config import get_settings
 from liaison.db import get_engine, reading
 
 audit_app = typer.Typer(help="审计日志：校验、导出、清理", no_args_is_help=True)
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"错误：{message}", err=True)
-    raise typer.Exit(code=1)
-
-
-def _session() -> Session:
-    session = Session(get_engine(), expire_on_commit=False)
-    set_actor(session, user_id=None, name="cli")
-    return session
-
-
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(f"日期 {text} 的格式应为 YYYY-MM-DD")
+        fail(f"日期 {text} 的格式应为 YYYY-MM-DD")
 
 
 @audit_app.command("verify")
@@ -43,7 +33,7 @@ def verify_command() -> None:
         verdict = chain.verify(session)
     if not verdict.ok:
         when = local(verdict.broken_at).strftime("%Y-%m-%d %H:%M:%S") if verdict.broken_at else ""
-        _fail(f"审计日志第 {verdict.broken_id} 条（{when}）校验失败：{verdict.problem}")
+        fail(f"审计日志第 {verdict.broken_id} 条（{when}）校验失败：{verdict.problem}")
     older = f"，另有 {verdict.before_chain} 条早于校验链" if verdict.before_chain else ""
     typer.echo(f"审计日志完整：已校验 {verdict.checked} 条{older}")
     if verdict.last_hash:
@@ -59,9 +49,9 @@ def export_command(
     """Export the audit rows of a range of days; the export is audited too."""
     kind = path.suffix.lower().lstrip(".")
     if kind not in ("xlsx", "csv"):
-        _fail("文件名须以 .xlsx 或 .csv 结尾")
+        fail("文件名须以 .xlsx 或 .csv 结尾")
     since, until = _day(start), _day(end)
-    with _session() as session:
+    with cli_session() as session:
         try:
             with path.open("wb") as out:
                 count = export.export(
@@ -70,7 +60,7 @@ def export_command(
             session.commit()
         except export.ExportRefused as exc:
             path.unlink(missing_ok=True)
-            _fail(str(exc))
+            fail(str(exc))
         except BaseException:
             path.unlink(missing_ok=True)  # no file leaves without its audit row
             raise
@@ -87,14 +77,14 @@ def purge_command(
     """Remove audit rows older than the cut-off; never any younger than the retention period
     (LIAISON_AUDIT_RETENTION_DAYS, at least 180)."""
     if (before is None) == (days is None):
-        _fail("请给出 --before 日期或 --days 天数（二选一）")
+        fail("请给出 --before 日期或 --days 天数（二选一）")
     cutoff = day_start(_day(before)) if before is not None else now() - timedelta(days=days or 0)
-    with _session() as session:
+    with cli_session() as session:
         try:
             removed = retention.purge(
                 session, cutoff, retention_days=get_settings().audit_retention_days
             )
         except retention.RetentionRefused as exc:
-            _fail(str(exc))
+            fail(str(exc))
         session.commit()
     typer.echo(f"已删除 {local(cutoff):%Y-%m-%d %H:%M} 之前的审计记录 {removed} 条")
