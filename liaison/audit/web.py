@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from liaison.audit import export, service
 from liaison.audit.models import AuditLog
-from liaison.audit.service import ACTION_LABELS, day_start
+from liaison.audit.service import ACTION_LABELS, day_start, masked
 from liaison.auth.deps import Principal, require
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
@@ -92,7 +92,12 @@ def audit_detail(
     row = session.get(AuditLog, row_id)
     if row is None:
         raise HTTPException(status_code=404)
-    keys = sorted(set(row.before or {}) | set(row.after or {}))
+    before, after = row.before or {}, row.after or {}
+    shown_before, shown_after = masked(before) or {}, masked(after) or {}
+    fields = [
+        (key, shown_before.get(key), shown_after.get(key), before.get(key) != after.get(key))
+        for key in sorted(set(before) | set(after))
+    ]
     return render(
-        request, "audit/detail.html", {"row": row, "keys": keys, "actions": ACTION_LABELS}
+        request, "audit/detail.html", {"row": row, "fields": fields, "actions": ACTION_LABELS}
     )
