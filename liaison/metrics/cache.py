@@ -12,8 +12,8 @@ A cached result is never stale, because its key holds everything the figures dep
   figures: a read replica answers both. It is the newest row's id and chain hash, and the
   database URL, so that another database that happens to reach the same id is not mistaken for
   this one. Events that change no business data (logins, reveals, exports) move the mark too:
-  they only cost a recompute, never a stale figure. (The one writer that bypasses the log is
-  `liaison demo --scale`'s bulk copy, for benchmarks: load it before serving.)
+  they only cost a recompute, never a stale figure. (`liaison demo --scale`'s bulk copy
+  bypasses the flush hook, so it records one event of its own.)
 - **The clock, to the day.** `compute` reads `now` in two places, both as the local date: the
   day overdue hazards are judged on (`Period.judged`, the earlier of the period's end and
   today) and the day projects are judged overdue for a visit. Nothing else in it depends on
