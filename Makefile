@@ -11,7 +11,7 @@ HTMX_VERSION := 2.0.11
 AXE_VERSION := 4.14.1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve-prod migrate revision test test-sqlite test-pg bench bench-scale bench-load lint fmt vendor clean
+.PHONY: help install run serve-prod migrate revision test test-sqlite test-pg standby bench bench-scale bench-load lint fmt vendor clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,8 +48,11 @@ test: install ## the whole suite on SQLite, then on PostgreSQL (PG_TEST_URL), br
 test-sqlite: install ## the suite on SQLite only
 	LIAISON_TEST_DATABASE=sqlite $(BIN)/pytest
 
-test-pg: install ## the suite on PostgreSQL only
+test-pg: install standby ## the suite on PostgreSQL only
 	LIAISON_TEST_DATABASE=$(PG_TEST_URL) $(BIN)/pytest
+
+standby: ## a streaming standby of the local PostgreSQL on port 5433 (pg_basebackup), for the read-replica test
+	scripts/pg-standby.sh
 
 bench: install ## server time of the main pages with the demo loaded (SQLite, then PG_TEST_URL)
 	$(PY) -m tests.benchmark

@@ -1,5 +1,6 @@
-"""`make bench-scale`: the demo district a hundred times over (26,400 projects; `liaison demo
---scale 100`), on SQLite and on PostgreSQL: the metrics for a year, cold (the first call of a
+"""`make bench-scale`: the demo district a hundred times over with seventeen years of cases
+(26,400 projects, about a million cases; `liaison demo --scale 100 --years 17`), on SQLite and
+on PostgreSQL: the metrics for a year, cold (the first call of a
 fresh process) and warm, and the pages a leader opens, in server time. A benchmark, not a test.
 
 LIAISON_BENCH_DATABASE names a PostgreSQL server (its database `LIAISON_BENCH_PG_NAME`, default
@@ -14,6 +15,7 @@ import tempfile
 import time
 
 SCALE = int(os.environ.get("BENCH_SCALE", "100"))
+YEARS = int(os.environ.get("BENCH_YEARS", "17"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 YEAR = "from=2023-01-01&to=2023-12-31"
 
@@ -21,7 +23,7 @@ YEAR = "from=2023-01-01&to=2023-12-31"
 def load(url: str) -> float:
     env = {**os.environ, "LIAISON_DATABASE_URL": url}
     started = time.perf_counter()
-    for args in (["init"], ["demo", "--scale", str(SCALE)]):
+    for args in (["init"], ["demo", "--scale", str(SCALE), "--years", str(YEARS)]):
         subprocess.run(
             [sys.executable, "-m", "liaison.cli", *args],
             env=env,
@@ -30,6 +32,22 @@ def load(url: str) -> float:
             stderr=subprocess.DEVNULL,
         )
     return time.perf_counter() - started
+
+
+def count_cases(url: str) -> str:
+    """The rows the issue counts: hazards, disputes, ledger entries and requests."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    tables = ["project", "visit", "hazard", "dispute", "recovery", "service_request"]
+    with engine.connect() as connection:
+        count = sa.select(sa.func.count())
+        counts = {
+            t: connection.execute(count.select_from(sa.table(t))).scalar_one() for t in tables
+        }
+    engine.dispose()
+    cases = sum(counts[t] for t in tables[2:])
+    return ", ".join(f"{t} {n:,}" for t, n in counts.items()) + f"; cases together {cases:,}"
 
 
 COLD = """
@@ -66,7 +84,8 @@ def main() -> int:
 
             name = os.environ.get("LIAISON_BENCH_PG_NAME", "liaison_bench_scale")
             url = recreate_pg_database(name, url)
-        print(f"{url}: demo × {SCALE} loaded in {load(url):.1f} s")
+        print(f"{url}: demo × {SCALE}, {YEARS} years, loaded in {load(url):.1f} s")
+    print(count_cases(url))
     print(f"metrics for a year, cold (first call of a fresh process): {cold_metrics(url):.2f} s")
 
     os.environ["LIAISON_DATABASE_URL"] = url

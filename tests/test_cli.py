@@ -5,7 +5,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import httpx
 from sqlmodel import func, select
@@ -19,7 +19,7 @@ from liaison.clock import LOCAL_TZ
 from liaison.demo import DEMO_PASSWORD, DEMO_USERS
 from liaison.desk.models import ServiceRequest
 from liaison.disputes.models import Dispute
-from liaison.hazards.models import Hazard
+from liaison.hazards.models import Hazard, HazardCategory, HazardStatus
 from liaison.projects import queries
 from liaison.projects import service as project_service
 from liaison.projects.models import Project, Visit
@@ -234,3 +234,38 @@ def test_demo_scale_copies_the_district_with_every_figure_doubled(db):
     assert len(m["by_station"]) == 12
     codes = db.exec(select(Project.code).where(Project.code.like("%-1"))).all()
     assert len(codes) == 264
+
+
+AREA = HazardCategory.COMPLEX_AREA  # counted apart from hazards in the metrics
+
+
+def test_demo_years_add_earlier_years_of_closed_cases_to_every_district(db):
+    from liaison.metrics.service import compute
+
+    assert invoke("demo", "--scale", "2", "--years", "3").exit_code == 0
+    hazards = {h.code: h for h in db.exec(select(Hazard)).all()}
+    # Codes: the demo's "YH…-0001", a copy's "…-1", an earlier year's "…-{copy}-{years back}".
+    layered = [h for h in hazards.values() if h.code.count("-") == 3]
+    present = [h for h in hazards.values() if h.code.count("-") < 3]
+    closed = [h for h in present if h.status == HazardStatus.CLOSED]
+    assert len(present) == 2 * 128 and len(layered) == 2 * len(closed)
+    assert all(h.status == HazardStatus.CLOSED for h in layered)  # open cases stay in the present
+    for hazard in layered:
+        code, copy, back = hazard.code.rsplit("-", 2)
+        origin = hazards[code if copy == "0" else f"{code}-{copy}"]
+        days = timedelta(days=364 * int(back))
+        assert (hazard.found_on, hazard.closed_on) == (
+            origin.found_on - days,
+            origin.closed_on - days,
+        )
+        assert hazard.project_id == origin.project_id and hazard.category == origin.category
+    requests = db.exec(select(ServiceRequest)).all()
+    assert {r.status for r in requests if r.tracking_no.count("-") == 3} <= {"已办结", "不予受理"}
+    for model, per_district in ((Dispute, 148), (Recovery, 193), (ServiceRequest, 154)):
+        assert db.exec(select(func.count()).select_from(model)).one() > 2 * per_district * 2
+    # The demo's year is as before; the year before it now has the repeated cases.
+    m = compute(db, date(2023, 1, 1), date(2023, 12, 31))
+    assert (m["hazards"]["found"], m["requests"]["closed"]) == (212, 288)
+    earlier = compute(db, date(2022, 1, 1), date(2022, 12, 31))
+    in_2022 = [h for h in layered if h.found_on.year == 2022 and h.category != AREA]
+    assert earlier["hazards"]["found"] == len(in_2022) > 200

@@ -1,5 +1,7 @@
 """Security headers, error pages that never leak internals, and production settings."""
 
+import gc
+
 import pytest
 from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
@@ -136,3 +138,11 @@ def test_a_client_hanging_up_mid_body_is_no_server_error(database_url, caplog):
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     assert status != 500
     assert "Traceback" not in caplog.text and "unhandled error" not in caplog.text
+
+
+def test_the_started_app_hides_its_start_up_objects_from_the_garbage_collector():
+    """A full collection then scans only what requests make (docs/performance.md: the slow
+    request in every ten at province size was such a collection)."""
+    gc.unfreeze()
+    with TestClient(create_app()):
+        assert gc.get_freeze_count() > 10_000
