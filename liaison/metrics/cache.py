@@ -19,7 +19,8 @@ A cached result is never stale, because its key holds everything the figures dep
   today) and the day projects are judged overdue for a visit. Nothing else in it depends on
   the time (requests are closed or in time by their own timestamps), so the key holds today's
   date in Asia/Shanghai: at midnight every entry stops matching.
-- **The question**: the period, the station and the visit interval.
+- **The question**: the period, the station and the visit interval; or, for the dashboard's
+  officer table, the period and the station.
 
 Bounded (the least recently used entry goes first) and per process: each process computes once
 per change of the mark. Results are shared between requests: callers read them, never change
@@ -27,8 +28,9 @@ them."""
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlmodel import Session, col, select
 
@@ -39,7 +41,8 @@ from liaison.org.models import Station
 
 MAX_ENTRIES = 64
 
-_entries: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+T = TypeVar("T")
+_entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -50,6 +53,21 @@ def change_mark(session: Session) -> tuple[str, int, str | None]:
     ).first()
     number, chained = newest if newest else (0, None)
     return (str(session.get_bind().engine.url), int(number or 0), chained)
+
+
+def _remembered(session: Session, question: tuple[Any, ...], work: Callable[[], T]) -> T:
+    """`work()`'s answer to `question`, from memory while the database's mark is unchanged."""
+    key = (change_mark(session), *question)
+    with _lock:
+        if key in _entries:
+            _entries.move_to_end(key)
+            return cast(T, _entries[key])
+    result = work()
+    with _lock:
+        _entries[key] = result
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+    return result
 
 
 def compute(
@@ -63,26 +81,23 @@ def compute(
 ) -> dict[str, Any]:
     """`service.compute`, from memory when nothing it depends on has changed since."""
     at = at or now()
-    key = (
-        change_mark(session),
-        local(at).date(),
-        start,
-        end,
-        station.id if station else None,
-        visit_interval_days,
+    station_id = station.id if station else None
+    return _remembered(
+        session,
+        ("compute", local(at).date(), start, end, station_id, visit_interval_days),
+        lambda: service.compute(
+            session, start, end, station, visit_interval_days=visit_interval_days, at=at
+        ),
     )
-    with _lock:
-        if key in _entries:
-            _entries.move_to_end(key)
-            return _entries[key]
-    result = service.compute(
-        session, start, end, station, visit_interval_days=visit_interval_days, at=at
+
+
+def by_officer(session: Session, p: service.Period, station_id: int | None) -> list[Any]:
+    """`service.by_officer` (the dashboard's officer table) likewise; it reads no clock."""
+    return _remembered(
+        session,
+        ("by_officer", p.start, p.end, station_id),
+        lambda: service.by_officer(session, p, station_id),
     )
-    with _lock:
-        _entries[key] = result
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
-    return result
 
 
 def clear() -> None:

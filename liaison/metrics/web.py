@@ -137,7 +137,7 @@ def dashboard_page(
             **_shown(m, c, settings),
             "kinds": dashboard.KINDS,
             "min_cases": settings.metrics_league_min_cases,
-            "officers": service.by_officer(session, p, c.station.id if c.station else None)[
+            "officers": cache.by_officer(session, p, c.station.id if c.station else None)[
                 :OFFICERS_SHOWN
             ],
             "years": range(local(now()).year, local(now()).year - 4, -1),

@@ -131,6 +131,13 @@ def _dashboard_figure(client, site, figure: str) -> int:
     return int(re.search(rf'figure={re.escape(figure)}">([\d,]+)</a>', page).group(1))
 
 
+def _officer_hazards(client, site) -> int:  # type: ignore[no-untyped-def]
+    """The hazards column of the site's officer in the dashboard's officer table."""
+    page = client.get("/dashboard", params={"period": "custom", **site["period"]}).text
+    badge = re.escape(site["officer"].badge_no)
+    return int(re.search(rf'{badge}</span></td><td class="num">(\d+)</td>', page).group(1))
+
+
 def test_the_dashboard_and_the_json_agree(client, db, site, computed):
     login_as(client, db, Role.LEADER)
     assert _dashboard_figure(client, site, "hazards.found") == 1
@@ -138,6 +145,17 @@ def test_the_dashboard_and_the_json_agree(client, db, site, computed):
     make_hazard(db, site["project"], site["officer"])
     assert read(client, site)["hazards"]["found"] == 2
     assert _dashboard_figure(client, site, "hazards.found") == 2
+
+
+def test_the_officer_table_is_served_from_memory_and_never_stale(client, db, site, monkeypatch):
+    calls = []
+    real = service.by_officer
+    monkeypatch.setattr(service, "by_officer", lambda *a: calls.append(a) or real(*a))
+    login_as(client, db, Role.LEADER)
+    assert _officer_hazards(client, site) == 1
+    assert _officer_hazards(client, site) == 1 and len(calls) == 1
+    make_hazard(db, site["project"], site["officer"])
+    assert _officer_hazards(client, site) == 2 and len(calls) == 2
 
 
 def _standby_copy(url: str, tmp_path: Path) -> str:
