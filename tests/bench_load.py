@@ -7,7 +7,6 @@ table goes to docs/performance.md under "## Load test". A benchmark, not a test.
 
 import math
 import os
-import platform
 import random
 import re
 import socket
@@ -27,6 +26,7 @@ from locust import FastHttpUser, task
 from locust.env import Environment
 
 from liaison.demo import DEMO_PASSWORD
+from tests import bench_report
 
 SCALE = int(os.environ.get("BENCH_LOAD_SCALE", "10"))
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "20"))  # each measured run
@@ -36,7 +36,6 @@ STEPS = [int(s) for s in os.environ.get("BENCH_LOAD_STEPS", "60,70,80,100,150,20
 PER_USER_RATE = 2.0  # requests/s each simulated person paces at: users = rate / 2
 HELD_P95_MS = 1000  # a rate is held: 0 errors, >= 95 % of it achieved, p95 under a second
 PG_SERVER = os.environ.get("LIAISON_BENCH_DATABASE", "postgresql://postgres@127.0.0.1:5432/test")
-DOC = Path(os.environ.get("BENCH_LOAD_DOC", Path(__file__).parent.parent / "docs/performance.md"))
 HEADING = "## Load test"
 MACHINE: dict[str, str] = {}  # what it ran on, for the report
 
@@ -396,22 +395,12 @@ def mix(host: str, server: subprocess.Popen[bytes]) -> list[Result]:
 
 
 def machine() -> None:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
-    mem = re.search(r"MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text())
-    MACHINE["CPU"] = f"{os.cpu_count()} x {model.group(1) if model else platform.processor()}"
-    MACHINE["RAM"] = f"{int(mem.group(1)) / 2**20:.1f} GiB" if mem else "?"
-    MACHINE["Python"] = platform.python_version()
-    MACHINE["load average before"] = load_average()
+    MACHINE.update(bench_report.machine())
     pool = [
         os.environ.get(f"LIAISON_DB_{k}", d)
         for k, d in (("POOL_SIZE", "10"), ("MAX_OVERFLOW", "10"))
     ]
     MACHINE["connection pool per app process"] = f"{pool[0]} + {pool[1]} overflow"
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def line(r: Result) -> str:
@@ -509,19 +498,6 @@ def locust_version() -> str:
     return version("locust")
 
 
-def write_doc(text: str) -> None:
-    """Replaces this section of docs/performance.md, leaving the others as they are."""
-    DOC.parent.mkdir(exist_ok=True)
-    current = DOC.read_text() if DOC.exists() else "# Performance\n"
-    start = current.find(HEADING + "\n")
-    if start < 0:
-        DOC.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    following = current.find("\n## ", start + len(HEADING))
-    rest = current[following + 1 :] if following >= 0 else ""
-    DOC.write_text(current[:start] + text + ("\n" + rest if rest else ""))
-
-
 def main() -> int:
     machine()
     url = fresh_database()
@@ -537,7 +513,7 @@ def main() -> int:
             results[workers] = [base, *mix(host, server)]
         finally:
             stop(server)
-    MACHINE["load average after"] = load_average()
+    MACHINE["load average after"] = bench_report.load_average()
     written = Path(log.name).read_text()
     MACHINE["the app's log"] = (
         f"{written.count('Traceback')} tracebacks, "
@@ -546,8 +522,8 @@ def main() -> int:
     print(f"the app's log: {log.name}")
     text = section(results)
     print(text)
-    write_doc(text)
-    print(f"written to {DOC}")
+    bench_report.write_section(HEADING, text)
+    print(f"written to {bench_report.DOC}")
     return 0
 
 

@@ -13,8 +13,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
+
+from tests import bench_report
 
 SCALE = int(os.environ.get("BENCH_SCALE", "100"))
+TARGETS = {
+    "metrics JSON, cached": "< 100",
+    "station dashboard, a year": "< 100",
+    "project list": "< 100",
+    "project list, next page": "< 100",
+    "project list, by investment": "< 100",
+    "project list, one station": "< 100",
+    "project page": "< 100",
+}
 YEARS = int(os.environ.get("BENCH_YEARS", "17"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 YEAR = "from=2023-01-01&to=2023-12-31"
@@ -47,7 +59,7 @@ def count_cases(url: str) -> str:
         }
     engine.dispose()
     cases = sum(counts[t] for t in tables[2:])
-    return ", ".join(f"{t} {n:,}" for t, n in counts.items()) + f"; cases together {cases:,}"
+    return ", ".join(f"{t} {n:,}" for t, n in counts.items()) + f": {cases:,} cases together"
 
 
 COLD = """
@@ -73,9 +85,10 @@ def cold_metrics(url: str) -> float:
 
 
 def main() -> int:
+    about = bench_report.machine()
     url = os.environ.get("BENCH_REUSE") or os.environ.get("LIAISON_BENCH_DATABASE")
     if os.environ.get("BENCH_REUSE"):
-        print(f"{url.split(':')[0]}: an already loaded database")
+        loaded = "an already loaded database"
     else:
         if url is None:
             url = f"sqlite:///{tempfile.mkdtemp()}/scale.db"
@@ -84,13 +97,14 @@ def main() -> int:
 
             name = os.environ.get("LIAISON_BENCH_PG_NAME", "liaison_bench_scale")
             url = recreate_pg_database(name, url)
-        print(f"{url}: demo × {SCALE}, {YEARS} years, loaded in {load(url):.1f} s")
-    print(count_cases(url))
+        loaded = f"`liaison demo --scale {SCALE} --years {YEARS}`, loaded in {load(url):.0f} s"
+    engine = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    print(f"{engine}: {loaded}")
+    cases = count_cases(url)
+    print(cases)
     colds = sorted(cold_metrics(url) for _ in range(3))
-    print(
-        f"metrics for a year, cold (first call of a fresh process, 3 runs): {colds[1]:.2f} s"
-        f" median, {colds[2]:.2f} s slowest"
-    )
+    cold = f"{colds[1]:.2f} s median of 3 processes, {colds[2]:.2f} s the slowest"
+    print(f"metrics for a year, cold (first call of a fresh process): {cold}")
 
     os.environ["LIAISON_DATABASE_URL"] = url
     from fastapi.testclient import TestClient
@@ -141,6 +155,7 @@ def main() -> int:
             "&amp;", "&"
         )
         print(f"{'page':<28}{'median ms':>10}{'p95 ms':>10}")
+        rows = [f"| metrics for a year, cold | < 1 s | {cold} | |"]
         for name, url_for in pages.items():
             timings = []
             for n in range(ROUNDS):
@@ -150,7 +165,26 @@ def main() -> int:
                 assert response.status_code == 200, (name, response.status_code)
                 timings.append(float(response.headers["server-timing"].split("dur=")[1]))
             p95 = statistics.quantiles(timings, n=20)[-1]
-            print(f"{name:<28}{statistics.median(timings):>10.1f}{p95:>10.1f}")
+            median = statistics.median(timings)
+            print(f"{name:<28}{median:>10.1f}{p95:>10.1f}")
+            rows.append(f"| {name} | {TARGETS.get(name, '')} | {median:.1f} | {p95:.1f} |")
+    about["load average after"] = bench_report.load_average()
+    machine_lines = "\n".join(f"- {k}: {v}" for k, v in about.items())
+    bench_report.write_section(
+        f"## `make bench-scale` on {engine}",
+        f"""## `make bench-scale` on {engine}
+
+Written by `tests/bench_scale.py`, run {date.today()}: {loaded}; {cases}. Server time
+(`Server-Timing`) of {ROUNDS} requests per page by the demo leader, in ms; the metrics cache
+is cleared before each one except on the "cached" lines. Targets from issue 10.
+
+{machine_lines}
+
+| page | target | median | p95 |
+|---|---|---:|---:|
+{chr(10).join(rows)}
+""",
+    )
     return 0
 
 
