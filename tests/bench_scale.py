@@ -180,7 +180,7 @@ is cleared before each one except on the "cached" lines. Targets from issue 10.
 
 {machine_lines}
 
-| page | target | median | p95 |
+| page | target (median) | median | p95 |
 |---|---|---:|---:|
 {chr(10).join(rows)}
 """,
