@@ -197,17 +197,8 @@ def fresh_database() -> str:
     from tests.conftest import recreate_pg_database
 
     url = recreate_pg_database("liaison_load", PG_SERVER)
-    env = {**os.environ, "LIAISON_DATABASE_URL": url}
-    started = time.perf_counter()
-    for args in (["init"], ["demo", "--scale", str(SCALE)]):
-        subprocess.run(
-            [sys.executable, "-m", "liaison.cli", *args],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    print(f"demo x {SCALE} loaded in {time.perf_counter() - started:.1f} s")
+    took = bench_report.load_demo(url, "--scale", str(SCALE))
+    print(f"demo x {SCALE} loaded in {took:.1f} s")
     return url
 
 

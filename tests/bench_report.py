@@ -1,12 +1,30 @@
-"""What the benchmarks share: the machine they ran on, and their own section of
-docs/performance.md, replaced on every run and leaving the others as they are."""
+"""What the benchmarks share: loading the demo, the machine they ran on, and their own section
+of docs/performance.md, replaced on every run and leaving the others as they are."""
 
 import os
 import platform
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 DOC = Path(os.environ.get("BENCH_DOC", Path(__file__).parent.parent / "docs/performance.md"))
+
+
+def load_demo(url: str, *demo_args: str) -> float:
+    """`liaison init` and `liaison demo *demo_args` on `url`, in child processes; seconds taken."""
+    env = {**os.environ, "LIAISON_DATABASE_URL": url}
+    started = time.perf_counter()
+    for args in (["init"], ["demo", *demo_args]):
+        subprocess.run(
+            [sys.executable, "-m", "liaison.cli", *args],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    return time.perf_counter() - started
 
 
 def load_average() -> str:

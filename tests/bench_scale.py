@@ -12,7 +12,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date
 
 from tests import bench_report
@@ -30,20 +29,6 @@ TARGETS = {
 YEARS = int(os.environ.get("BENCH_YEARS", "17"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 YEAR = "from=2023-01-01&to=2023-12-31"
-
-
-def load(url: str) -> float:
-    env = {**os.environ, "LIAISON_DATABASE_URL": url}
-    started = time.perf_counter()
-    for args in (["init"], ["demo", "--scale", str(SCALE), "--years", str(YEARS)]):
-        subprocess.run(
-            [sys.executable, "-m", "liaison.cli", *args],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    return time.perf_counter() - started
 
 
 def count_cases(url: str) -> str:
@@ -97,7 +82,8 @@ def main() -> int:
 
             name = os.environ.get("LIAISON_BENCH_PG_NAME", "liaison_bench_scale")
             url = recreate_pg_database(name, url)
-        loaded = f"`liaison demo --scale {SCALE} --years {YEARS}`, loaded in {load(url):.0f} s"
+        took = bench_report.load_demo(url, "--scale", str(SCALE), "--years", str(YEARS))
+        loaded = f"`liaison demo --scale {SCALE} --years {YEARS}`, loaded in {took:.0f} s"
     engine = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(f"{engine}: {loaded}")
     cases = count_cases(url)

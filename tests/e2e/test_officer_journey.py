@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from liaison import clock
 from liaison.auth.roles import Role
 from tests.conftest import use_database
+from tests.e2e.test_hazard_journey import log_hazard
 from tests.e2e.test_login_journey import log_in
 from tests.factories import make_officer, make_project, make_station, make_user
-from tests.images import jpeg
 
 
 @pytest.mark.e2e
@@ -63,16 +63,7 @@ def test_officer_enrols_then_keeps_the_project_file(
 
     page.get_by_role("link", name="登记隐患").click()
     axe(page)
-    form = page.get_by_test_id("hazard-form")
-    form.locator("select[name=category]").select_option("消防安全")
-    form.locator("select[name=level]").select_option("一般")
-    form.locator("textarea[name=description]").fill("机房通道堆放包装箱")
-    form.locator("input[name=photos]").set_input_files(
-        files=[{"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}]
-    )
-    form.get_by_role("button", name="登记").click()
-    expect(page.get_by_role("status")).to_contain_text("已登记隐患")
-    expect(page.locator(".photos img")).to_have_count(1)
+    log_hazard(page, "一般", "机房通道堆放包装箱")
     axe(page)
     page.locator(".menu-button").click()  # the phone menu
     page.get_by_test_id("logout").click()
