@@ -66,10 +66,11 @@ bench-scale: install ## the demo × 100 (26,400 projects): metrics and pages (SQ
 bench-load: install ## load test on loopback: the demo × 10 on PostgreSQL, 1 and 2 app processes (locust)
 	LIAISON_BENCH_DATABASE=$(PG_TEST_URL) $(PY) -m tests.bench_load
 
-lint: install ## ruff and mypy
+lint: install ## ruff, mypy and the import layers (import-linter)
 	$(BIN)/ruff check liaison tests migrations
 	$(BIN)/ruff format --check liaison tests migrations
 	$(BIN)/mypy liaison
+	$(BIN)/lint-imports
 
 fmt: install ## format and fix what ruff can
 	$(BIN)/ruff check --fix liaison tests migrations

@@ -42,6 +42,7 @@ from liaison.projects import web as projects_web
 from liaison.recoveries import web as recoveries_web
 from liaison.reveal import router as reveal_router
 from liaison.web import ROOT
+from liaison.wiring import wire
 
 # Every router of the app; tests walk these to check each route's permission and CSRF.
 API_ROUTERS: list[APIRouter] = [
@@ -88,6 +89,7 @@ async def _freeze_start_up(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     settings = get_settings()  # refuses an insecure production configuration
+    wire()
     if settings.is_production and (refused := checks.refusal(checks.database_problems(settings))):
         raise ValueError(refused)
     docs = settings.docs_on

@@ -19,6 +19,7 @@ from liaison.config import get_settings
 from liaison.db import upgrade
 from liaison.desk import retention
 from liaison.org import service as org_service
+from liaison.wiring import wire
 
 app = typer.Typer(
     help="Liaison 项目警官：重点项目警务联络系统", no_args_is_help=True, add_completion=False
@@ -30,6 +31,12 @@ app.command("check")(checks.check)
 app.command("backup")(backup.backup_command)
 app.command("restore")(backup.restore_command)
 app.command("retention")(retention.command)
+
+
+@app.callback()
+def _wired() -> None:
+    """Every command runs with every domain's guards and registries in place."""
+    wire()
 
 
 @app.command()

@@ -22,6 +22,11 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(LOCAL_TZ)
 
 
+def today() -> date:
+    """Today in Asia/Shanghai: the date a person in the district sees."""
+    return local(now()).date()
+
+
 def duration_label(delta: timedelta) -> str:
     """`2 天 3 小时`, `5 小时`, `40 分钟`: what a person reads at a glance, no seconds."""
     minutes = int(abs(delta).total_seconds() // 60)

@@ -22,6 +22,7 @@ from liaison.app import create_app
 from liaison.audit.service import set_actor
 from liaison.config import get_settings
 from liaison.db import get_engine, get_read_engine, normalise_url, upgrade
+from liaison.wiring import wire
 
 TEST_DATABASE = os.environ.get("LIAISON_TEST_DATABASE", "sqlite")
 ON_POSTGRES = TEST_DATABASE.startswith("postgres")
@@ -35,6 +36,12 @@ def recreate_pg_database(name: str, server_url: str = TEST_DATABASE) -> str:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     return admin.url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wired() -> None:
+    """Tests that call the services directly get the registries the app and the command fill."""
+    wire()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from liaison.auth.models import User
-from liaison.auth.permissions import Scope
 from liaison.auth.roles import Role
 from liaison.cli import app
 from liaison.clock import LOCAL_TZ
@@ -24,6 +23,7 @@ from liaison.projects import queries
 from liaison.projects import service as project_service
 from liaison.projects.models import Project, Visit
 from liaison.recoveries.models import Recovery
+from liaison.scope import Scope
 from tests.conftest import use_production
 from tests.factories import PASSWORD, login, make_officer, make_station, make_user
 

@@ -79,7 +79,8 @@ PAGES = {
     "/disputes/{dispute_id}": READERS,
     "/disputes/{dispute_id}/agreement": READERS,
     "/recoveries": READERS,
-    "/projects/{project_id}/recoveries/new": {Role.CHIEF, Role.OFFICER},
+    # The logged-in officer is a colleague of the project's officer: booking is the holder's.
+    "/projects/{project_id}/recoveries/new": {Role.CHIEF},
     "/recoveries/{recovery_id}": READERS,
     "/requests": READERS,
     "/dashboard": {Role.LEADER, Role.CHIEF},

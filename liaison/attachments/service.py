@@ -199,5 +199,6 @@ def for_owner(session: Session, owner_type: str, owner_id: int) -> list[Attachme
 
 # Each domain that owns attachments says how to find the owner a user may see. The resolver
 # returns the owner record or raises 404 (through the object checks of auth/permissions).
+# liaison/wiring.py fills the table.
 OwnerResolver = Callable[[Session, int, object], object]
 owners: dict[str, OwnerResolver] = {}

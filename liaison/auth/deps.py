@@ -12,11 +12,12 @@ from fastapi import Depends, HTTPException, Request
 from liaison.audit.service import set_actor
 from liaison.auth import second_factor, service
 from liaison.auth.models import User, UserSession
-from liaison.auth.permissions import Scope, scope_for
+from liaison.auth.permissions import scope_for
 from liaison.auth.roles import Role
 from liaison.auth.throttle import allow_now
 from liaison.config import Settings, get_settings
 from liaison.db import SessionDep
+from liaison.scope import Scope
 
 PASSWORD_PAGE = "/account/password"  # noqa: S105  (a path)
 # Pages a login that must change its password may still use.

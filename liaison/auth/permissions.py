@@ -1,7 +1,6 @@
 """Object-level access in one place: which stations', officers' and enterprises' records a login
 reaches. Every route that loads a record by id goes through `get_visible` or `restrict`."""
 
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
@@ -11,18 +10,7 @@ from sqlmodel import Session
 from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.org.models import Officer
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What part of the business data a login reaches. `everything` wins; otherwise a record
-    is visible when it belongs to `station_id` (officers, chiefs) or `enterprise_id`
-    (enterprise contacts). Leaders and admins reach everything; auditors no business data."""
-
-    everything: bool = False
-    station_id: int | None = None
-    officer_id: int | None = None
-    enterprise_id: int | None = None
+from liaison.scope import Scope
 
 
 class Scoped(Protocol):

@@ -16,7 +16,7 @@ from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, SettingsDep, require
 from liaison.auth.models import User
-from liaison.auth.permissions import Scope, get_visible, visible
+from liaison.auth.permissions import get_visible, visible
 from liaison.auth.roles import Role
 from liaison.clock import local, now
 from liaison.config import Settings, get_settings
@@ -38,8 +38,8 @@ from liaison.ledger import downloads, schema
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.timeline import Entry
-from liaison.projects.timeline import source as timeline_source
-from liaison.projects.web import Panel, home_panels, project_panels
+from liaison.projects.web import Panel
+from liaison.scope import Scope
 from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
@@ -51,12 +51,9 @@ HandlerDep = Annotated[Principal, Depends(require(*WORKERS, Role.ENTERPRISE))]
 UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024
 
 
-def _owner(session: Session, request_id: int, scope: object) -> ServiceRequest:
+def attachment_owner(session: Session, request_id: int, scope: object) -> ServiceRequest:
     assert isinstance(scope, Scope)
     return get_visible(session, ServiceRequest, request_id, scope)
-
-
-attachments.owners[OWNER] = _owner
 
 
 def can_handle(principal: Principal, request: ServiceRequest) -> bool:
@@ -433,8 +430,7 @@ async def request_action(
 # ---- on the project's page and timeline ------------------------------------------------
 
 
-@timeline_source
-def _request_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
+def timeline_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
     rows = session.exec(
         select(ServiceRequest).where(
             ServiceRequest.project_id == project_id, visible(ServiceRequest, scope)
@@ -447,7 +443,7 @@ def _request_entries(session: Session, project_id: int, scope: Scope) -> Iterabl
             yield Entry(local(r.closed_at).date(), "诉求", f"{r.status} {r.tracking_no}", url=url)
 
 
-def _project_panel(
+def project_panel(
     session: Session, principal: Principal, project: Project, today: date
 ) -> Panel | None:
     rows = session.exec(
@@ -466,7 +462,7 @@ def _project_panel(
     )
 
 
-def _home_panel(session: Session, principal: Principal, on: date) -> Panel | None:
+def home_panel(session: Session, principal: Principal, on: date) -> Panel | None:
     """What waits on this login and how it stands: the first few by deadline, with the counts."""
     if principal.role not in WORKERS:
         return None
@@ -476,7 +472,3 @@ def _home_panel(session: Session, principal: Principal, on: date) -> Panel | Non
     rows = _rows(session.exec(query.limit(5)).all(), settings)
     counts = queries.urgency_counts(session, principal, settings, at)
     return Panel("desk/_home_panel.html", {"rows": rows, "counts": counts})
-
-
-project_panels.append(_project_panel)
-home_panels.append(_home_panel)

@@ -13,7 +13,7 @@ from liaison.pii import mask_name, mask_numbers, mask_phone
 from liaison.projects.models import Project
 
 if TYPE_CHECKING:
-    from liaison.auth.permissions import Scope
+    from liaison.scope import Scope
 
 
 class RequestType(StrEnum):

@@ -226,6 +226,14 @@ def close(
     )
 
 
+def rating_problems(current: str | None, new: str | None) -> list[str]:
+    """A requester's rating, once given, is theirs: nobody rates again or rewrites it (the form,
+    the ledger import)."""
+    if current is not None and new != current:
+        return [f"已评价（{current}），评价不能更改"]
+    return []
+
+
 def rate(
     session: Session, request: ServiceRequest, satisfaction: Satisfaction, *, settings: Settings
 ) -> None:

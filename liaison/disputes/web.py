@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
 from liaison.auth.deps import Principal, require
-from liaison.auth.permissions import Scope, get_visible, visible
+from liaison.auth.permissions import get_visible, visible
+from liaison.auth.policy import Action, can, on_project
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
 from liaison.disputes import service
@@ -32,9 +33,9 @@ from liaison.org.queries import active_officers, active_stations
 from liaison.projects.models import Project
 from liaison.projects.service import today
 from liaison.projects.timeline import Entry
-from liaison.projects.timeline import source as timeline_source
-from liaison.projects.web import Panel, project_panels
+from liaison.projects.web import Panel
 from liaison.recoveries.service import entries_for_dispute
+from liaison.scope import Scope
 from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
@@ -240,7 +241,8 @@ def _detail(
             "recoveries": entries_for_dispute(session, pk(dispute)),
             "judicial_deadline": service.judicial_deadline(dispute),
             "today": today(),
-            "can_handle": principal.role in (Role.LEADER, Role.CHIEF, Role.OFFICER),
+            "can_handle": project is not None
+            and can(principal, Action.DISPUTE_HANDLE, on_project(session, project)),
             "errors": errors or {},
             "values": values or {},
         },
@@ -303,6 +305,9 @@ async def _outcome(
     request: Request, session: Session, principal: Principal, dispute_id: int, action: str
 ) -> Response:
     dispute = get_visible(session, Dispute, dispute_id, principal.scope)
+    owner = session.get(Project, dispute.project_id)
+    if owner is None or not can(principal, Action.DISPUTE_HANDLE, on_project(session, owner)):
+        raise HTTPException(status_code=403)
     raw = dict(await request.form())
     errors: dict[str, str] = {}
     try:
@@ -375,8 +380,7 @@ async def dispute_outcome(
     return await _outcome(request, session, principal, dispute_id, action)
 
 
-@timeline_source
-def _dispute_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
+def timeline_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
     for dispute in session.exec(select(Dispute).where(Dispute.project_id == project_id)).all():
         url = f"/disputes/{dispute.id}"
         yield Entry(dispute.received_on, "纠纷", f"受理{dispute.type} {dispute.code}", url=url)
@@ -390,7 +394,7 @@ def _dispute_entries(session: Session, project_id: int, scope: Scope) -> Iterabl
             )
 
 
-def _project_panel(
+def project_panel(
     session: Session, principal: Principal, project: Project, on: date
 ) -> Panel | None:
     open_cases = session.exec(
@@ -411,6 +415,3 @@ def _project_panel(
             "can_open": can_open and project.archived_at is None,
         },
     )
-
-
-project_panels.append(_project_panel)

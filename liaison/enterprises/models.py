@@ -11,7 +11,7 @@ from liaison.db import UTCDateTime
 from liaison.pii import mask_phone
 
 if TYPE_CHECKING:
-    from liaison.auth.permissions import Scope
+    from liaison.scope import Scope
 
 
 class Enterprise(SQLModel, table=True):

@@ -7,10 +7,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
-from liaison.auth.permissions import Scope, visible
+from liaison.auth.permissions import visible
 from liaison.hazards.models import Hazard, HazardCategory, HazardStatus
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
+from liaison.scope import Scope
 
 AREA = HazardCategory.COMPLEX_AREA.value
 CLOSED = HazardStatus.CLOSED.value

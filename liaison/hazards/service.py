@@ -79,6 +79,16 @@ class HazardData:
     responsible_party: str = ""
 
 
+def found_problems(found_on: date, deadline: date | None) -> list[tuple[str, str]]:
+    """What is wrong with a hazard's dates, (field, reason): by the form and by the import."""
+    problems = []
+    if found_on > today():
+        problems.append(("found_on", "发现日期不能晚于今天"))
+    if deadline is not None and deadline < found_on:
+        problems.append(("deadline", "整改期限不能早于发现日期"))
+    return problems
+
+
 def log_hazard(
     session: Session,
     settings: Settings,
@@ -92,11 +102,9 @@ def log_hazard(
     """Record a hazard with its photos (taken before the fix), all or nothing."""
     if project.archived_at is not None:
         raise HazardError("项目已归档")
-    if data.found_on > today():
-        raise HazardError("发现日期不能晚于今天", "found_on")
     deadline = data.deadline or default_deadline(data.found_on, data.level, settings)
-    if deadline < data.found_on:
-        raise HazardError("整改期限不能早于发现日期", "deadline")
+    for field_name, message in found_problems(data.found_on, deadline):
+        raise HazardError(message, field_name)
     hazard = Hazard(
         code="",
         project_id=project.id or 0,
@@ -141,10 +149,13 @@ def after_photos(session: Session, hazard_id: int) -> int:
 
 
 def may_sign_off(hazard: Hazard, role: Role, officer_id: int | None) -> bool:
-    """A chief, a leader, or an officer other than the finder."""
-    if role in SIGN_OFF_ROLES:
-        return True
-    return role == Role.OFFICER and officer_id is not None and officer_id != hazard.found_by_id
+    """Staff other than the finder (chiefs included): policy Action.HAZARD_SIGN_OFF."""
+    from liaison.auth.policy import POLICY, Action
+
+    rule = POLICY[Action.HAZARD_SIGN_OFF]
+    if role not in rule.roles or (role == Role.OFFICER and officer_id is None):
+        return False
+    return officer_id is None or officer_id != hazard.found_by_id
 
 
 def transition(

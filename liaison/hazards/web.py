@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, SettingsDep, require
-from liaison.auth.permissions import Scope, get_visible
+from liaison.auth.permissions import get_visible
 from liaison.auth.roles import Role
 from liaison.clock import local
 from liaison.db import SessionDep, paginate, pk
@@ -26,8 +26,8 @@ from liaison.org.queries import active_officers, active_stations
 from liaison.projects.models import Project
 from liaison.projects.service import today
 from liaison.projects.timeline import Entry
-from liaison.projects.timeline import source as timeline_source
-from liaison.projects.web import Panel, home_panels, project_panels
+from liaison.projects.web import Panel
+from liaison.scope import Scope
 from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
@@ -39,12 +39,9 @@ FinderDep = Annotated[Principal, Depends(require(Role.CHIEF, Role.OFFICER))]
 UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024
 
 
-def _owner(session: Session, hazard_id: int, scope: object) -> Hazard:
+def attachment_owner(session: Session, hazard_id: int, scope: object) -> Hazard:
     assert isinstance(scope, Scope)
     return get_visible(session, Hazard, hazard_id, scope)
-
-
-attachments.owners[service.OWNER] = _owner
 
 
 # ---- lists -----------------------------------------------------------------------------
@@ -347,8 +344,7 @@ async def hazard_photos(
 # ---- what hazards add to other pages ---------------------------------------------------
 
 
-@timeline_source
-def _hazard_events(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
+def timeline_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
     rows = session.exec(
         select(HazardEvent, Hazard)
         .join(Hazard, col(Hazard.id) == HazardEvent.hazard_id)
@@ -364,7 +360,7 @@ def _hazard_events(session: Session, project_id: int, scope: Scope) -> Iterable[
         yield Entry(day, kind, title, event.comment, url=f"/hazards/{hazard.id}")
 
 
-def _project_hazards(
+def project_panel(
     session: Session, principal: Principal, project: Project, on: date
 ) -> Panel | None:
     rows = queries.to_rows(
@@ -396,7 +392,7 @@ def _project_hazards(
     )
 
 
-def _home_hazards(session: Session, principal: Principal, on: date) -> Panel | None:
+def home_panel(session: Session, principal: Principal, on: date) -> Panel | None:
     """Officers: overdue hazards of their station. Leaders: 重大 hazards under supervision."""
     if principal.role == Role.LEADER:
         filters = queries.HazardFilter(level=HazardLevel.MAJOR.value, open_only=True)
@@ -414,7 +410,3 @@ def _home_hazards(session: Session, principal: Principal, on: date) -> Panel | N
         )
     )
     return Panel("hazards/_home_panel.html", {"rows": rows, "title": title})
-
-
-project_panels.append(_project_hazards)
-home_panels.append(_home_hazards)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from liaison.config import Settings
+from liaison.desk import service as desk
 from liaison.desk import sla
 from liaison.desk.models import (
     CLOSED_STATUSES,
@@ -26,12 +27,14 @@ from liaison.desk.models import (
 )
 from liaison.disputes.models import Dispute, DisputeStatus
 from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.hazards import service as hazards_service
 from liaison.hazards.models import Hazard, HazardEvent, HazardStatus
 from liaison.ledger import schema
 from liaison.ledger.reader import Source
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Assignment, Project, Stage
 from liaison.projects.service import today
+from liaison.recoveries import service as recoveries_service
 from liaison.recoveries.models import Recovery
 
 Values = dict[str, Any]
@@ -395,9 +398,10 @@ def _check_hazards(plan: Plan, known: _Known) -> None:
         v = row.values
         ok = resolve.need(row, "project", projects, "项目")
         ok &= resolve.need(row, "finder", officers, "民警")
-        if v["found_on"] and v["deadline"] and v["deadline"] < v["found_on"]:
-            resolve.fail(row, "deadline", "整改期限不能早于发现日期")
-            ok = False
+        if v["found_on"]:
+            for key, reason in hazards_service.found_problems(v["found_on"], v["deadline"]):
+                resolve.fail(row, key, reason)
+                ok = False
         if v["found_on"] and v["closed_on"] and v["closed_on"] < v["found_on"]:
             resolve.fail(row, "closed_on", "销号日期不能早于发现日期")
             ok = False
@@ -504,15 +508,45 @@ def _check_recoveries(session: Session, plan: Plan, known: _Known) -> None:
         .group_by(col(Recovery.reverses_id))
     ).all():
         reversed_fen[names["reverses_id"][original_id]] = int(fen)
+    # Projects by id, the file's new ones given ids of their own, so the service can compare.
+    project_ids: dict[str, int] = {code: p.id or 0 for code, p in known.projects.items()}
+    for code in sorted(projects - set(project_ids)):
+        project_ids[code] = -1 - len(project_ids)
+    in_file = {r.values["code"]: r.values for r in plan.rows["挽回损失"] if r.values.get("code")}
+
+    def original_of(link: str) -> Recovery | None:
+        """The entry a reversal names, in the database or (not yet written) in the file."""
+        if link in known.recoveries:
+            return known.recoveries[link]
+        o = in_file.get(link)
+        if o is None or o["amount_fen"] is None or o["recovered_on"] is None:
+            return None
+        return Recovery(
+            code=link,
+            project_id=project_ids.get(o["project"] or "", 0),
+            amount_fen=o["amount_fen"],
+            recovered_on=o["recovered_on"],
+            source=o["source"] or "",
+            officer_id=0,
+            reverses_id=-1 if o["amount_fen"] < 0 else None,
+        )
+
+    columns = {"amount": "amount_fen", "recovered_on": "recovered_on"}
+    columns |= {"project": "project", "source": "source"}
     booked_disputes = set()
     for row in plan.rows["挽回损失"]:
         v = row.values
         ok = resolve.need(row, "project", projects, "项目")
         ok &= resolve.need(row, "officer", officers, "民警")
         amount, link = v["amount_fen"], v["link"] or ""
+        new = known.recoveries.get(v["code"]) is None
         if amount == 0:
             resolve.fail(row, "amount_fen", "金额不能为 0")
             ok = False
+        elif amount is not None and amount > 0 and new and v["recovered_on"]:
+            for key, reason in recoveries_service.recovery_problems(amount, v["recovered_on"]):
+                resolve.fail(row, columns[key], reason)
+                ok = False
         kind = "case"
         if amount is not None and amount < 0:
             kind = "reversal"
@@ -526,11 +560,18 @@ def _check_recoveries(session: Session, plan: Plan, known: _Known) -> None:
             elif target < 0:
                 resolve.fail(row, "link", f"{link} 本身是冲正，不能再冲正")
                 ok = False
-            elif known.recoveries.get(v["code"]) is None:
-                reversed_fen[link] += -amount
-                if reversed_fen[link] > target:
-                    resolve.fail(row, "amount_fen", f"冲正金额超过 {link} 的剩余金额")
+            elif new and (original := original_of(link)) is not None and v["recovered_on"]:
+                for key, reason in recoveries_service.reversal_problems(
+                    original,
+                    amount_fen=-amount,
+                    on=v["recovered_on"],
+                    left_fen=target - reversed_fen[link],
+                    project_id=project_ids.get(v["project"] or ""),
+                    source=v["source"] or None,
+                ):
+                    resolve.fail(row, columns[key], reason)
                     ok = False
+                reversed_fen[link] += -amount
         elif link in disputes:
             kind = "dispute"
             if link in booked_disputes:
@@ -609,6 +650,11 @@ def _check_requests(plan: Plan, known: _Known, levels: dict[RequestType, sla.Lev
             ok = False
         if v["satisfaction"] and v["status"] != RequestStatus.CLOSED.value:
             resolve.fail(row, "satisfaction", "只有已办结的诉求可以有满意度")
+            ok = False
+        record = known.requests.get(v["tracking_no"])
+        current = record.satisfaction if record is not None else None
+        for reason in desk.rating_problems(current, v["satisfaction"] or None):
+            resolve.fail(row, "satisfaction", reason)
             ok = False
         if not ok or received is None:
             continue

@@ -2,8 +2,9 @@
 
 from sqlmodel import Session, col, select
 
-from liaison.auth.permissions import Scope, visible
+from liaison.auth.permissions import visible
 from liaison.org.models import Officer, Station
+from liaison.scope import Scope
 
 
 def active_stations(session: Session, scope: Scope) -> list[Station]:

@@ -15,7 +15,8 @@ class OrgError(ValueError):
 
 # Checks that may refuse to deactivate an officer or move them to another station, added by the
 # domains that give officers work (projects: "an officer holding projects cannot be
-# deactivated"). Each gets the officer as stored and returns a reason, or None.
+# deactivated"). Each gets the officer as stored and returns a reason, or None. liaison/wiring.py
+# fills the list, so every entry point (app, command, test) has every guard.
 OfficerGuard = Callable[[Session, Officer], str | None]
 officer_guards: list[OfficerGuard] = []
 

@@ -12,7 +12,7 @@ from liaison.db import UTCDateTime, enum_check
 from liaison.pii import mask_phone
 
 if TYPE_CHECKING:
-    from liaison.auth.permissions import Scope
+    from liaison.scope import Scope
 
 
 class Level(StrEnum):

@@ -8,10 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from liaison.auth.permissions import Scope, visible
+from liaison.auth.permissions import visible
 from liaison.enterprises.models import Enterprise
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Assignment, Project, Visit
+from liaison.scope import Scope
 
 
 def current_terms() -> Any:

@@ -5,10 +5,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from liaison import clock
-from liaison.clock import now
+from liaison.clock import now, today
 from liaison.enterprises.models import Enterprise
-from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Assignment, Level, Project, Stage, Visit, VisitKind
 
@@ -17,11 +15,6 @@ class ProjectError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-def today() -> date:
-    """Today in Asia/Shanghai: the date a person in the district sees."""
-    return clock.local(now()).date()
 
 
 # ---- projects --------------------------------------------------------------------------
@@ -177,12 +170,9 @@ def reassign_all(
     return len(held)
 
 
-def _holding_guard(session: Session, officer: Officer) -> str | None:
+def holding_guard(session: Session, officer: Officer) -> str | None:
     held = len(projects_held(session, officer.id or 0))
     return f"{officer.name} 名下还有 {held} 个项目，请先改派" if held else None
-
-
-org_service.officer_guards.append(_holding_guard)
 
 
 @dataclass(frozen=True)

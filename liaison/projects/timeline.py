@@ -10,9 +10,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from liaison.auth.models import User
-from liaison.auth.permissions import Scope
 from liaison.org.models import Officer
 from liaison.projects.models import Assignment, Visit
+from liaison.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,7 @@ class Entry:
 # a project sees its hazards, disputes and ledger, but a request is its sender's and its
 # handlers' (an enterprise contact does not see a worker's complaint from the project's poster).
 Source = Callable[[Session, int, Scope], Iterable[Entry]]
-sources: list[Source] = []
-
-
-def source(fn: Source) -> Source:
-    """Register a timeline source."""
-    sources.append(fn)
-    return fn
+sources: list[Source] = []  # filled by liaison/wiring.py
 
 
 def timeline(session: Session, project_id: int, scope: Scope, limit: int = 100) -> list[Entry]:
@@ -43,8 +37,7 @@ def timeline(session: Session, project_id: int, scope: Scope, limit: int = 100) 
     return sorted(entries, key=lambda e: e.day, reverse=True)[:limit]
 
 
-@source
-def _assignments(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
+def assignment_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
     by = aliased(User)
     rows = session.exec(
         select(Assignment, Officer, by)
@@ -59,8 +52,7 @@ def _assignments(session: Session, project_id: int, scope: Scope) -> Iterable[En
             yield Entry(term.end_date, "卸任", f"{officer.name} 不再担任项目警官", term.end_reason)
 
 
-@source
-def _visits(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
+def visit_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
     rows = session.exec(
         select(Visit, Officer)
         .join(Officer, col(Officer.id) == Visit.officer_id)

@@ -39,7 +39,8 @@ class Panel:
     context: dict[str, Any]
 
 
-# Later domains (hazards, disputes, the desk…) add their sections here, as timeline sources.
+# The sections later domains (hazards, disputes, the desk…) add to the home and project pages;
+# liaison/wiring.py fills both lists.
 home_panels: list[Callable[[Session, Principal, date], Panel | None]] = []
 project_panels: list[Callable[[Session, Principal, Project, date], Panel | None]] = []
 

@@ -31,6 +31,48 @@ class Entry:
     hazard_id: int | None = None
 
 
+Problems = list[tuple[str, str]]  # (field, reason): "amount", "recovered_on", "project", "source"
+
+
+def recovery_problems(amount_fen: int, recovered_on: date) -> Problems:
+    """What is wrong with an entry, before it is booked: by the form and by the ledger import."""
+    problems = []
+    if amount_fen <= 0:
+        problems.append(("amount", "金额必须大于零"))
+    if recovered_on > today():
+        problems.append(("recovered_on", "挽回日期不能晚于今天"))
+    return problems
+
+
+def reversal_problems(
+    original: Recovery,
+    *,
+    amount_fen: int,
+    on: date,
+    left_fen: int,
+    project_id: int | None = None,
+    source: str | None = None,
+) -> Problems:
+    """What is wrong with reversing `amount_fen` (positive) of `original` on `on`, with `left_fen`
+    of it left. A reversal takes its entry's project and source: one naming others is refused."""
+    problems = []
+    if original.is_reversal:
+        problems.append(("amount", "冲销记录不能再被冲销"))
+    if amount_fen <= 0:
+        problems.append(("amount", "冲销金额必须大于零"))
+    elif amount_fen > left_fen:
+        problems.append(("amount", f"冲销金额不能超过该笔剩余的 {yuan(left_fen)}"))
+    if on < original.recovered_on:
+        problems.append(("recovered_on", "冲销日期不能早于原记录"))
+    if on > today():
+        problems.append(("recovered_on", "冲销日期不能晚于今天"))
+    if project_id is not None and project_id != original.project_id:
+        problems.append(("project", "冲销须记在原记录的项目上"))
+    if source is not None and source != original.source:
+        problems.append(("source", f"冲销须与原记录来源一致（{original.source}）"))
+    return problems
+
+
 def record(
     session: Session,
     project: Project,
@@ -47,10 +89,8 @@ def record(
         ).first()
         if earlier is not None:
             return earlier, False
-    if entry.amount_fen <= 0:
-        raise RecoveryError("金额必须大于零", "amount")
-    if entry.recovered_on > today():
-        raise RecoveryError("挽回日期不能晚于今天", "recovered_on")
+    for field_name, message in recovery_problems(entry.amount_fen, entry.recovered_on):
+        raise RecoveryError(message, field_name)
     row = Recovery(
         code="",
         project_id=project.id or 0,
@@ -99,11 +139,11 @@ def reverse(
         raise RecoveryError("冲销金额必须大于零", "amount")
     session.exec(select(Recovery.id).where(Recovery.id == original.id).with_for_update()).one()
     left = remaining_fen(session, original)
-    if amount_fen > left:
-        raise RecoveryError(f"冲销金额不能超过该笔剩余的 {yuan(left)}", "amount")
     on = on or today()
-    if on < original.recovered_on:
-        raise RecoveryError("冲销日期不能早于原记录", "recovered_on")
+    for field_name, message in reversal_problems(
+        original, amount_fen=amount_fen, on=on, left_fen=left
+    ):
+        raise RecoveryError(message, field_name)
     row = Recovery(
         code="",
         project_id=original.project_id,

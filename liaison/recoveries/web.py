@@ -15,7 +15,8 @@ from sqlmodel import Session, col, func, select
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, require
-from liaison.auth.permissions import Scope, get_visible, visible
+from liaison.auth.permissions import get_visible, visible
+from liaison.auth.policy import Action, can, on_project
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises.models import Enterprise
@@ -28,10 +29,10 @@ from liaison.org.queries import active_stations
 from liaison.projects.models import Project
 from liaison.projects.service import today
 from liaison.projects.timeline import Entry
-from liaison.projects.timeline import source as timeline_source
-from liaison.projects.web import Panel, project_panels
+from liaison.projects.web import Panel
 from liaison.recoveries import service
 from liaison.recoveries.models import Recovery, RecoverySource
+from liaison.scope import Scope
 from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
@@ -42,12 +43,10 @@ OWNER = "recovery"
 UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024
 
 
-def _owner(session: Session, recovery_id: int, scope: object) -> Recovery:
+def attachment_owner(session: Session, recovery_id: int, scope: object) -> Recovery:
     assert isinstance(scope, Scope)
     return get_visible(session, Recovery, recovery_id, scope)
 
-
-attachments.owners[OWNER] = _owner
 
 DIMENSIONS: dict[str, tuple[str, Any]] = {
     "station": ("单位", Station.name),
@@ -198,6 +197,8 @@ def recovery_new(
 ) -> Response:
     project = get_visible(session, Project, project_id, principal.scope)
     _officer(session, principal)
+    if not can(principal, Action.RECOVERY_BOOK, on_project(session, project)):
+        raise HTTPException(status_code=403)
     values = {"recovered_on": today(), "submission_key": uuid.uuid4().hex}
     return _entry_form(request, project, values, {})
 
@@ -208,6 +209,8 @@ async def recovery_create(
 ) -> Response:
     project = get_visible(session, Project, project_id, principal.scope)
     officer = _officer(session, principal)
+    if not can(principal, Action.RECOVERY_BOOK, on_project(session, project)):
+        raise HTTPException(status_code=403)
     form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     form, errors = validate(EntryForm, raw)
@@ -290,9 +293,9 @@ def recovery_detail(
     request: Request, session: SessionDep, principal: ReaderDep, recovery_id: int
 ) -> Response:
     entry = get_visible(session, Recovery, recovery_id, principal.scope)
-    can_reverse = (
-        principal.role in (Role.LEADER, Role.CHIEF, Role.OFFICER)
-        and principal.user.officer_id is not None
+    project = session.get(Project, entry.project_id)
+    can_reverse = project is not None and can(
+        principal, Action.RECOVERY_REVERSE, on_project(session, project)
     )
     return _detail(request, session, entry, can_reverse=can_reverse)
 
@@ -308,6 +311,9 @@ async def recovery_reverse(
 ) -> Response:
     entry = get_visible(session, Recovery, recovery_id, principal.scope)
     officer = _officer(session, principal)
+    project = session.get(Project, entry.project_id)
+    if project is None or not can(principal, Action.RECOVERY_REVERSE, on_project(session, project)):
+        raise HTTPException(status_code=403)
     form, errors = validate(ReverseForm, await request.form())
     if form:
         try:
@@ -329,8 +335,7 @@ async def recovery_reverse(
     return _detail(request, session, entry, errors, can_reverse=True)
 
 
-@timeline_source
-def _recovery_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
+def timeline_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
     for row in session.exec(select(Recovery).where(Recovery.project_id == project_id)).all():
         title = (
             f"{'冲销' if row.is_reversal else '挽回损失'} {yuan(row.amount_fen)}（{row.source}）"
@@ -348,14 +353,10 @@ def project_total_fen(session: Session, project_id: int) -> int:
     )
 
 
-def _project_panel(
+def project_panel(
     session: Session, principal: Principal, project: Project, on: date
 ) -> Panel | None:
-    can_book = principal.user.officer_id is not None and principal.role in (
-        Role.CHIEF,
-        Role.OFFICER,
-        Role.LEADER,
-    )
+    can_book = can(principal, Action.RECOVERY_BOOK, on_project(session, project))
     return Panel(
         "recoveries/_project_panel.html",
         {
@@ -364,6 +365,3 @@ def _project_panel(
             "can_book": can_book and project.archived_at is None,
         },
     )
-
-
-project_panels.append(_project_panel)

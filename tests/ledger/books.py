@@ -1,13 +1,15 @@
 """Small ledger workbooks made on the spot: a valid base to which a test adds one bad cell."""
 
 import io
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 
 from liaison.ledger import schema
 
-SAMPLES = "/work/shared/samples"
+# The shared samples sit beside the project: <root>/../shared/samples.
+SAMPLES = str(Path(__file__).resolve().parents[2].parent / "shared" / "samples")
 
 BASE: dict[str, list[list[Any]]] = {
     "派出所": [["S01", "城关派出所"]],

@@ -3,7 +3,7 @@ closing after `to`, reversals, requests without a project, a station, empty peri
 against the sample's independently computed figures, and the same JSON from CLI and API."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,9 @@ from liaison.config import get_settings
 from liaison.ledger import importer
 from liaison.ledger.reader import open_source
 from liaison.metrics.service import compute
-from liaison.org.models import Station
+from liaison.org.models import Officer, Station
+from liaison.projects.models import Project, VisitKind
+from liaison.projects.service import log_visit
 from tests.factories import make_officer, make_user
 from tests.ledger.books import SAMPLES, workbook
 
@@ -178,15 +180,36 @@ def small(db):
     return {s.code: s for s in db.exec(select(Station)).all()}
 
 
+def _visit(db, project_code: str, officer_badge: str, on: date) -> None:
+    project = db.exec(select(Project).where(Project.code == project_code)).one()
+    officer = db.exec(select(Officer).where(Officer.badge_no == officer_badge)).one()
+    log_visit(
+        db, project, officer, visit_date=on, kind=VisitKind.VISIT, summary="走访", by_user_id=None
+    )
+    db.commit()
+
+
+def test_visits_in_the_period_and_overdue_now_by_hand(db, small, travel):
+    # On 1 May 2025: XM1 was last visited in February (overdue after 30 days), XM2 was never
+    # visited, XM3 a week ago; only XM1's February visit falls in Q1.
+    travel.to(datetime(2025, 5, 1, 4, tzinfo=UTC))
+    _visit(db, "XM1", "6001", date(2025, 2, 10))
+    _visit(db, "XM3", "6002", date(2025, 4, 24))
+    projects = compute(db, *Q1)["projects"]
+    assert (projects["visits"], projects["overdue_visits"]) == (1, 2)
+
+
 def test_every_figure_by_hand(db, small):
     m = compute(db, *Q1)
     assert m["period"] == {"from": "2025-01-01", "to": "2025-03-31", "station": None}
-    assert m["projects"] | {"visits": 0} == {
+    # No visit logged: as things stand today all three active projects are overdue, the
+    # uncovered XM2 included (counted from its first day).
+    assert m["projects"] == {
         "active": 3,
         "with_officer": 2,
         "coverage_rate": 2 / 3,
         "visits": 0,
-        "overdue_visits": m["projects"]["overdue_visits"],
+        "overdue_visits": 3,
     }
     assert m["hazards"] == {
         "found": 3,

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from liaison.auth.permissions import Scope
 from liaison.auth.roles import Role
 from liaison.enterprises.models import Enterprise
 from liaison.projects import queries, service
 from liaison.projects.models import Level, Project
+from liaison.scope import Scope
 from tests.factories import login_as, make_officer, make_project, make_station, post
 
 ROW_CODE = re.compile(r"<tr>\s*<td>([^<]+)</td>")

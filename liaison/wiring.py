@@ -1,0 +1,50 @@
+"""What each domain contributes to another's pages and rules, listed in one place.
+
+A later domain adds to an earlier one's registries (hazards put a panel on the project page, a
+guard from projects stops an officer who still holds projects from being deactivated). These
+registries used to fill themselves as a side effect of importing the contributing module, so a
+command that imported `org.service` without `projects.service` silently lost the guard. Now
+nothing registers itself: `wire()` fills every registry, and the app, the `liaison` command and
+the tests each call it before doing anything else. The order of each list is the order its
+sections appear on the page.
+"""
+
+from liaison.attachments import service as attachments
+from liaison.desk import inbox as desk_inbox
+from liaison.desk.web import OWNER as REQUEST_OWNER
+from liaison.disputes import web as disputes_web
+from liaison.hazards import service as hazards_service
+from liaison.hazards import web as hazards_web
+from liaison.org import service as org_service
+from liaison.projects import service as projects_service
+from liaison.projects import timeline
+from liaison.projects import web as projects_web
+from liaison.recoveries import web as recoveries_web
+
+
+def wire() -> None:
+    """Fill every registry; calling it again changes nothing."""
+    projects_web.home_panels[:] = [desk_inbox.home_panel, hazards_web.home_panel]
+    projects_web.project_panels[:] = [
+        desk_inbox.project_panel,
+        disputes_web.project_panel,
+        hazards_web.project_panel,
+        recoveries_web.project_panel,
+    ]
+    timeline.sources[:] = [
+        timeline.assignment_entries,
+        timeline.visit_entries,
+        desk_inbox.timeline_entries,
+        disputes_web.timeline_entries,
+        hazards_web.timeline_entries,
+        recoveries_web.timeline_entries,
+    ]
+    org_service.officer_guards[:] = [projects_service.holding_guard]
+    attachments.owners.clear()
+    attachments.owners.update(
+        {
+            REQUEST_OWNER: desk_inbox.attachment_owner,
+            hazards_service.OWNER: hazards_web.attachment_owner,
+            recoveries_web.OWNER: recoveries_web.attachment_owner,
+        }
+    )
