@@ -150,12 +150,11 @@ def after_photos(session: Session, hazard_id: int) -> int:
 
 def may_sign_off(hazard: Hazard, role: Role, officer_id: int | None) -> bool:
     """Staff other than the finder (chiefs included): policy Action.HAZARD_SIGN_OFF."""
-    from liaison.auth.policy import POLICY, Action
+    from liaison.auth.policy import POLICY, Action, not_the_finder
 
-    rule = POLICY[Action.HAZARD_SIGN_OFF]
-    if role not in rule.roles or (role == Role.OFFICER and officer_id is None):
+    if role not in POLICY[Action.HAZARD_SIGN_OFF].roles:
         return False
-    return officer_id is None or officer_id != hazard.found_by_id
+    return not_the_finder(role, officer_id, hazard.found_by_id)
 
 
 def transition(
