@@ -74,6 +74,13 @@ def use_database(monkeypatch: pytest.MonkeyPatch, url: str, **settings: str) -> 
     get_read_engine.cache_clear()
 
 
+def point_app_at(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Development settings on the database at `url`, as each test starts."""
+    monkeypatch.delenv("LIAISON_ENV", raising=False)
+    monkeypatch.setenv("LIAISON_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+    use_database(monkeypatch, url)
+
+
 def use_production(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
     """Production settings that `liaison check` finds no error in, on the test database
     (SQLite allowed when the suite runs on it)."""
@@ -97,10 +104,13 @@ def database_url(
         target = tmp_path / "liaison.db"
         shutil.copyfile(source, target)
         url = f"sqlite:///{target}"
-    monkeypatch.delenv("LIAISON_ENV", raising=False)
-    monkeypatch.setenv("LIAISON_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
-    use_database(monkeypatch, url)
+    point_app_at(monkeypatch, url)
     yield url
+    release_engines()
+
+
+def release_engines() -> None:
+    """Close the test's connections, so the next test's database is the only one open."""
     get_engine().dispose()
     get_read_engine().dispose()
     get_engine.cache_clear()

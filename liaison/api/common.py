@@ -1,16 +1,11 @@
 """What every /api/v1 call shares: offset paging with a bounded limit, the envelope, days as
-YYYY-MM-DD, and the errors the OpenAPI document lists."""
+YYYY-MM-DD (`liaison.listing`), and the errors the OpenAPI document lists."""
 
-import re
-from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
-from annotated_types import Ge, Le
 from fastapi import Query
-from pydantic import BaseModel, BeforeValidator
+from pydantic import BaseModel
 from sqlmodel import Session, func, select
-
-from liaison.clock import FIRST_DAY, LAST_DAY
 
 T = TypeVar("T")
 
@@ -27,16 +22,6 @@ API_ERRORS: dict[int | str, dict[str, Any]] = {
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "不存在，或令牌所属用户无权查看"}
 }
-
-
-def _iso_day(value: Any) -> Any:
-    # Pydantic would read "0" as 1970-01-01 (a Unix time): a day is written YYYY-MM-DD.
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError("日期格式应为 YYYY-MM-DD")
-    return value
-
-
-Day = Annotated[date, BeforeValidator(_iso_day), Ge(FIRST_DAY), Le(LAST_DAY)]
 
 
 class Paging(BaseModel):

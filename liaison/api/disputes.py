@@ -4,16 +4,16 @@ Parties' personal data stays out of the API."""
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
-from sqlmodel import col, select
+from sqlmodel import col
 
-from liaison.api.common import Day, ListOut, Paging, fetch, paging
+from liaison.api.common import ListOut, Paging, fetch, paging
 from liaison.auth.deps import ApiUser
-from liaison.auth.permissions import visible
 from liaison.db import SessionDep
-from liaison.disputes.models import Dispute
+from liaison.disputes.queries import DisputeFilter, dispute_list_query
 from liaison.recoveries.models import Recovery
+from liaison.recoveries.queries import RecoveryFilter, ledger_query
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -36,30 +36,15 @@ def list_disputes(
     session: SessionDep,
     principal: ApiUser,
     page: Annotated[Paging, Depends(paging)],
-    status: str = "",
-    type: str = "",
-    project: int | None = None,
-    since: Day | None = None,
-    until: Day | None = None,
+    filters: Annotated[DisputeFilter, Query()],
 ) -> ListOut[DisputeOut]:
-    query = select(Dispute).where(visible(Dispute, principal.scope))
-    for value, column in ((status, Dispute.status), (type, Dispute.type)):
-        if value:
-            query = query.where(col(column) == value)
-    if project:
-        query = query.where(col(Dispute.project_id) == project)
-    if since:
-        query = query.where(col(Dispute.received_on) >= since)
-    if until:
-        query = query.where(col(Dispute.received_on) <= until)
-    rows, total = fetch(
-        session, query.order_by(col(Dispute.received_on).desc(), col(Dispute.id).desc()), page
-    )
+    """The filters of the page `/disputes`, and the same cases in the same order."""
+    rows, total = fetch(session, dispute_list_query(principal.scope, filters), page)
     return ListOut(
         total=total,
         limit=page.limit,
         offset=page.offset,
-        items=[DisputeOut.model_validate(d, from_attributes=True) for d in rows],
+        items=[DisputeOut.model_validate(row[0], from_attributes=True) for row in rows],
     )
 
 
@@ -82,24 +67,14 @@ def list_recoveries(
     session: SessionDep,
     principal: ApiUser,
     page: Annotated[Paging, Depends(paging)],
-    source: str = "",
-    project: int | None = None,
-    since: Day | None = None,
-    until: Day | None = None,
+    filters: Annotated[RecoveryFilter, Query()],
 ) -> ListOut[RecoveryOut]:
-    query = select(Recovery).where(visible(Recovery, principal.scope))
-    if source:
-        query = query.where(col(Recovery.source) == source)
-    if project:
-        query = query.where(col(Recovery.project_id) == project)
-    if since:
-        query = query.where(col(Recovery.recovered_on) >= since)
-    if until:
-        query = query.where(col(Recovery.recovered_on) <= until)
+    """The filters of the ledger page `/recoveries`; entries oldest first, reversals included."""
+    query = ledger_query(principal.scope, filters)
     rows, total = fetch(session, query.order_by(col(Recovery.recovered_on), col(Recovery.id)), page)
     return ListOut(
         total=total,
         limit=page.limit,
         offset=page.offset,
-        items=[RecoveryOut.model_validate(r, from_attributes=True) for r in rows],
+        items=[RecoveryOut.model_validate(row[0], from_attributes=True) for row in rows],
     )

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from liaison.api.common import ListOut, Paging, fetch, paging
@@ -37,25 +37,8 @@ def list_hazards(
     session: SessionDep,
     principal: ApiUser,
     page: Annotated[Paging, Depends(paging)],
-    areas: bool = False,
-    status: str = "",
-    level: str = "",
-    category: str = "",
-    station: int | None = None,
-    officer: int | None = None,
-    project: int | None = None,
-    overdue: bool = False,
+    filters: Annotated[queries.HazardFilter, Query()],
 ) -> ListOut[HazardOut]:
-    filters = queries.HazardFilter(
-        areas=areas,
-        status=status,
-        level=level,
-        category=category,
-        station_id=station,
-        officer_id=officer,
-        project_id=project,
-        overdue=overdue,
-    )
     rows, total = fetch(
         session, queries.hazard_list_query(principal.scope, filters, today=today()), page
     )

@@ -8,9 +8,10 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
-from liaison.api.common import Day, ErrorOut
+from liaison.api.common import ErrorOut
 from liaison.auth.deps import ApiUser, SettingsDep
 from liaison.db import ReadSessionDep
+from liaison.listing import Day
 from liaison.metrics import cache, service
 
 router = APIRouter(prefix="/api/v1", tags=["api"])

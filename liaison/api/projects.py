@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from liaison.api.common import NOT_FOUND, ListOut, Paging, paging
@@ -62,25 +62,8 @@ def list_projects(
     settings: SettingsDep,
     principal: ApiUser,
     page: Annotated[Paging, Depends(paging)],
-    q: str = "",
-    station: int | None = None,
-    level: str = "",
-    stage: str = "",
-    officer: int | None = None,
-    covered: str = "",
-    overdue: bool = False,
-    archived: bool = False,
+    filters: Annotated[queries.ProjectFilter, Query()],
 ) -> ListOut[ProjectOut]:
-    filters = queries.ProjectFilter(
-        q=q.strip(),
-        station_id=station,
-        level=level,
-        stage=stage,
-        officer_id=officer,
-        covered=covered,
-        overdue=overdue,
-        archived=archived,
-    )
     interval = settings.visit_interval_days
     query = queries.project_list_query(
         principal.scope, filters, today=today(), interval_days=interval

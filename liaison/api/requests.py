@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from liaison.api.common import NOT_FOUND, Day, ListOut, Paging, fetch, paging
+from liaison.api.common import NOT_FOUND, ListOut, Paging, fetch, paging
 from liaison.auth.deps import ApiUser
 from liaison.auth.permissions import get_visible, visible
 from liaison.clock import LOCAL_TZ
 from liaison.db import SessionDep
 from liaison.desk.models import ServiceRequest
+from liaison.listing import OptionalDay, OptionalId
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -50,9 +51,9 @@ def list_requests(
     status: str = "",
     type: str = "",
     channel: str = "",
-    project: int | None = None,
-    since: Day | None = None,
-    until: Day | None = None,
+    project: OptionalId = None,
+    since: OptionalDay = None,
+    until: OptionalDay = None,
 ) -> ListOut[RequestOut]:
     """`since` and `until` are days of receipt in Asia/Shanghai, both included."""
     query = select(ServiceRequest).where(visible(ServiceRequest, principal.scope))

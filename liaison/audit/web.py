@@ -15,6 +15,7 @@ from liaison.audit.service import ACTION_LABELS, day_start, masked
 from liaison.auth.deps import Principal, require
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
+from liaison.listing import OptionalDay, PageNumber
 from liaison.web import redirect, render
 
 router = APIRouter()
@@ -29,9 +30,9 @@ def audit_list(
     actor: str = "",
     object_type: str = "",
     object_id: str = "",
-    since: date | None = None,
-    until: date | None = None,
-    page: int = 1,
+    since: OptionalDay = None,
+    until: OptionalDay = None,
+    page: PageNumber = 1,
 ) -> Response:
     query = service.search(
         actor=actor.strip(),

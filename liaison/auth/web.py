@@ -29,6 +29,7 @@ from liaison.config import Settings
 from liaison.db import SessionDep, paginate
 from liaison.enterprises.models import Enterprise
 from liaison.forms import validate
+from liaison.listing import PageNumber
 from liaison.org.models import Officer
 from liaison.web import redirect, render
 
@@ -190,7 +191,7 @@ def user_list(
     q: str = "",
     role: str = "",
     active: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> Response:
     query = select(User)
     if q:

@@ -35,6 +35,7 @@ from liaison.desk.web import OWNER, PHONE, RequestForm
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.forms import validate
 from liaison.ledger import downloads, schema
+from liaison.listing import PageNumber
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.timeline import Entry
@@ -96,7 +97,7 @@ def request_list(
     type: str = "",
     urgency: str = "",
     q: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
     format: str = "",
 ) -> Response:
     staff = principal.role in WORKERS

@@ -5,17 +5,17 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
 from liaison.auth.deps import Principal, require
-from liaison.auth.permissions import get_visible, visible
+from liaison.auth.permissions import get_visible
 from liaison.auth.policy import Action, can, on_project
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
-from liaison.disputes import service
+from liaison.disputes import queries, service
 from liaison.disputes.models import (
     Dispute,
     DisputeFollowUp,
@@ -27,6 +27,7 @@ from liaison.disputes.models import (
 )
 from liaison.forms import validate
 from liaison.ledger import downloads, schema
+from liaison.listing import PageNumber
 from liaison.money import parse_amount, rmb_upper
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
@@ -70,33 +71,15 @@ def dispute_list(
     request: Request,
     session: SessionDep,
     principal: ReaderDep,
-    status: str = "",
-    type: str = "",
-    station: int | None = None,
-    officer: int | None = None,
-    page: int = 1,
+    filters: Annotated[queries.DisputeFilter, Query()],
+    page: PageNumber = 1,
     format: str = "",
 ) -> Response:
-    query = (
-        select(Dispute, Project.name, Station.name, Officer.name)
-        .join(Project, col(Project.id) == Dispute.project_id)
-        .join(Station, col(Station.id) == Project.station_id)
-        .join(Officer, col(Officer.id) == Dispute.handler_id)
-        .where(visible(Project, principal.scope))
-    )
-    for value, column in ((status, Dispute.status), (type, Dispute.type)):
-        if value:
-            query = query.where(col(column) == value)
-    if station:
-        query = query.where(col(Project.station_id) == station)
-    if officer:
-        query = query.where(col(Dispute.handler_id) == officer)
+    query = queries.dispute_list_query(principal.scope, filters)
     if format == "xlsx":
         ids = downloads.ids_of(query, col(Dispute.id))
         return downloads.sheet_response(session, schema.DISPUTES, ids)
-    results = paginate(
-        session, query.order_by(col(Dispute.received_on).desc(), col(Dispute.id).desc()), page=page
-    )
+    results = paginate(session, query, page=page)
     stations = active_stations(session, principal.scope)
     officers = active_officers(session, principal.scope)
     params = filter_params(request)
@@ -106,10 +89,10 @@ def dispute_list(
         {
             "results": results,
             "params": params,
-            "status": status,
-            "type": type,
-            "station": station,
-            "officer": officer,
+            "status": filters.status,
+            "type": filters.type,
+            "station": filters.station_id,
+            "officer": filters.officer_id,
             "stations": stations,
             "officers": officers,
             "statuses": list(DisputeStatus),

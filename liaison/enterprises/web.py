@@ -16,6 +16,7 @@ from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises import service
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.forms import validate
+from liaison.listing import PageNumber
 from liaison.projects import queries
 from liaison.projects.models import Project
 from liaison.projects.service import today
@@ -40,7 +41,7 @@ def enterprise_list(
     q: str = "",
     town: str = "",
     industry: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> Response:
     projects = (
         select(Project.enterprise_id, func.count().label("projects"))

@@ -5,10 +5,12 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import Field
 from sqlmodel import col
 
 from liaison.auth.permissions import visible
 from liaison.hazards.models import Hazard, HazardCategory, HazardStatus
+from liaison.listing import Flag, ListFilter, OptionalId
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.scope import Scope
@@ -17,17 +19,16 @@ AREA = HazardCategory.COMPLEX_AREA.value
 CLOSED = HazardStatus.CLOSED.value
 
 
-@dataclass
-class HazardFilter:
-    areas: bool = False  # complex areas have their own list
+class HazardFilter(ListFilter):
+    areas: Flag = False  # complex areas have their own list
     status: str = ""
     level: str = ""
     category: str = ""
-    station_id: int | None = None
-    officer_id: int | None = None
-    project_id: int | None = None
-    overdue: bool = False
-    open_only: bool = False
+    station_id: OptionalId = Field(None, alias="station")
+    officer_id: OptionalId = Field(None, alias="officer")
+    project_id: OptionalId = Field(None, alias="project")
+    overdue: Flag = False
+    open_only: Flag = False
     sort: str = "deadline"
 
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
@@ -21,6 +21,7 @@ from liaison.forms import validate
 from liaison.hazards import queries, service
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
 from liaison.ledger import downloads, schema
+from liaison.listing import PageNumber
 from liaison.org.models import Officer
 from liaison.org.queries import active_officers, active_stations
 from liaison.projects.models import Project
@@ -83,27 +84,7 @@ def _list(
     )
 
 
-def _filters(
-    status: str = "",
-    level: str = "",
-    category: str = "",
-    station: int | None = None,
-    officer: int | None = None,
-    overdue: bool = False,
-    sort: str = "deadline",
-) -> queries.HazardFilter:
-    return queries.HazardFilter(
-        status=status,
-        level=level,
-        category=category,
-        station_id=station,
-        officer_id=officer,
-        overdue=overdue,
-        sort=sort,
-    )
-
-
-FilterDep = Annotated[queries.HazardFilter, Depends(_filters)]
+FilterDep = Annotated[queries.HazardFilter, Query()]
 
 
 @router.get("/hazards")
@@ -112,7 +93,7 @@ def hazard_list(
     session: SessionDep,
     principal: ReaderDep,
     filters: FilterDep,
-    page: int = 1,
+    page: PageNumber = 1,
     format: str = "",
 ) -> Response:
     return _list(request, session, principal, filters, page, format)
@@ -124,7 +105,7 @@ def area_list(
     session: SessionDep,
     principal: ReaderDep,
     filters: FilterDep,
-    page: int = 1,
+    page: PageNumber = 1,
     format: str = "",
 ) -> Response:
     """Complex public-order areas: hazards of that category, in their own words."""

@@ -19,6 +19,7 @@ from liaison.clock import FIRST_DAY, LAST_DAY, local, now
 from liaison.config import Settings
 from liaison.db import ReadSessionDep, SessionDep, paginate
 from liaison.ledger import downloads, exporter, schema
+from liaison.listing import PageNumber
 from liaison.metrics import cache, dashboard, records, service
 from liaison.metrics.service import Period
 from liaison.org.models import Station
@@ -152,7 +153,7 @@ def dashboard_records(
     principal: ReaderDep,
     c: ChoiceDep,
     figure: str = "hazards.found",
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> Response:
     """The records behind one figure, with the figure's own conditions."""
     chosen = records.figure(figure)

@@ -12,6 +12,7 @@ from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
 from liaison.forms import validate
+from liaison.listing import PageNumber
 from liaison.org import service
 from liaison.org.models import Officer, Station
 from liaison.pii import keep_if_masked, mask_phone
@@ -130,7 +131,7 @@ def _officer_fields(session: SessionDep) -> list[dict[str, Any]]:
 
 @router.get("/admin/officers")
 def officer_list(
-    request: Request, session: SessionDep, _admin: AdminDep, q: str = "", page: int = 1
+    request: Request, session: SessionDep, _admin: AdminDep, q: str = "", page: PageNumber = 1
 ) -> Response:
     query = (
         select(Officer, Station, User)

@@ -6,10 +6,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import Field
 from sqlmodel import Session, col, func, select
 
 from liaison.auth.permissions import visible
 from liaison.enterprises.models import Enterprise
+from liaison.listing import Flag, ListFilter, OptionalId, SearchText
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Assignment, Project, Visit
 from liaison.scope import Scope
@@ -48,18 +50,17 @@ def overdue_clause(
     return due_from < today - timedelta(days=interval_days)
 
 
-@dataclass
-class ProjectFilter:
-    q: str = ""
-    station_id: int | None = None
+class ProjectFilter(ListFilter):
+    q: SearchText = ""
+    station_id: OptionalId = Field(None, alias="station")
     level: str = ""
     stage: str = ""
-    officer_id: int | None = None
+    officer_id: OptionalId = Field(None, alias="officer")
     covered: str = ""  # "yes" | "no" | ""
-    overdue: bool = False
-    archived: bool = False
+    overdue: Flag = False
+    archived: Flag = False
     sort: str = "code"
-    enterprise_id: int | None = None
+    enterprise_id: OptionalId = Field(None, alias="enterprise")
 
 
 # Each sort's keys, each (expression, descending). The unique code ends every sort, so the

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
@@ -19,6 +19,7 @@ from liaison.enterprises.models import Enterprise
 from liaison.enterprises.service import enterprise_by_uscc
 from liaison.forms import validate
 from liaison.ledger import downloads, schema
+from liaison.listing import OptionalId, PageNumber
 from liaison.money import FEN_PER_WAN, parse_amount, wan_input
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
@@ -115,39 +116,13 @@ def home(
 # ---- the list --------------------------------------------------------------------------
 
 
-def _filters(
-    q: str = "",
-    station: int | None = None,
-    level: str = "",
-    stage: str = "",
-    officer: int | None = None,
-    covered: str = "",
-    overdue: bool = False,
-    archived: bool = False,
-    sort: str = "code",
-    enterprise: int | None = None,
-) -> queries.ProjectFilter:
-    return queries.ProjectFilter(
-        q=q.strip(),
-        station_id=station,
-        level=level,
-        stage=stage,
-        officer_id=officer,
-        covered=covered,
-        overdue=overdue,
-        archived=archived,
-        sort=sort,
-        enterprise_id=enterprise,
-    )
-
-
 @router.get("/projects")
 def project_list(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     principal: ReaderDep,
-    filters: Annotated[queries.ProjectFilter, Depends(_filters)],
+    filters: Annotated[queries.ProjectFilter, Query()],
     after: str = "",
     format: str = "",
 ) -> Response:
@@ -619,8 +594,8 @@ def officer_loads(
     settings: SettingsDep,
     principal: StaffDep,
     q: str = "",
-    station: int | None = None,
-    page: int = 1,
+    station: OptionalId = None,
+    page: PageNumber = 1,
 ) -> Response:
     """The officers and their workloads: projects held and visits overdue, by station."""
     query = queries.workload_query(

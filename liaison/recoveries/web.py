@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, select
@@ -15,22 +14,22 @@ from sqlmodel import Session, col, func, select
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, require
-from liaison.auth.permissions import get_visible, visible
+from liaison.auth.permissions import get_visible
 from liaison.auth.policy import Action, can, on_project
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
-from liaison.enterprises.models import Enterprise
 from liaison.forms import validate
 from liaison.hazards.models import Hazard
 from liaison.ledger import downloads, schema
+from liaison.listing import PageNumber
 from liaison.money import parse_amount, yuan
-from liaison.org.models import Officer, Station
+from liaison.org.models import Officer
 from liaison.org.queries import active_stations
 from liaison.projects.models import Project
 from liaison.projects.service import today
 from liaison.projects.timeline import Entry
 from liaison.projects.web import Panel
-from liaison.recoveries import service
+from liaison.recoveries import queries, service
 from liaison.recoveries.models import Recovery, RecoverySource
 from liaison.scope import Scope
 from liaison.web import filter_params, redirect, render
@@ -48,77 +47,18 @@ def attachment_owner(session: Session, recovery_id: int, scope: object) -> Recov
     return get_visible(session, Recovery, recovery_id, scope)
 
 
-DIMENSIONS: dict[str, tuple[str, Any]] = {
-    "station": ("单位", Station.name),
-    "source": ("来源", Recovery.source),
-    "officer": ("承办民警", Officer.name),
-    "project": ("项目", Project.name),
-    "enterprise": ("企业", Enterprise.name),
-    "month": ("月份", None),
-}
-
-
-def _ledger(scope: Scope) -> Any:
-    """Entries the scope reaches, joined to what the totals group by (rows, not scalars)."""
-    return (
-        sa.select(Recovery)
-        .join(Project, col(Project.id) == Recovery.project_id)
-        .join(Station, col(Station.id) == Project.station_id)
-        .join(Enterprise, col(Enterprise.id) == Project.enterprise_id)
-        .join(Officer, col(Officer.id) == Recovery.officer_id)
-        .where(visible(Project, scope))
-    )
-
-
-def _filtered(
-    query: Any, *, since: date | None, until: date | None, station: int | None, source: str
-) -> Any:
-    if since:
-        query = query.where(col(Recovery.recovered_on) >= since)
-    if until:
-        query = query.where(col(Recovery.recovered_on) <= until)
-    if station:
-        query = query.where(col(Project.station_id) == station)
-    if source:
-        query = query.where(col(Recovery.source) == source)
-    return query
-
-
-def totals(session: Session, query: Any, by: str) -> list[tuple[str, int, int]]:
-    """(label, sum in fen, entries) per value of the dimension, reversals included, in SQL."""
-    if by == "month":
-        year, month = (
-            sa.extract("year", col(Recovery.recovered_on)),
-            sa.extract("month", col(Recovery.recovered_on)),
-        )
-        grouped = query.with_only_columns(year, month, func.sum(Recovery.amount_fen), func.count())
-        rows = session.exec(grouped.group_by(year, month).order_by(year, month)).all()
-        return [(f"{int(y)}-{int(m):02d}", int(total), n) for y, m, total, n in rows]
-    column = DIMENSIONS[by][1]
-    grouped = query.with_only_columns(column, func.sum(Recovery.amount_fen), func.count())
-    rows = session.exec(
-        grouped.group_by(column).order_by(func.sum(Recovery.amount_fen).desc())
-    ).all()
-    return [(str(label), int(total), n) for label, total, n in rows]
-
-
 @router.get("/recoveries")
 def recovery_list(
     request: Request,
     session: SessionDep,
     principal: ReaderDep,
+    filters: Annotated[queries.RecoveryFilter, Query()],
     by: str = "station",
-    since: date | None = None,
-    until: date | None = None,
-    station: int | None = None,
-    source: str = "",
-    page: int = 1,
+    page: PageNumber = 1,
     format: str = "",
 ) -> Response:
-    by = by if by in DIMENSIONS else "station"
-    query = _filtered(
-        _ledger(principal.scope), since=since, until=until, station=station, source=source
-    )
+    by = by if by in queries.DIMENSIONS else "station"
+    query = queries.ledger_query(principal.scope, filters)
     if format == "xlsx":
         ids = downloads.ids_of(query, col(Recovery.id))
         return downloads.sheet_response(session, schema.RECOVERIES, ids)
@@ -138,17 +78,17 @@ def recovery_list(
         request,
         "recoveries/list.html",
         {
-            "totals": totals(session, query, by),
+            "totals": queries.totals(session, query, by),
             "by": by,
-            "dimensions": DIMENSIONS,
+            "dimensions": queries.DIMENSIONS,
             "grand_fen": int(grand[0]),
             "grand_count": grand[1],
             "entries": entries,
             "params": params,
-            "since": since or "",
-            "until": until or "",
-            "station": station,
-            "source": source,
+            "since": filters.since or "",
+            "until": filters.until or "",
+            "station": filters.station_id,
+            "source": filters.source,
             "stations": stations,
             "sources": list(RecoverySource),
         },

@@ -119,3 +119,31 @@ def test_the_enterprise_sees_only_its_own_requests_and_none_by_id_of_others(clie
     assert client.get(f"/api/v1/requests/{others[0]}", headers=headers).status_code == 404
     own = client.get(f"/api/v1/requests/{items[0]['id']}", headers=headers).json()
     assert own["tracking_no"] == items[0]["tracking_no"] and "content" not in own
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/projects?q=&station=&officer=&level=&covered=",
+        "/api/v1/hazards?status=&station=&officer=&project=",
+        "/api/v1/disputes?status=&type=&station=&officer=&project=&since=&until=",
+        "/api/v1/recoveries?source=&station=&project=&since=&until=",
+        "/api/v1/requests?status=&project=&since=&until=",
+    ],
+)
+def test_a_blank_filter_is_no_filter(client, db, district, path):
+    leader = bearer(db, make_user(db, Role.LEADER))
+    assert ids(client, leader, path) == {district["mine"].id, district["theirs"].id}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/disputes", "/api/v1/recoveries", "/api/v1/hazards"])
+def test_the_api_filters_by_station_as_the_page_does(client, db, district, path):
+    leader = bearer(db, make_user(db, Role.LEADER))
+    north = district["mine"].station_id
+    assert ids(client, leader, f"{path}?station={north}") == {district["mine"].id}
+
+
+def test_disputes_filter_by_handler_as_on_the_page(client, db, district):
+    leader = bearer(db, make_user(db, Role.LEADER))
+    handler = district["north_officer"].id
+    assert ids(client, leader, f"/api/v1/disputes?officer={handler}") == {district["mine"].id}

@@ -1,0 +1,49 @@
+"""The dispute list: one filter and one query for the page, its xlsx export and the API."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import Field
+from sqlmodel import col
+
+from liaison.auth.permissions import visible
+from liaison.disputes.models import Dispute
+from liaison.listing import ListFilter, OptionalDay, OptionalId
+from liaison.org.models import Officer, Station
+from liaison.projects.models import Project
+from liaison.scope import Scope
+
+
+class DisputeFilter(ListFilter):
+    status: str = ""
+    type: str = ""
+    station_id: OptionalId = Field(None, alias="station")
+    officer_id: OptionalId = Field(None, alias="officer", description="承办民警")
+    project_id: OptionalId = Field(None, alias="project")
+    since: OptionalDay = Field(None, description="受理日期起（含）")
+    until: OptionalDay = Field(None, description="受理日期止（含）")
+
+
+def dispute_list_query(scope: Scope, filters: DisputeFilter) -> Any:
+    """(dispute, project name, station name, handler name) rows, newest received first."""
+    query = (
+        sa.select(Dispute, col(Project.name), col(Station.name), col(Officer.name))
+        .join(Project, col(Project.id) == Dispute.project_id)
+        .join(Station, col(Station.id) == Project.station_id)
+        .join(Officer, col(Officer.id) == Dispute.handler_id)
+        .where(visible(Project, scope))
+    )
+    for value, column in (
+        (filters.status, Dispute.status),
+        (filters.type, Dispute.type),
+        (filters.station_id, Project.station_id),
+        (filters.officer_id, Dispute.handler_id),
+        (filters.project_id, Dispute.project_id),
+    ):
+        if value:
+            query = query.where(col(column) == value)
+    if filters.since:
+        query = query.where(col(Dispute.received_on) >= filters.since)
+    if filters.until:
+        query = query.where(col(Dispute.received_on) <= filters.until)
+    return query.order_by(col(Dispute.received_on).desc(), col(Dispute.id).desc())
