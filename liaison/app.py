@@ -17,7 +17,7 @@ from liaison.api import requests as requests_api
 from liaison.api.common import API_ERRORS
 from liaison.attachments import web as attachments_web
 from liaison.audit import web as audit_web
-from liaison.auth import second_factor_web
+from liaison.auth import policy_web, second_factor_web
 from liaison.auth import web as auth_web
 from liaison.config import get_settings
 from liaison.desk import admin as desk_admin
@@ -56,6 +56,7 @@ API_ROUTERS: list[APIRouter] = [
 WEB_ROUTERS: list[APIRouter] = [
     auth_web.router,
     second_factor_web.router,
+    policy_web.router,
     org_web.router,
     audit_web.router,
     projects_web.router,

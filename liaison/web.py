@@ -63,9 +63,10 @@ def nav_items(role: Role | None) -> list[tuple[str, str]]:
             ("/enterprises", "企业"),
             ("/coverage", "覆盖率"),
             ("/ledger", "台账导入导出"),
+            ("/admin/policy", "权限策略"),
         ]
     if role == Role.AUDITOR:
-        return [("/audit", "审计日志")]
+        return [("/audit", "审计日志"), ("/admin/policy", "权限策略")]
     if role == Role.ENTERPRISE:
         return [("/home", "我的企业"), ("/requests", "我的诉求")]
     staff = [

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi.routing import APIRoute
 
 from liaison.app import API_ROUTERS, WEB_ROUTERS
+from liaison.auth.roles import Role
 
 
 @dataclass
@@ -39,3 +40,13 @@ def concrete(path: str, object_id: int = 1) -> str:
     import re
 
     return re.sub(r"\{[^}]+\}", str(object_id), path)
+
+
+def admitted(route: RouteInfo) -> set[Role]:
+    """The roles every `require(...)` of the route admits (any role for the API's tokens). For
+    choosing whom to log in as, never as an expectation: that would test the code against
+    itself (tests/security/test_matrix.py keeps its own table)."""
+    admits = set(Role)
+    for dependency in route.dependencies:
+        admits &= set(getattr(dependency, "__roles__", Role))
+    return admits

@@ -54,6 +54,7 @@ PAGES = {
     "/admin/officers": {Role.ADMIN},
     "/admin/officers/new": {Role.ADMIN},
     "/admin/officers/{officer_id}": {Role.ADMIN},
+    "/admin/policy": {Role.ADMIN, Role.AUDITOR},
     "/audit": {Role.AUDITOR},
     "/audit/{row_id}": {Role.AUDITOR},
     "/projects": READERS,

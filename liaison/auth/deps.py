@@ -13,7 +13,7 @@ from liaison.audit.service import set_actor
 from liaison.auth import second_factor, service
 from liaison.auth.models import User, UserSession
 from liaison.auth.permissions import scope_for
-from liaison.auth.roles import Role
+from liaison.auth.roles import READER_ROLES, STAFF_ROLES, Role
 from liaison.auth.throttle import allow_now
 from liaison.config import Settings, get_settings
 from liaison.db import SessionDep
@@ -169,3 +169,6 @@ api_principal.__permission__ = True  # type: ignore[attr-defined]
 
 CurrentUser = Annotated[Principal, Depends(require_login)]
 ApiUser = Annotated[Principal, Depends(api_principal)]
+# The business records' pages: their rows then follow the login's scope.
+ReaderDep = Annotated[Principal, Depends(require(*READER_ROLES))]
+StaffDep = Annotated[Principal, Depends(require(*STAFF_ROLES))]

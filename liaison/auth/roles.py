@@ -30,6 +30,8 @@ OFFICER_ROLES = frozenset({Role.CHIEF, Role.OFFICER})
 ENTERPRISE_ROLES = frozenset({Role.ENTERPRISE})
 # Staff who work the business data (everyone but the two back-office roles and enterprises).
 STAFF_ROLES = frozenset({Role.LEADER, Role.CHIEF, Role.OFFICER})
+# Who read the business records, each within their scope: all but the auditor, who reads logs.
+READER_ROLES = frozenset({Role.ADMIN, *STAFF_ROLES, Role.ENTERPRISE})
 # The pii.reveal permission (SECURITY.md Z4, P4): who may see one masked phone or ID number
 # whole, on a record they already reach. Not the auditor, not enterprise contacts, not admins
 # (who keep officer records but work no case).

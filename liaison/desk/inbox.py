@@ -14,10 +14,11 @@ from sqlmodel import Session, col, select
 
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
-from liaison.auth.deps import Principal, SettingsDep, require
+from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
 from liaison.auth.models import User
 from liaison.auth.permissions import get_visible, visible
-from liaison.auth.roles import Role
+from liaison.auth.policy import Action, can
+from liaison.auth.roles import STAFF_ROLES, Role
 from liaison.clock import local, now
 from liaison.config import Settings, get_settings
 from liaison.db import SessionDep, paginate
@@ -44,9 +45,7 @@ from liaison.scope import Scope
 from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
-READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
-WORKERS = (Role.LEADER, Role.CHIEF, Role.OFFICER)
-ReaderDep = Annotated[Principal, Depends(require(*READERS))]
+WORKERS = STAFF_ROLES
 SubmitterDep = Annotated[Principal, Depends(require(*WORKERS, Role.ENTERPRISE))]
 HandlerDep = Annotated[Principal, Depends(require(*WORKERS, Role.ENTERPRISE))]
 UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024
@@ -55,18 +54,6 @@ UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024
 def attachment_owner(session: Session, request_id: int, scope: object) -> ServiceRequest:
     assert isinstance(scope, Scope)
     return get_visible(session, ServiceRequest, request_id, scope)
-
-
-def can_handle(principal: Principal, request: ServiceRequest) -> bool:
-    """Leaders staff the duty desk and may act on any request; a chief on the station's; an
-    officer on those routed to them."""
-    if principal.role == Role.LEADER:
-        return True
-    if principal.role == Role.CHIEF:
-        return request.station_id == principal.scope.station_id
-    if principal.role == Role.OFFICER:
-        return request.officer_id == principal.scope.officer_id
-    return False
 
 
 # ---- the inboxes -----------------------------------------------------------------------
@@ -288,7 +275,7 @@ def _detail(
         .where(col(RequestEvent.public) if not staff else col(RequestEvent.id).is_not(None))
         .order_by(col(RequestEvent.id))
     ).all()
-    handling = can_handle(principal, found)
+    handling = can(principal, Action.REQUEST_HANDLE, found)
     return render(
         request,
         "desk/detail.html",
@@ -405,7 +392,7 @@ async def request_action(
     allowed = (
         found.created_by_id == principal.user.id
         if action == "rate"
-        else principal.role in WORKERS and can_handle(principal, found)
+        else can(principal, Action.REQUEST_HANDLE, found)
     )
     if not allowed:
         raise HTTPException(status_code=403)

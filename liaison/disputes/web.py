@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
-from liaison.auth.deps import Principal, require
+from liaison.auth.deps import Principal, ReaderDep, require
 from liaison.auth.permissions import get_visible
-from liaison.auth.policy import Action, can, on_project
+from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
 from liaison.disputes import queries, service
@@ -32,7 +32,7 @@ from liaison.money import parse_amount, rmb_upper
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
 from liaison.projects.models import Project
-from liaison.projects.service import today
+from liaison.projects.service import on_project, today
 from liaison.projects.timeline import Entry
 from liaison.projects.web import Panel
 from liaison.recoveries.service import entries_for_dispute
@@ -40,8 +40,6 @@ from liaison.scope import Scope
 from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
-READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
-ReaderDep = Annotated[Principal, Depends(require(*READERS))]
 HandlerDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.OFFICER))]
 PARTY_ROWS = 4
 

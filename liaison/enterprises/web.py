@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, or_, select
 
 from liaison.auth import service as auth_service
-from liaison.auth.deps import Principal, SettingsDep, require
+from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
 from liaison.auth.passwords import policy_hint
 from liaison.auth.permissions import get_visible, visible
 from liaison.auth.roles import Role
@@ -24,9 +24,7 @@ from liaison.web import filter_params, redirect, render, render_form
 
 router = APIRouter()
 
-READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
 EDITORS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER)
-ReaderDep = Annotated[Principal, Depends(require(*READERS))]
 EditorDep = Annotated[Principal, Depends(require(*EDITORS))]
 AccountDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.LEADER))]
 

@@ -5,9 +5,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from liaison.attachments import service as attachments
+from liaison.auth.policy import POLICY, Action, OnReview, independent_reviewer
 from liaison.auth.roles import Role
 from liaison.config import Settings
 from liaison.db import add_numbered
@@ -28,22 +29,24 @@ class HazardError(ValueError):
 
 @dataclass(frozen=True)
 class Step:
-    """A legal transition and its words, for hazards and for complex areas."""
+    """A legal transition, its words for hazards and for complex areas, and the action of the
+    policy it is: the project's handling, or the review (which `transition` checks itself)."""
 
     source: HazardStatus
     target: HazardStatus
     label: str
     area_label: str
+    action: Action
 
 
+HANDLE, REVIEW = Action.HAZARD_HANDLE, Action.HAZARD_SIGN_OFF
 STEPS = {
-    "start": Step(S.OPEN, S.RECTIFYING, "开始整改", "挂牌整治"),
-    "submit": Step(S.RECTIFYING, S.REVIEW, "提交复查", "申请验收"),
-    "sign_off": Step(S.REVIEW, S.CLOSED, "复查通过，销号", "验收摘牌"),
-    "reject": Step(S.REVIEW, S.RECTIFYING, "复查未通过", "验收未通过"),
+    "start": Step(S.OPEN, S.RECTIFYING, "开始整改", "挂牌整治", HANDLE),
+    "submit": Step(S.RECTIFYING, S.REVIEW, "提交复查", "申请验收", HANDLE),
+    "sign_off": Step(S.REVIEW, S.CLOSED, "复查通过，销号", "验收摘牌", REVIEW),
+    "reject": Step(S.REVIEW, S.RECTIFYING, "复查未通过", "验收未通过", REVIEW),
 }
 AREA_STATUS = {S.OPEN: "已排查", S.RECTIFYING: "挂牌整治中", S.REVIEW: "待验收", S.CLOSED: "已摘牌"}
-SIGN_OFF_ROLES = (Role.CHIEF, Role.LEADER)
 
 
 def default_deadline(found_on: date, level: HazardLevel, settings: Settings) -> date:
@@ -148,13 +151,23 @@ def after_photos(session: Session, hazard_id: int) -> int:
     return sum(1 for a in attachments.for_owner(session, OWNER, hazard_id) if a.tag == "after")
 
 
-def may_sign_off(hazard: Hazard, role: Role, officer_id: int | None) -> bool:
-    """Staff other than the finder (chiefs included): policy Action.HAZARD_SIGN_OFF."""
-    from liaison.auth.policy import POLICY, Action, not_the_finder
+def review_target(session: Session, hazard: Hazard) -> OnReview:
+    """Who found the hazard and who last sent it for review: neither may review it."""
+    submitted_by = session.exec(
+        select(HazardEvent.by_user_id)
+        .where(HazardEvent.hazard_id == hazard.id, HazardEvent.action == "submit")
+        .order_by(col(HazardEvent.id).desc())
+    ).first()
+    return OnReview(found_by_officer_id=hazard.found_by_id, rectified_by_user_id=submitted_by)
 
+
+def may_sign_off(
+    session: Session, hazard: Hazard, role: Role, officer_id: int | None, user_id: int | None
+) -> bool:
+    """Policy Action.HAZARD_SIGN_OFF, for callers that hold a role and ids, not a principal."""
     if role not in POLICY[Action.HAZARD_SIGN_OFF].roles:
         return False
-    return not_the_finder(role, officer_id, hazard.found_by_id)
+    return independent_reviewer(role, officer_id, user_id, review_target(session, hazard))
 
 
 def transition(
@@ -174,8 +187,10 @@ def transition(
         raise HazardError(f"当前状态「{status_label(hazard)}」不能执行此操作", "action")
     if not comment.strip():
         raise HazardError("请填写说明", "comment")
-    if action in ("sign_off", "reject") and not may_sign_off(hazard, role, officer_id):
-        raise HazardError("销号须由所长、分局领导或发现人以外的民警复查", "action")
+    if step.action == REVIEW and not may_sign_off(session, hazard, role, officer_id, by_user_id):
+        raise HazardError(
+            "发现人和提交整改的人不能复查，请由其他所长、分局领导或民警复查", "action"
+        )
     if photos:
         add_after_photos(session, hazard, photos, by_user_id=by_user_id)
     if action == "sign_off" and after_photos(session, hazard.id or 0) == 0:

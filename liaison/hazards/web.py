@@ -12,9 +12,10 @@ from sqlmodel import Session, col, select
 
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
-from liaison.auth.deps import Principal, SettingsDep, require
+from liaison.auth.deps import Principal, ReaderDep, SettingsDep, StaffDep, require
 from liaison.auth.permissions import get_visible
-from liaison.auth.roles import Role
+from liaison.auth.policy import Action, can
+from liaison.auth.roles import STAFF_ROLES, Role
 from liaison.clock import local
 from liaison.db import SessionDep, paginate, pk
 from liaison.forms import validate
@@ -25,17 +26,14 @@ from liaison.listing import PageNumber
 from liaison.org.models import Officer
 from liaison.org.queries import active_officers, active_stations
 from liaison.projects.models import Project
-from liaison.projects.service import today
+from liaison.projects.service import on_project, today
 from liaison.projects.timeline import Entry
 from liaison.projects.web import Panel
 from liaison.scope import Scope
 from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
-READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
-WORKERS = (Role.LEADER, Role.CHIEF, Role.OFFICER)
-ReaderDep = Annotated[Principal, Depends(require(*READERS))]
-WorkerDep = Annotated[Principal, Depends(require(*WORKERS))]
+WORKERS = STAFF_ROLES
 FinderDep = Annotated[Principal, Depends(require(Role.CHIEF, Role.OFFICER))]
 UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024
 
@@ -234,19 +232,22 @@ def _detail(
     errors: dict[str, str] | None = None,
 ) -> Response:
     project = session.get(Project, hazard.project_id)
+    assert project is not None  # a foreign key
     finder = session.get(Officer, hazard.found_by_id)
     events = session.exec(
         select(HazardEvent).where(HazardEvent.hazard_id == hazard.id).order_by(col(HazardEvent.id))
     ).all()
     files = attachments.for_owner(session, service.OWNER, pk(hazard))
+    allowed = {
+        Action.HAZARD_HANDLE: can(principal, Action.HAZARD_HANDLE, on_project(session, project)),
+        Action.HAZARD_SIGN_OFF: can(
+            principal, Action.HAZARD_SIGN_OFF, service.review_target(session, hazard)
+        ),
+    }
     steps = [
         (action, service.step_label(action, hazard.is_area))
         for action, step in service.STEPS.items()
-        if step.source.value == hazard.status
-        and (
-            action not in ("sign_off", "reject")
-            or service.may_sign_off(hazard, principal.role, principal.user.officer_id)
-        )
+        if step.source.value == hazard.status and allowed[step.action]
     ]
     return render(
         request,
@@ -280,11 +281,20 @@ def hazard_detail(
 
 @router.post("/hazards/{hazard_id}/steps", max_body_size=UPLOAD_LIMIT)
 async def hazard_step(
-    request: Request, session: SessionDep, principal: WorkerDep, hazard_id: int
+    request: Request, session: SessionDep, principal: StaffDep, hazard_id: int
 ) -> Response:
     hazard = get_visible(session, Hazard, hazard_id, principal.scope)
     form_data = await request.form()
     action, comment = str(form_data.get("action", "")), str(form_data.get("comment", ""))[:1000]
+    project = session.get(Project, hazard.project_id)
+    assert project is not None  # a foreign key
+    step = service.STEPS.get(action)
+    if (
+        step
+        and step.action == Action.HAZARD_HANDLE
+        and not can(principal, step.action, on_project(session, project))
+    ):
+        raise HTTPException(status_code=403)
     try:
         service.transition(
             session,
@@ -307,7 +317,7 @@ async def hazard_step(
 
 @router.post("/hazards/{hazard_id}/photos", max_body_size=UPLOAD_LIMIT)
 async def hazard_photos(
-    request: Request, session: SessionDep, principal: WorkerDep, hazard_id: int
+    request: Request, session: SessionDep, principal: StaffDep, hazard_id: int
 ) -> Response:
     hazard = get_visible(session, Hazard, hazard_id, principal.scope)
     photos = await uploads(await request.form())

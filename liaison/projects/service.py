@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from liaison.auth.policy import OnProject
 from liaison.clock import now, today
 from liaison.enterprises.models import Enterprise
 from liaison.org.models import Officer, Station
@@ -86,6 +87,12 @@ def current_assignment(session: Session, project_id: int) -> Assignment | None:
             Assignment.project_id == project_id, col(Assignment.end_date).is_(None)
         )
     ).first()
+
+
+def on_project(session: Session, project: Project) -> OnProject:
+    """What the policy's rule for writes on a project reads: its station and current officer."""
+    term = current_assignment(session, project.id or 0)
+    return OnProject(station_id=project.station_id, officer_id=term.officer_id if term else None)
 
 
 def end_current_assignment(

@@ -11,8 +11,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
-from liaison.auth.deps import Principal, SettingsDep, require
+from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
 from liaison.auth.permissions import get_visible
+from liaison.auth.policy import Action, OnProject, can
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises.models import Enterprise
@@ -45,9 +46,7 @@ class Panel:
 home_panels: list[Callable[[Session, Principal, date], Panel | None]] = []
 project_panels: list[Callable[[Session, Principal, Project, date], Panel | None]] = []
 
-READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
 MANAGERS = (Role.ADMIN, Role.LEADER, Role.CHIEF)
-ReaderDep = Annotated[Principal, Depends(require(*READERS))]
 StaffDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER))]
 ManagerDep = Annotated[Principal, Depends(require(*MANAGERS))]
 HomeDep = Annotated[
@@ -55,15 +54,9 @@ HomeDep = Annotated[
 ]
 
 
-def _is_current_officer(principal: Principal, officer: Officer | None) -> bool:
-    return officer is not None and principal.user.officer_id == officer.id
-
-
-def can_edit(principal: Principal, officer: Officer | None) -> bool:
-    """Managers edit what they can see; an officer only the projects assigned to them."""
-    return principal.role in MANAGERS or (
-        principal.role == Role.OFFICER and _is_current_officer(principal, officer)
-    )
+def _target(project: Project, officer: Officer | None) -> OnProject:
+    """The policy's view of a project whose current officer is already loaded."""
+    return OnProject(station_id=project.station_id, officer_id=officer.id if officer else None)
 
 
 # ---- home ------------------------------------------------------------------------------
@@ -288,17 +281,11 @@ def project_edit(
     request: Request, session: SessionDep, principal: StaffDep, project_id: int
 ) -> Response:
     project = get_visible(session, Project, project_id, principal.scope)
-    officer = _current_officer(session, project)
-    if not can_edit(principal, officer):
+    if not can(principal, Action.PROJECT_EDIT, service.on_project(session, project)):
         raise HTTPException(status_code=403)
     return _project_form(
         request, session, principal, project, _project_values(session, project), {}
     )
-
-
-def _current_officer(session: Session, project: Project) -> Officer | None:
-    term = service.current_assignment(session, pk(project))
-    return session.get(Officer, term.officer_id) if term else None
 
 
 @router.post("/projects")
@@ -312,7 +299,7 @@ async def project_save(
         project = Project(code="", name="", enterprise_id=0, level="", station_id=0)
     else:
         project = get_visible(session, Project, project_id, principal.scope)
-        if not can_edit(principal, _current_officer(session, project)):
+        if not can(principal, Action.PROJECT_EDIT, service.on_project(session, project)):
             raise HTTPException(status_code=403)
     raw = dict(await request.form())
     phone = keep_if_masked(str(raw.get("site_security_phone", "")), project.site_security_phone)
@@ -386,10 +373,8 @@ def _detail(
     file = queries.project_file(
         session, project, today=service.today(), interval_days=settings.visit_interval_days
     )
-    can_log_visit = project.archived_at is None and (
-        _is_current_officer(principal, file.officer)
-        or (principal.role == Role.CHIEF and principal.user.officer_id is not None)
-    )
+    target = _target(project, file.officer)
+    can_log_visit = project.archived_at is None and can(principal, Action.VISIT_LOG, target)
     return render(
         request,
         "projects/detail.html",
@@ -402,7 +387,7 @@ def _detail(
                 for panel in project_panels
                 if (p := panel(session, principal, project, service.today()))
             ],
-            "can_edit": can_edit(principal, file.officer),
+            "can_edit": can(principal, Action.PROJECT_EDIT, target),
             "can_manage": principal.role in MANAGERS,
             "can_log_visit": can_log_visit,
             "visit_kinds": list(VisitKind),
@@ -476,11 +461,9 @@ async def project_visit(
 ) -> Response:
     project = get_visible(session, Project, project_id, principal.scope)
     officer = session.get(Officer, principal.user.officer_id or 0)
-    current = _current_officer(session, project)
-    allowed = officer is not None and (
-        (current is not None and current.id == officer.id) or principal.role == Role.CHIEF
-    )
-    if not allowed or officer is None:
+    if officer is None or not can(
+        principal, Action.VISIT_LOG, service.on_project(session, project)
+    ):
         raise HTTPException(status_code=403, detail="只有本项目的项目警官或所长可以登记走访")
     raw = dict(await request.form())
     form, errors = validate(VisitForm, raw)

@@ -13,9 +13,9 @@ from sqlmodel import Session, col, func, select
 
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
-from liaison.auth.deps import Principal, require
+from liaison.auth.deps import Principal, ReaderDep, require
 from liaison.auth.permissions import get_visible
-from liaison.auth.policy import Action, can, on_project
+from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
 from liaison.forms import validate
@@ -26,7 +26,7 @@ from liaison.money import parse_amount, yuan
 from liaison.org.models import Officer
 from liaison.org.queries import active_stations
 from liaison.projects.models import Project
-from liaison.projects.service import today
+from liaison.projects.service import on_project, today
 from liaison.projects.timeline import Entry
 from liaison.projects.web import Panel
 from liaison.recoveries import queries, service
@@ -35,8 +35,6 @@ from liaison.scope import Scope
 from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
-READERS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE)
-ReaderDep = Annotated[Principal, Depends(require(*READERS))]
 BookerDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.OFFICER))]
 OWNER = "recovery"
 UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024

@@ -10,7 +10,7 @@ from liaison.config import get_settings
 from liaison.hazards import service
 from liaison.hazards.models import Hazard, HazardEvent, HazardLevel, HazardStatus
 from liaison.projects.service import today
-from tests.factories import make_hazard, make_officer, make_project, make_station
+from tests.factories import make_hazard, make_officer, make_project, make_station, make_user
 from tests.images import jpeg
 
 S = HazardStatus
@@ -24,14 +24,14 @@ def site(db):
     return {"project": project, "finder": finder, "colleague": colleague}
 
 
-def step(db, hazard, action, *, role=Role.OFFICER, officer=None, photos=()):
+def step(db, hazard, action, *, role=Role.OFFICER, officer=None, photos=(), user=None):
     return service.transition(
         db,
         hazard,
         action,
         comment="说明",
         role=role,
-        by_user_id=None,
+        by_user_id=user.id if user else None,
         officer_id=officer.id if officer else None,
         photos=list(photos),
     )
@@ -92,16 +92,29 @@ def test_the_finder_cannot_sign_off(db, site):
     hazard = make_hazard(db, site["project"], site["finder"])
     step(db, hazard, "start")
     step(db, hazard, "submit", photos=[("后.jpg", jpeg())])
-    with pytest.raises(service.HazardError, match="发现人以外"):
+    with pytest.raises(service.HazardError, match="发现人和提交整改的人不能复查"):
         step(db, hazard, "sign_off", officer=site["finder"])
-    with pytest.raises(service.HazardError, match="发现人以外"):
+    with pytest.raises(service.HazardError, match="发现人和提交整改的人不能复查"):
         step(db, hazard, "reject", officer=site["finder"])
     # Nobody signs off a hazard they found, a chief included; a chief or leader who did not
     # find it may; an admin never.
     for role in (Role.CHIEF, Role.LEADER):
-        assert not service.may_sign_off(hazard, role, site["finder"].id)
-        assert service.may_sign_off(hazard, role, None)
-    assert not service.may_sign_off(hazard, Role.ADMIN, None)
+        assert not service.may_sign_off(db, hazard, role, site["finder"].id, None)
+        assert service.may_sign_off(db, hazard, role, None, None)
+    assert not service.may_sign_off(db, hazard, Role.ADMIN, None, None)
+
+
+def test_who_sent_the_fix_for_review_cannot_review_it(db, site):
+    """The colleague who did the fix and sent it for review is not the one to pass it."""
+    fixer = make_user(db, Role.OFFICER, officer=site["colleague"])
+    hazard = make_hazard(db, site["project"], site["finder"])
+    step(db, hazard, "start", officer=site["colleague"], user=fixer)
+    step(db, hazard, "submit", officer=site["colleague"], user=fixer, photos=[("后.jpg", jpeg())])
+    with pytest.raises(service.HazardError, match="发现人和提交整改的人不能复查"):
+        step(db, hazard, "sign_off", role=Role.CHIEF, officer=None, user=fixer)
+    chief = make_user(db, Role.CHIEF, officer=make_officer(db))
+    step(db, hazard, "sign_off", role=Role.CHIEF, officer=None, user=chief)
+    assert hazard.status == S.CLOSED
 
 
 def test_sign_off_needs_a_photo_taken_after_the_fix(db, site):

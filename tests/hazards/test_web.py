@@ -85,7 +85,7 @@ def test_the_finder_cannot_sign_off_but_the_chief_can(client, db):
     page = client.get(f"/hazards/{hazard.id}")
     assert "复查通过，销号" not in page.text  # the finder is not offered the button
     refused = step(client, hazard, "sign_off")
-    assert refused.status_code == 422 and "发现人以外" in refused.text
+    assert refused.status_code == 422 and "发现人和提交整改的人不能复查" in refused.text
     client.cookies.clear()
     login_as(client, db, Role.CHIEF, officer=make_officer(db, station))
     assert step(client, hazard, "sign_off", comment="复查合格").status_code == 303

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlmodel import SQLModel, func, select
 from typer.testing import CliRunner
 
@@ -20,8 +21,7 @@ from liaison.app import API_ROUTERS, WEB_ROUTERS
 from liaison.auth.roles import Role
 from liaison.cli import app
 from liaison.projects.models import Project
-from tests.routes import RouteInfo, all_routes
-from tests.security.test_matrix import admitted
+from tests.routes import RouteInfo, admitted, all_routes
 from tests.security.world import World, build_world
 
 PAYLOADS = [
@@ -53,7 +53,12 @@ RECORD_LINK = re.compile(r'href="(/[\w/.-]*\d[\w/.-]*)"')
 
 
 def _query_params(dependant: Any) -> Iterator[str]:
-    yield from (param.alias for param in dependant.query_params)
+    for param in dependant.query_params:
+        model = param.field_info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):  # a list's filter model
+            yield from (field.alias or name for name, field in model.model_fields.items())
+        else:
+            yield param.alias
     for sub in dependant.dependencies:
         yield from _query_params(sub)
 
