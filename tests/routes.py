@@ -50,3 +50,10 @@ def admitted(route: RouteInfo) -> set[Role]:
     for dependency in route.dependencies:
         admits &= set(getattr(dependency, "__roles__", Role))
     return admits
+
+
+def a_role_admitted(method: str, path: str) -> Role:
+    """A role the route lets in, for tests about something other than roles (CSRF, say)."""
+    route = next(r for r in all_routes() if r.path == path and method in r.methods)
+    admits = admitted(route)
+    return next(role for role in (Role.LEADER, Role.ADMIN, *Role) if role in admits)
