@@ -11,7 +11,7 @@ HTMX_VERSION := 2.0.11
 AXE_VERSION := 4.14.1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve-prod migrate revision test test-sqlite test-pg standby bench bench-scale bench-load lint fmt vendor clean
+.PHONY: help install run serve-prod migrate revision test browser test-sqlite test-pg standby bench bench-scale bench-load lint fmt vendor clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,9 +41,13 @@ revision: install ## write a new migration from the models: make revision m="wha
 	@test -n "$(m)" || (echo 'usage: make revision m="what changed"' >&2; exit 2)
 	PATH=$(BIN):$$PATH $(BIN)/alembic revision --autogenerate -m "$(m)"
 
-test: install ## the whole suite on SQLite, then on PostgreSQL (PG_TEST_URL), browser tests included
+test: install browser ## the whole suite on SQLite, then on PostgreSQL (PG_TEST_URL), browser tests included
 	$(MAKE) test-sqlite
 	$(MAKE) test-pg
+
+browser: ## Debian's Chromium at /usr/bin/chromium for the browser tests, installed when missing (apt, as root)
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@/usr/bin/chromium --version
 
 test-sqlite: install ## the suite on SQLite only
 	LIAISON_TEST_DATABASE=sqlite $(BIN)/pytest

@@ -18,17 +18,14 @@ from liaison.clock import now
 from liaison.config import Settings
 from liaison.db import get_engine, pk, reading
 from liaison.enterprises.service import enterprise_by_uscc
+from liaison.errors import FieldError
 from liaison.org.models import Officer
 
 LOGIN_FAILED = "用户名或密码错误，或账号已被锁定。请稍后再试或联系管理员。"
 
 
-class AccountError(ValueError):
-    """A refused account operation; `field` names the form field it belongs beside."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class AccountError(FieldError):
+    """A refused account operation."""
 
 
 def token_hash(token: str) -> str:

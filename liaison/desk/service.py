@@ -19,6 +19,7 @@ from liaison.desk.models import (
     ServiceRequest,
     Topic,
 )
+from liaison.errors import FieldError
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.service import current_assignment
@@ -27,10 +28,8 @@ S = RequestStatus
 OPEN = (S.NEW, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
 
 
-class DeskError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class DeskError(FieldError):
+    """A refused request, reply or step at the request desk."""
 
 
 @dataclass

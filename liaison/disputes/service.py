@@ -16,6 +16,7 @@ from liaison.disputes.models import (
     PartyRole,
     Performance,
 )
+from liaison.errors import FieldError
 from liaison.org.models import Officer
 from liaison.pii import id_number_error
 from liaison.projects.models import Project
@@ -26,10 +27,8 @@ from liaison.recoveries.models import RecoverySource
 JUDICIAL_CONFIRMATION_DAYS = 30  # the parties may apply to a court within 30 days of the agreement
 
 
-class DisputeError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class DisputeError(FieldError):
+    """A refused step of a dispute case."""
 
 
 @dataclass

@@ -6,12 +6,11 @@ from sqlmodel import Session, col, select
 
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.enterprises.uscc import normalise_uscc, uscc_error
+from liaison.errors import FieldError
 
 
-class EnterpriseError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class EnterpriseError(FieldError):
+    """A refused change to an enterprise or its contacts."""
 
 
 @dataclass

@@ -12,6 +12,7 @@ from liaison.auth.policy import POLICY, Action, OnReview, independent_reviewer
 from liaison.auth.roles import Role
 from liaison.config import Settings
 from liaison.db import add_numbered
+from liaison.errors import FieldError
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
 from liaison.org.models import Officer
 from liaison.projects.models import Project
@@ -21,10 +22,8 @@ OWNER = "hazard"
 S = HazardStatus
 
 
-class HazardError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class HazardError(FieldError):
+    """A refused step or record of the hazard loop."""
 
 
 @dataclass(frozen=True)
@@ -132,19 +131,30 @@ def log_hazard(
         )
     )
     if photos:
-        try:
-            attachments.add(
-                session,
-                owner_type=OWNER,
-                owner_id=hazard.id or 0,
-                files=list(photos),
-                tag="before",
-                uploaded_by_id=by_user_id,
-            )
-        except attachments.AttachmentError as exc:
-            raise HazardError(str(exc), "photos") from None
+        _attach(session, hazard, photos, "before", by_user_id)
     session.flush()
     return hazard
+
+
+def _attach(
+    session: Session,
+    hazard: Hazard,
+    photos: Sequence[tuple[str, bytes]],
+    tag: str,
+    by_user_id: int | None,
+) -> None:
+    """Photos taken `before` the fix (with the finding) or `after` it, refused beside 照片."""
+    try:
+        attachments.add(
+            session,
+            owner_type=OWNER,
+            owner_id=hazard.id or 0,
+            files=list(photos),
+            tag=tag,
+            uploaded_by_id=by_user_id,
+        )
+    except attachments.AttachmentError as exc:
+        raise HazardError(str(exc), "photos") from None
 
 
 def after_photos(session: Session, hazard_id: int) -> int:
@@ -216,14 +226,4 @@ def add_after_photos(
 ) -> None:
     if hazard.status == S.CLOSED.value:
         raise HazardError("已销号的隐患不能再添加照片", "photos")
-    try:
-        attachments.add(
-            session,
-            owner_type=OWNER,
-            owner_id=hazard.id or 0,
-            files=list(photos),
-            tag="after",
-            uploaded_by_id=by_user_id,
-        )
-    except attachments.AttachmentError as exc:
-        raise HazardError(str(exc), "photos") from None
+    _attach(session, hazard, photos, "after", by_user_id)

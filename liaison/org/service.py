@@ -4,13 +4,12 @@ from collections.abc import Callable
 
 from sqlmodel import Session, select
 
+from liaison.errors import FieldError
 from liaison.org.models import Officer, Station
 
 
-class OrgError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class OrgError(FieldError):
+    """A refused change to a station or an officer."""
 
 
 # Checks that may refuse to deactivate an officer or move them to another station, added by the

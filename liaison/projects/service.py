@@ -8,14 +8,13 @@ from sqlmodel import Session, col, func, select
 from liaison.auth.policy import OnProject
 from liaison.clock import now, today
 from liaison.enterprises.models import Enterprise
+from liaison.errors import FieldError
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Assignment, Level, Project, Stage, Visit, VisitKind
 
 
-class ProjectError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class ProjectError(FieldError):
+    """A refused change to a project, its assignment or its visits."""
 
 
 # ---- projects --------------------------------------------------------------------------

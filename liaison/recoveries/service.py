@@ -7,6 +7,7 @@ from datetime import date
 from sqlmodel import Session, col, func, select
 
 from liaison.db import add_numbered
+from liaison.errors import FieldError
 from liaison.money import yuan
 from liaison.org.models import Officer
 from liaison.projects.models import Project
@@ -14,10 +15,8 @@ from liaison.projects.service import today
 from liaison.recoveries.models import Recovery, RecoverySource
 
 
-class RecoveryError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class RecoveryError(FieldError):
+    """A refused ledger entry or reversal."""
 
 
 @dataclass

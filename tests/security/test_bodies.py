@@ -22,8 +22,7 @@ from liaison.app import API_ROUTERS, MAX_BODY, WEB_ROUTERS, create_app
 from liaison.audit.models import AuditLog
 from liaison.auth.roles import Role
 from tests.factories import PASSWORD, csrf_token, make_user
-from tests.routes import all_routes
-from tests.security.test_matrix import admitted
+from tests.routes import admitted, all_routes
 from tests.security.world import World, build_world
 from tests.test_http import assert_security_headers
 

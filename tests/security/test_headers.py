@@ -15,8 +15,7 @@ from liaison.auth.deps import public
 from liaison.auth.roles import Role
 from tests.conftest import use_production
 from tests.factories import csrf_token
-from tests.routes import all_routes, concrete
-from tests.security.test_matrix import admitted
+from tests.routes import admitted, all_routes, concrete
 from tests.security.world import World, build_world
 
 ASKERS = (Role.LEADER, Role.ADMIN, Role.AUDITOR, Role.CHIEF)
