@@ -67,33 +67,30 @@ def _four_digits(group: int) -> str:
     return text
 
 
-def rmb_upper(fen: int) -> str:
-    """人民币大写 as written on financial documents: ¥7,147,600.00 → 柒佰壹拾肆万柒仟陆佰元整."""
-    if fen < 0:
-        return "负" + rmb_upper(-fen)
-    yuan_part, cents = divmod(fen, 100)
-    jiao, fen_digit = divmod(cents, 10)
-    words = ""
-    whole = yuan_part
-    if yuan_part:
-        groups = []
-        while yuan_part:
-            yuan_part, group = divmod(yuan_part, 10_000)
-            groups.append(group)
+def _yuan_upper(yuan_part: int) -> str:
+    """Capitals for whole yuan, four digits per 万 or 亿 group: a gap between groups, or a
+    group under a thousand after a larger one, is read as 零."""
+    groups = []
+    while yuan_part:
+        yuan_part, group = divmod(yuan_part, 10_000)
+        groups.append(group)
+    words, pending_zero = "", False
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            pending_zero = bool(words)
+            continue
+        if words and (pending_zero or group < 1000):
+            words += "零"
+        words += _four_digits(group) + _BIG_UNITS[index]
         pending_zero = False
-        for index in range(len(groups) - 1, -1, -1):
-            group = groups[index]
-            if group == 0:
-                pending_zero = bool(words)
-                continue
-            if words and (pending_zero or group < 1000):
-                words += "零"
-            words += _four_digits(group) + _BIG_UNITS[index]
-            pending_zero = False
-        words += "元"
-    if not jiao and not fen_digit:
-        return (words or "零元") + "整"
-    # A zero in the units of yuan, or no jiao between yuan and fen, is read as 零.
+    return words
+
+
+def _cents_upper(whole: int, jiao: int, fen_digit: int) -> str:
+    """角 and 分 after the yuan; a zero in the units of yuan, or no jiao between yuan and fen,
+    is read as 零."""
+    words = ""
     if whole and (whole % 10 == 0 or not jiao):
         words += "零"
     if jiao:
@@ -101,3 +98,15 @@ def rmb_upper(fen: int) -> str:
     if fen_digit:
         words += _DIGITS[fen_digit] + "分"
     return words
+
+
+def rmb_upper(fen: int) -> str:
+    """人民币大写 as written on financial documents: ¥7,147,600.00 → 柒佰壹拾肆万柒仟陆佰元整."""
+    if fen < 0:
+        return "负" + rmb_upper(-fen)
+    whole, cents = divmod(fen, 100)
+    jiao, fen_digit = divmod(cents, 10)
+    words = _yuan_upper(whole) + "元" if whole else ""
+    if not jiao and not fen_digit:
+        return (words or "零元") + "整"
+    return words + _cents_upper(whole, jiao, fen_digit)

@@ -11,15 +11,23 @@ sections appear on the page.
 
 from liaison.attachments import service as attachments
 from liaison.desk import inbox as desk_inbox
+from liaison.desk.models import RequestStatus
+from liaison.desk.sla import Urgency
 from liaison.desk.web import OWNER as REQUEST_OWNER
 from liaison.disputes import web as disputes_web
+from liaison.disputes.models import DisputeStatus, Performance
 from liaison.hazards import service as hazards_service
 from liaison.hazards import web as hazards_web
+from liaison.hazards.models import HazardLevel, HazardStatus
 from liaison.org import service as org_service
 from liaison.projects import service as projects_service
 from liaison.projects import timeline
 from liaison.projects import web as projects_web
 from liaison.recoveries import web as recoveries_web
+from liaison.web import templates
+
+# The domain words templates compare against, so none spells a status out ('已销号') again.
+TEMPLATE_ENUMS = (HazardLevel, HazardStatus, DisputeStatus, Performance, RequestStatus, Urgency)
 
 
 def wire() -> None:
@@ -48,3 +56,4 @@ def wire() -> None:
             recoveries_web.OWNER: recoveries_web.attachment_owner,
         }
     )
+    templates.env.globals.update({enum.__name__: enum for enum in TEMPLATE_ENUMS})

@@ -16,7 +16,7 @@ from liaison.auth.deps import Principal, require
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
 from liaison.listing import OptionalDay, PageNumber
-from liaison.web import redirect, render
+from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
 AuditorDep = Annotated[Principal, Depends(require(Role.AUDITOR))]
@@ -47,6 +47,7 @@ def audit_list(
         "audit/list.html",
         {
             "rows": rows,
+            "params": filter_params(request),
             "actor": actor,
             "object_type": object_type,
             "object_id": object_id,

@@ -31,7 +31,7 @@ from liaison.enterprises.models import Enterprise
 from liaison.forms import validate
 from liaison.listing import PageNumber
 from liaison.org.models import Officer
-from liaison.web import redirect, render
+from liaison.web import filter_params, redirect, render
 
 router = APIRouter()
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
@@ -213,6 +213,7 @@ def user_list(
         "admin/users/list.html",
         {
             "users": users,
+            "params": filter_params(request),
             "q": q,
             "role": role,
             "active": active,

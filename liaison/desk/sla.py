@@ -92,6 +92,11 @@ class Urgency(StrEnum):
     ON_TRACK = "正常"
     DONE = "已结束"
 
+    @property
+    def tone(self) -> str:
+        """The CSS class a page marks it with."""
+        return {Urgency.BREACHED: "bad", Urgency.DUE_SOON: "warn"}.get(self, "")
+
 
 @dataclass(frozen=True)
 class Clock:

@@ -103,6 +103,38 @@ def _limited(session: Session, settings: Settings, request: Request, phone: str)
     )
 
 
+def _refusals(form: RequestForm) -> dict[str, str]:
+    """What a well-formed request still lacks: the consent, or a person behind it (a script
+    fills the honeypot, and is told no more than that the submission failed)."""
+    errors = {}
+    if not form.consent:
+        errors["consent"] = "请阅读并勾选个人信息处理告知"
+    if form.website:
+        errors["content"] = "提交未成功，请刷新页面后重试"
+    return errors
+
+
+def _too_frequent(
+    request: Request, project: Project | None, values: dict[str, Any], wait: int
+) -> Response:
+    response = _form(
+        request, project, values, {"content": "提交过于频繁，请稍后再试"}, status_code=429
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _submission(form: RequestForm) -> service.Submission:
+    return service.Submission(
+        type=form.type,
+        topic=form.topic,
+        content=form.content,
+        name=form.name,
+        phone=form.phone,
+        enterprise_name=form.enterprise_name,
+    )
+
+
 @router.post("/r", max_body_size=PUBLIC_UPLOAD_LIMIT)
 @router.post("/r/{project_code}", max_body_size=PUBLIC_UPLOAD_LIMIT)
 async def request_submit(
@@ -112,31 +144,18 @@ async def request_submit(
     form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     form, errors = validate(RequestForm, raw)
-    if form and not form.consent:
-        errors["consent"] = "请阅读并勾选个人信息处理告知"
-    if form and form.website:
-        errors["content"] = "提交未成功，请刷新页面后重试"
+    if form:
+        errors.update(_refusals(form))
     values = {k: v for k, v in raw.items() if k != "website"}
     if not form or errors:
         return _form(request, project, values, errors)
     wait = _limited(session, settings, request, form.phone)
     if wait is not None:
         session.commit()
-        response = _form(
-            request, project, values, {"content": "提交过于频繁，请稍后再试"}, status_code=429
-        )
-        response.headers["Retry-After"] = str(wait)
-        return response
+        return _too_frequent(request, project, values, wait)
     submitted, created = service.submit(
         session,
-        service.Submission(
-            type=form.type,
-            topic=form.topic,
-            content=form.content,
-            name=form.name,
-            phone=form.phone,
-            enterprise_name=form.enterprise_name,
-        ),
+        _submission(form),
         settings=settings,
         channel=Channel.QR if project else Channel.WEB,
         project=project,

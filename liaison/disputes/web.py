@@ -1,7 +1,7 @@
 """Dispute pages: opening a case with its parties, mediation outcomes, performance, follow-up
 visits, the printable agreement, lists, and what disputes add to the project page."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Annotated, Any
 
@@ -282,62 +282,102 @@ class ResolveForm(BaseModel):
         return None if value == "" else value
 
 
+def _resolve(
+    session: Session, principal: Principal, dispute: Dispute, raw: dict[str, Any]
+) -> dict[str, str]:
+    """Records the agreement, or returns the form's errors and records nothing."""
+    form, errors = validate(ResolveForm, raw)
+    amount = _amount(str(raw.get("agreement_amount", "")), "agreement_amount", errors)
+    if form is None or errors:
+        return errors
+    handler = session.get(Officer, dispute.handler_id)
+    assert handler is not None
+    service.resolve(
+        session,
+        dispute,
+        service.Agreement(
+            obligations=form.obligations,
+            amount_fen=amount,
+            performance_method=form.performance_method,
+            perform_by=form.perform_by,
+            judicial_confirmation=form.judicial_confirmation,
+            book_recovery=form.book_recovery,
+        ),
+        handler,
+        by_user_id=principal.user.id,
+    )
+    return {}
+
+
+def _fail(
+    session: Session, principal: Principal, dispute: Dispute, raw: dict[str, Any]
+) -> dict[str, str]:
+    service.fail(session, dispute, str(raw.get("reason", ""))[:1000])
+    return {}
+
+
+def _transfer(
+    session: Session, principal: Principal, dispute: Dispute, raw: dict[str, Any]
+) -> dict[str, str]:
+    service.transfer(
+        session,
+        dispute,
+        str(raw.get("transferred_to", ""))[:128],
+        str(raw.get("reason", ""))[:1000],
+    )
+    return {}
+
+
+def _performance(
+    session: Session, principal: Principal, dispute: Dispute, raw: dict[str, Any]
+) -> dict[str, str]:
+    value = str(raw.get("performance", ""))
+    if value not in Performance.__members__.values():
+        raise service.DisputeError("请选择履行结果", "performance")
+    service.set_performance(session, dispute, Performance(value))
+    return {}
+
+
+def _follow_up(
+    session: Session, principal: Principal, dispute: Dispute, raw: dict[str, Any]
+) -> dict[str, str]:
+    try:
+        visited_on = date.fromisoformat(str(raw.get("visited_on", "")))
+    except ValueError:
+        raise service.DisputeError("请填写回访日期", "visited_on") from None
+    service.follow_up(
+        session,
+        dispute,
+        visited_on=visited_on,
+        summary=str(raw.get("summary", ""))[:2000],
+        by_user_id=principal.user.id,
+    )
+    return {}
+
+
+Step = Callable[[Session, Principal, Dispute, dict[str, Any]], dict[str, str]]
+# Each step of a case: it writes, or returns errors beside the form's fields, or raises
+# DisputeError for the service's own refusals.
+STEPS: dict[str, Step] = {
+    "resolve": _resolve,
+    "fail": _fail,
+    "transfer": _transfer,
+    "performance": _performance,
+    "follow-up": _follow_up,
+}
+
+
 async def _outcome(
-    request: Request, session: Session, principal: Principal, dispute_id: int, action: str
+    request: Request, session: Session, principal: Principal, dispute_id: int, step: Step
 ) -> Response:
     dispute = get_visible(session, Dispute, dispute_id, principal.scope)
     owner = session.get(Project, dispute.project_id)
     if owner is None or not can(principal, Action.DISPUTE_HANDLE, on_project(session, owner)):
         raise HTTPException(status_code=403)
-    raw = dict(await request.form())
+    raw: dict[str, Any] = dict(await request.form())
     errors: dict[str, str] = {}
     try:
-        if action == "resolve":
-            form, errors = validate(ResolveForm, raw)
-            amount = _amount(str(raw.get("agreement_amount", "")), "agreement_amount", errors)
-            if form and not errors:
-                handler = session.get(Officer, dispute.handler_id)
-                assert handler is not None
-                service.resolve(
-                    session,
-                    dispute,
-                    service.Agreement(
-                        obligations=form.obligations,
-                        amount_fen=amount,
-                        performance_method=form.performance_method,
-                        perform_by=form.perform_by,
-                        judicial_confirmation=form.judicial_confirmation,
-                        book_recovery=form.book_recovery,
-                    ),
-                    handler,
-                    by_user_id=principal.user.id,
-                )
-        elif action == "fail":
-            service.fail(session, dispute, str(raw.get("reason", ""))[:1000])
-        elif action == "transfer":
-            service.transfer(
-                session,
-                dispute,
-                str(raw.get("transferred_to", ""))[:128],
-                str(raw.get("reason", ""))[:1000],
-            )
-        elif action == "performance":
-            value = str(raw.get("performance", ""))
-            if value not in Performance.__members__.values():
-                raise service.DisputeError("请选择履行结果", "performance")
-            service.set_performance(session, dispute, Performance(value))
-        elif action == "follow-up":
-            try:
-                visited_on = date.fromisoformat(str(raw.get("visited_on", "")))
-            except ValueError:
-                raise service.DisputeError("请填写回访日期", "visited_on") from None
-            service.follow_up(
-                session,
-                dispute,
-                visited_on=visited_on,
-                summary=str(raw.get("summary", ""))[:2000],
-                by_user_id=principal.user.id,
-            )
+        errors = step(session, principal, dispute, raw)
         if not errors:
             session.commit()
             return redirect(request, f"/disputes/{dispute.id}", "已保存")
@@ -348,17 +388,14 @@ async def _outcome(
     return _detail(request, session, principal, dispute, errors, raw)
 
 
-OUTCOMES = frozenset({"resolve", "fail", "transfer", "performance", "follow-up"})
-
-
 @router.post("/disputes/{dispute_id}/{action}")
 async def dispute_outcome(
     request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int, action: str
 ) -> Response:
     """resolve, fail, transfer, performance or follow-up: each step of a case, one route."""
-    if action not in OUTCOMES:
+    if action not in STEPS:
         raise HTTPException(status_code=404)
-    return await _outcome(request, session, principal, dispute_id, action)
+    return await _outcome(request, session, principal, dispute_id, STEPS[action])
 
 
 def timeline_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:

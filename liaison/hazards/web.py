@@ -72,7 +72,10 @@ def _list(
             "params": params,
             "stations": stations,
             "officers": officers,
-            "statuses": list(HazardStatus),
+            "status_options": [
+                (s.value, service.AREA_STATUS[s] if filters.areas else s.value)
+                for s in HazardStatus
+            ],
             "levels": list(HazardLevel),
             "categories": [c for c in HazardCategory if c != HazardCategory.COMPLEX_AREA],
             "area_status": service.AREA_STATUS,

@@ -109,42 +109,68 @@ def _read_sheet(source: Source, sheet: schema.Sheet, plan: Plan) -> list[Row]:
     header = next(rows, None)
     if header is None:
         return []
-    positions = {_header_key(cell): i for i, cell in enumerate(header[1]) if cell is not None}
-    wanted = {unicodedata.normalize("NFKC", c.header): c for c in sheet.columns}
-    missing = [c for h, c in wanted.items() if c.required and h not in positions]
-    for column in missing:
-        plan.problems.append(Problem(sheet.name, 1, column.header, "缺少此列"))
-    if missing:
+    index = _column_index(sheet, header[1], plan)
+    if index is None:
         return []
-    index = {c.key: positions.get(h) for h, c in wanted.items()}
     result: list[Row] = []
     seen: dict[str, int] = {}
     for number, cells in rows:
         if all(schema.as_text(c) == "" for c in cells):
             continue
-        values: Values = {}
-        for column in sheet.columns:
-            at = index[column.key]
-            raw = cells[at] if at is not None and at < len(cells) else None
-            try:
-                values[column.key] = column.parse(raw)
-            except schema.CellError as exc:
-                plan.problems.append(Problem(sheet.name, number, column.header, str(exc)))
-                values[column.key] = None
-                continue
-            if column.required and values[column.key] in ("", None):
-                plan.problems.append(Problem(sheet.name, number, column.header, "此项必填"))
-        key = values.get(sheet.key)
-        if key:
-            if key in seen:
-                reason = f"编号 {key} 与第 {seen[key]} 行重复"
-                plan.problems.append(
-                    Problem(sheet.name, number, sheet.column(sheet.key).header, reason)
-                )
-                continue
-            seen[key] = number
-        result.append(Row(number, values))
+        values = _parse_row(sheet, number, cells, index, plan)
+        if not _repeats_a_code(sheet, number, values, seen, plan):
+            result.append(Row(number, values))
     return result
+
+
+def _column_index(
+    sheet: schema.Sheet, header: list[Any], plan: Plan
+) -> dict[str, int | None] | None:
+    """Each column's position in the file (None when an optional one is absent); None, and a
+    problem per column, when a required column is missing."""
+    positions = {_header_key(cell): i for i, cell in enumerate(header) if cell is not None}
+    wanted = {unicodedata.normalize("NFKC", c.header): c for c in sheet.columns}
+    missing = [c for h, c in wanted.items() if c.required and h not in positions]
+    for column in missing:
+        plan.problems.append(Problem(sheet.name, 1, column.header, "缺少此列"))
+    if missing:
+        return None
+    return {c.key: positions.get(h) for h, c in wanted.items()}
+
+
+def _parse_row(
+    sheet: schema.Sheet, number: int, cells: list[Any], index: dict[str, int | None], plan: Plan
+) -> Values:
+    """The row's values by column key; a cell that does not parse is None, and a problem."""
+    values: Values = {}
+    for column in sheet.columns:
+        at = index[column.key]
+        raw = cells[at] if at is not None and at < len(cells) else None
+        try:
+            values[column.key] = column.parse(raw)
+        except schema.CellError as exc:
+            plan.problems.append(Problem(sheet.name, number, column.header, str(exc)))
+            values[column.key] = None
+            continue
+        if column.required and values[column.key] in ("", None):
+            plan.problems.append(Problem(sheet.name, number, column.header, "此项必填"))
+    return values
+
+
+def _repeats_a_code(
+    sheet: schema.Sheet, number: int, values: Values, seen: dict[str, int], plan: Plan
+) -> bool:
+    """Whether an earlier row has the same code (a problem: the row is dropped); else the
+    code is remembered in `seen`."""
+    key = values.get(sheet.key)
+    if not key:
+        return False
+    if key in seen:
+        reason = f"编号 {key} 与第 {seen[key]} 行重复"
+        plan.problems.append(Problem(sheet.name, number, sheet.column(sheet.key).header, reason))
+        return True
+    seen[key] = number
+    return False
 
 
 def read(source: Source) -> Plan:
@@ -348,46 +374,66 @@ def _check_projects(session: Session, plan: Plan, known: _Known) -> None:
     stations = _codes(plan, "派出所", "code", known.stations)
     enterprises = _codes(plan, "企业", "uscc", known.enterprises)
     officers = _codes(plan, "民警", "badge_no", known.officers)
+    officer_station = _officer_stations(plan, known)
+    current_badge = _current_badges(session, known)
+    for row in plan.rows["重点项目"]:
+        ok = resolve.need(row, "station", stations, "单位")
+        ok &= resolve.need(row, "enterprise", enterprises, "企业")
+        ok &= resolve.need(row, "officer", officers, "民警")
+        if not (ok and _officer_serves_station(resolve, row, officer_station)):
+            continue
+        record = known.projects.get(row.values["code"])
+        fields = _project_fields(row.values, known)
+        _diff(row, record, fields)
+        current = current_badge.get(record.id) if record and record.id else None
+        if row.action == "unchanged" and current != fields["_officer"]:
+            row.action = "update"
+
+
+def _officer_stations(plan: Plan, known: _Known) -> dict[str, str]:
+    """Each officer's station code by badge: as the file says, else as the database has it."""
     officer_station = {r.values["badge_no"]: r.values["station"] for r in plan.rows["民警"]}
     station_codes = {s.id: code for code, s in known.stations.items()}
     for badge, officer in known.officers.items():
         officer_station.setdefault(badge, station_codes.get(officer.station_id, ""))
+    return officer_station
+
+
+def _current_badges(session: Session, known: _Known) -> dict[int, str | None]:
+    """The badge of each known project's current officer, by project id, in two queries."""
     terms = _current_officers(session, [p.id for p in known.projects.values() if p.id])
     badge_of = {o.id: badge for badge, o in known.officers.items()}
     missing_badges = {t.officer_id for t in terms.values()} - set(badge_of)
     for officer in session.exec(select(Officer).where(col(Officer.id).in_(missing_badges))).all():
         badge_of[officer.id or 0] = officer.badge_no
-    for row in plan.rows["重点项目"]:
-        v = row.values
-        ok = resolve.need(row, "station", stations, "单位")
-        ok &= resolve.need(row, "enterprise", enterprises, "企业")
-        ok &= resolve.need(row, "officer", officers, "民警")
-        if v["officer"] and ok and officer_station.get(v["officer"]) != v["station"]:
-            resolve.fail(row, "officer", f"民警 {v['officer']} 不属于单位 {v['station']}")
-            ok = False
-        if not ok:
-            continue
-        record = known.projects.get(v["code"])
-        enterprise = known.enterprises.get(v["enterprise"])
-        station = known.stations.get(v["station"])
-        fields = {
-            "name": v["name"],
-            "level": v["level"],
-            "category": v["category"] or "",
-            "stage": v["stage"] or Stage.BUILDING.value,
-            "investment_fen": v["investment_fen"],
-            "enterprise_id": enterprise.id if enterprise else None,
-            "station_id": station.id if station else None,
-            "_enterprise": v["enterprise"],
-            "_station": v["station"],
-            "_officer": v["officer"] or None,
-            "_assigned_on": v["assigned_on"],
-        }
-        _diff(row, record, fields)
-        term = terms.get(record.id) if record and record.id else None
-        current = badge_of.get(term.officer_id) if term else None
-        if row.action == "unchanged" and current != fields["_officer"]:
-            row.action = "update"
+    return {project_id: badge_of.get(t.officer_id) for project_id, t in terms.items()}
+
+
+def _officer_serves_station(resolve: _Resolver, row: Row, officer_station: dict[str, str]) -> bool:
+    """A project's officer must belong to the project's station."""
+    v = row.values
+    if v["officer"] and officer_station.get(v["officer"]) != v["station"]:
+        resolve.fail(row, "officer", f"民警 {v['officer']} 不属于单位 {v['station']}")
+        return False
+    return True
+
+
+def _project_fields(v: Values, known: _Known) -> Values:
+    enterprise = known.enterprises.get(v["enterprise"])
+    station = known.stations.get(v["station"])
+    return {
+        "name": v["name"],
+        "level": v["level"],
+        "category": v["category"] or "",
+        "stage": v["stage"] or Stage.BUILDING.value,
+        "investment_fen": v["investment_fen"],
+        "enterprise_id": enterprise.id if enterprise else None,
+        "station_id": station.id if station else None,
+        "_enterprise": v["enterprise"],
+        "_station": v["station"],
+        "_officer": v["officer"] or None,
+        "_assigned_on": v["assigned_on"],
+    }
 
 
 def _check_hazards(plan: Plan, known: _Known) -> None:
@@ -490,8 +536,79 @@ def _check_recoveries(session: Session, plan: Plan, known: _Known) -> None:
     officers = _codes(plan, "民警", "badge_no", known.officers)
     hazards = _codes(plan, "隐患", "code", known.hazards)
     disputes = _codes(plan, "纠纷", "code", known.disputes)
-    amounts = {code: r.amount_fen for code, r in known.recoveries.items()}
-    amounts.update({r.values["code"]: r.values["amount_fen"] for r in plan.rows["挽回损失"]})
+    entries = _recovery_entries(session, plan, known, projects)
+    booked_disputes: set[str] = set()
+    for row in plan.rows["挽回损失"]:
+        v = row.values
+        ok = resolve.need(row, "project", projects, "项目")
+        ok &= resolve.need(row, "officer", officers, "民警")
+        record = known.recoveries.get(v["code"])
+        ok &= _check_recovery_amount(resolve, row, new=record is None)
+        link = v["link"] or ""
+        kind = _link_kind(v["amount_fen"], link, disputes, hazards)
+        if kind == "reversal":
+            ok &= _check_reversal(resolve, row, entries, new=record is None)
+        elif kind == "dispute":
+            ok &= _check_dispute_booked_once(resolve, row, booked_disputes)
+        if not ok:
+            continue
+        _diff(row, record, _recovery_fields(v, link, kind))
+        if record is not None and (
+            row.action == "update" or _link_of(record, entries.names) != link
+        ):
+            resolve.fail(
+                row,
+                "amount_fen",
+                f"登记 {v['code']} 已导入，挽回损失台账只能追加，不能修改；更正请另登一笔冲正",
+            )
+    _dispute_already_booked(session, plan, known, booked_disputes)
+
+
+# The recovery service's names for what it finds wrong, as the sheet's column keys.
+_RECOVERY_COLUMNS = {
+    "amount": "amount_fen",
+    "recovered_on": "recovered_on",
+    "project": "project",
+    "source": "source",
+}
+
+
+@dataclass
+class _RecoveryEntries:
+    """The recovery entries the file and the database hold, as a reversal must see them."""
+
+    in_database: dict[str, Recovery]  # by code
+    in_file: dict[str, Values]  # by code
+    amounts: dict[str, int | None]  # by code; the file's amount where it has the entry
+    names: dict[str, dict[int | None, str]]  # per link attribute, id → code
+    reversed_fen: defaultdict[str, int]  # by code: reversed so far, the file's reversals added
+    project_ids: dict[str, int]  # by code; the file's new projects given ids of their own
+
+    def original_of(self, link: str) -> Recovery | None:
+        """The entry a reversal names, in the database or (not yet written) in the file."""
+        if link in self.in_database:
+            return self.in_database[link]
+        o = self.in_file.get(link)
+        if o is None or o["amount_fen"] is None or o["recovered_on"] is None:
+            return None
+        return Recovery(
+            code=link,
+            project_id=self.project_ids.get(o["project"] or "", 0),
+            amount_fen=o["amount_fen"],
+            recovered_on=o["recovered_on"],
+            source=o["source"] or "",
+            officer_id=0,
+            reverses_id=-1 if o["amount_fen"] < 0 else None,
+        )
+
+
+def _recovery_entries(
+    session: Session, plan: Plan, known: _Known, projects: set[str]
+) -> _RecoveryEntries:
+    """What reversals are checked against, read in one query."""
+    rows = plan.rows["挽回损失"]
+    amounts: dict[str, int | None] = {code: r.amount_fen for code, r in known.recoveries.items()}
+    amounts.update({r.values["code"]: r.values["amount_fen"] for r in rows})
     names = {
         attribute: {r.id: code for code, r in records.items()}
         for attribute, records in (
@@ -501,7 +618,7 @@ def _check_recoveries(session: Session, plan: Plan, known: _Known) -> None:
         )
     }
     # What the database has already reversed of the entries the file names, in one GROUP BY.
-    reversed_fen: dict[str, int] = defaultdict(int)
+    reversed_fen: defaultdict[str, int] = defaultdict(int)
     for original_id, fen in session.execute(
         sa.select(col(Recovery.reverses_id), -func.sum(Recovery.amount_fen))
         .where(col(Recovery.reverses_id).in_(list(names["reverses_id"])))
@@ -512,96 +629,91 @@ def _check_recoveries(session: Session, plan: Plan, known: _Known) -> None:
     project_ids: dict[str, int] = {code: p.id or 0 for code, p in known.projects.items()}
     for code in sorted(projects - set(project_ids)):
         project_ids[code] = -1 - len(project_ids)
-    in_file = {r.values["code"]: r.values for r in plan.rows["挽回损失"] if r.values.get("code")}
+    in_file = {r.values["code"]: r.values for r in rows if r.values.get("code")}
+    return _RecoveryEntries(known.recoveries, in_file, amounts, names, reversed_fen, project_ids)
 
-    def original_of(link: str) -> Recovery | None:
-        """The entry a reversal names, in the database or (not yet written) in the file."""
-        if link in known.recoveries:
-            return known.recoveries[link]
-        o = in_file.get(link)
-        if o is None or o["amount_fen"] is None or o["recovered_on"] is None:
-            return None
-        return Recovery(
-            code=link,
-            project_id=project_ids.get(o["project"] or "", 0),
-            amount_fen=o["amount_fen"],
-            recovered_on=o["recovered_on"],
-            source=o["source"] or "",
-            officer_id=0,
-            reverses_id=-1 if o["amount_fen"] < 0 else None,
-        )
 
-    columns = {"amount": "amount_fen", "recovered_on": "recovered_on"}
-    columns |= {"project": "project", "source": "source"}
-    booked_disputes = set()
-    for row in plan.rows["挽回损失"]:
-        v = row.values
-        ok = resolve.need(row, "project", projects, "项目")
-        ok &= resolve.need(row, "officer", officers, "民警")
-        amount, link = v["amount_fen"], v["link"] or ""
-        new = known.recoveries.get(v["code"]) is None
-        if amount == 0:
-            resolve.fail(row, "amount_fen", "金额不能为 0")
+def _check_recovery_amount(resolve: _Resolver, row: Row, *, new: bool) -> bool:
+    """No entry is of 0; a new entry (not a reversal) passes the service's own checks."""
+    amount, on = row.values["amount_fen"], row.values["recovered_on"]
+    if amount == 0:
+        resolve.fail(row, "amount_fen", "金额不能为 0")
+        return False
+    ok = True
+    if amount is not None and amount > 0 and new and on:
+        for key, reason in recoveries_service.recovery_problems(amount, on):
+            resolve.fail(row, _RECOVERY_COLUMNS[key], reason)
             ok = False
-        elif amount is not None and amount > 0 and new and v["recovered_on"]:
-            for key, reason in recoveries_service.recovery_problems(amount, v["recovered_on"]):
-                resolve.fail(row, columns[key], reason)
-                ok = False
-        kind = "case"
-        if amount is not None and amount < 0:
-            kind = "reversal"
-            target = amounts.get(link)
-            if not link:
-                resolve.fail(row, "link", "冲正（负数金额）须在关联编号中填写被冲正的登记编号")
-                ok = False
-            elif target is None:
-                resolve.fail(row, "link", f"没有登记编号为 {link} 的挽回损失")
-                ok = False
-            elif target < 0:
-                resolve.fail(row, "link", f"{link} 本身是冲正，不能再冲正")
-                ok = False
-            elif new and (original := original_of(link)) is not None and v["recovered_on"]:
-                for key, reason in recoveries_service.reversal_problems(
-                    original,
-                    amount_fen=-amount,
-                    on=v["recovered_on"],
-                    left_fen=target - reversed_fen[link],
-                    project_id=project_ids.get(v["project"] or ""),
-                    source=v["source"] or None,
-                ):
-                    resolve.fail(row, columns[key], reason)
-                    ok = False
-                reversed_fen[link] += -amount
-        elif link in disputes:
-            kind = "dispute"
-            if link in booked_disputes:
-                resolve.fail(row, "link", f"纠纷 {link} 已登记过挽回损失")
-                ok = False
-            booked_disputes.add(link)
-        elif link in hazards:
-            kind = "hazard"
-        if not ok:
-            continue
-        record = known.recoveries.get(v["code"])
-        fields = {
-            "amount_fen": amount,
-            "recovered_on": v["recovered_on"],
-            "source": v["source"],
-            "note": v["note"] or "",
-            "case_number": link if kind == "case" else "",
-            "_project": v["project"],
-            "_officer": v["officer"],
-            "_link": link,
-            "_kind": kind,
-        }
-        _diff(row, record, fields)
-        if record is not None and (row.action == "update" or _link_of(record, names) != link):
-            resolve.fail(
-                row,
-                "amount_fen",
-                f"登记 {v['code']} 已导入，挽回损失台账只能追加，不能修改；更正请另登一笔冲正",
-            )
-    _dispute_already_booked(session, plan, known, booked_disputes)
+    return ok
+
+
+def _link_kind(amount: int | None, link: str, disputes: set[str], hazards: set[str]) -> str:
+    """What an entry's 关联编号 names: the entry it reverses (a negative amount), a dispute, a
+    hazard, or else a case number."""
+    if amount is not None and amount < 0:
+        return "reversal"
+    if link in disputes:
+        return "dispute"
+    if link in hazards:
+        return "hazard"
+    return "case"
+
+
+def _check_reversal(resolve: _Resolver, row: Row, entries: _RecoveryEntries, *, new: bool) -> bool:
+    """A reversal names an entry that is not itself a reversal; a new one passes the service's
+    checks against that entry and counts towards what is reversed of it."""
+    v = row.values
+    link = v["link"] or ""
+    target = entries.amounts.get(link)
+    if not link:
+        resolve.fail(row, "link", "冲正（负数金额）须在关联编号中填写被冲正的登记编号")
+        return False
+    if target is None:
+        resolve.fail(row, "link", f"没有登记编号为 {link} 的挽回损失")
+        return False
+    if target < 0:
+        resolve.fail(row, "link", f"{link} 本身是冲正，不能再冲正")
+        return False
+    original = entries.original_of(link) if new else None
+    if original is None or not v["recovered_on"]:
+        return True
+    ok = True
+    for key, reason in recoveries_service.reversal_problems(
+        original,
+        amount_fen=-v["amount_fen"],
+        on=v["recovered_on"],
+        left_fen=target - entries.reversed_fen[link],
+        project_id=entries.project_ids.get(v["project"] or ""),
+        source=v["source"] or None,
+    ):
+        resolve.fail(row, _RECOVERY_COLUMNS[key], reason)
+        ok = False
+    entries.reversed_fen[link] += -v["amount_fen"]
+    return ok
+
+
+def _check_dispute_booked_once(resolve: _Resolver, row: Row, booked: set[str]) -> bool:
+    """A dispute gets one entry: a second row of the file naming it is a problem."""
+    link = row.values["link"] or ""
+    if link in booked:
+        resolve.fail(row, "link", f"纠纷 {link} 已登记过挽回损失")
+        return False
+    booked.add(link)
+    return True
+
+
+def _recovery_fields(v: Values, link: str, kind: str) -> Values:
+    return {
+        "amount_fen": v["amount_fen"],
+        "recovered_on": v["recovered_on"],
+        "source": v["source"],
+        "note": v["note"] or "",
+        "case_number": link if kind == "case" else "",
+        "_project": v["project"],
+        "_officer": v["officer"],
+        "_link": link,
+        "_kind": kind,
+    }
 
 
 def _link_of(entry: Recovery, names: dict[str, dict[int | None, str]]) -> str:
@@ -636,56 +748,57 @@ def _check_requests(plan: Plan, known: _Known, levels: dict[RequestType, sla.Lev
     for row in plan.rows["诉求"]:
         v = row.values
         ok = resolve.need(row, "project", projects, "项目")
-        received = v["received_at"]
-        for key, label in (("first_response_at", "首次响应时间"), ("closed_at", "办结时间")):
-            if received and v[key] and v[key] < received:
-                resolve.fail(row, key, f"{label}不能早于提交时间")
-                ok = False
-        closed = v["status"] in CLOSED_STATUSES
-        if v["status"] and closed != (v["closed_at"] is not None):
-            reason = (
-                "已办结、不予受理的诉求须填办结时间" if closed else "未办结的诉求不能有办结时间"
-            )
-            resolve.fail(row, "closed_at", reason)
-            ok = False
-        if v["satisfaction"] and v["status"] != RequestStatus.CLOSED.value:
-            resolve.fail(row, "satisfaction", "只有已办结的诉求可以有满意度")
-            ok = False
         record = known.requests.get(v["tracking_no"])
-        current = record.satisfaction if record is not None else None
-        for reason in desk.rating_problems(current, v["satisfaction"] or None):
-            resolve.fail(row, "satisfaction", reason)
+        for key, reason in _request_problems(v, record):
+            resolve.fail(row, key, reason)
             ok = False
-        if not ok or received is None:
+        if not ok or v["received_at"] is None:
             continue
-        level = levels[RequestType(v["type"])]
-        phone = v["phone"] or ""
-        _diff(
-            row,
-            known.requests.get(v["tracking_no"]),
-            {
-                "type": v["type"],
-                "topic": v["topic"] or Topic.OTHER.value,
-                "received_at": received,
-                "channel": v["channel"] or Channel.COUNTER.value,
-                "content": v["content"],
-                "submitter_name": v["name"] or "",
-                "submitter_phone": phone,
-                "phone_last4": phone[-4:],
-                "first_response_at": v["first_response_at"],
-                "closed_at": v["closed_at"],
-                "status": v["status"],
-                "satisfaction": v["satisfaction"] or None,
-                "respond_by": sla.respond_deadline(level, received),
-                "_close_level": level,
-                "_project": v["project"] or None,
-            },
-        )
-        record = row.record
+        _diff(row, record, _request_fields(v, levels[RequestType(v["type"])]))
         if record is not None and row.action == "unchanged":
             project = known.projects.get(v["project"] or "")
             if record.project_id != (project.id if project else None):
                 row.action = "update"
+
+
+def _request_problems(v: Values, record: ServiceRequest | None) -> list[tuple[str, str]]:
+    """What is wrong with a request's times, status and rating, as (column key, reason)."""
+    problems = []
+    received = v["received_at"]
+    for key, label in (("first_response_at", "首次响应时间"), ("closed_at", "办结时间")):
+        if received and v[key] and v[key] < received:
+            problems.append((key, f"{label}不能早于提交时间"))
+    closed = v["status"] in CLOSED_STATUSES
+    if v["status"] and closed != (v["closed_at"] is not None):
+        reason = "已办结、不予受理的诉求须填办结时间" if closed else "未办结的诉求不能有办结时间"
+        problems.append(("closed_at", reason))
+    if v["satisfaction"] and v["status"] != RequestStatus.CLOSED.value:
+        problems.append(("satisfaction", "只有已办结的诉求可以有满意度"))
+    current = record.satisfaction if record is not None else None
+    for reason in desk.rating_problems(current, v["satisfaction"] or None):
+        problems.append(("satisfaction", reason))
+    return problems
+
+
+def _request_fields(v: Values, level: sla.Level) -> Values:
+    phone = v["phone"] or ""
+    return {
+        "type": v["type"],
+        "topic": v["topic"] or Topic.OTHER.value,
+        "received_at": v["received_at"],
+        "channel": v["channel"] or Channel.COUNTER.value,
+        "content": v["content"],
+        "submitter_name": v["name"] or "",
+        "submitter_phone": phone,
+        "phone_last4": phone[-4:],
+        "first_response_at": v["first_response_at"],
+        "closed_at": v["closed_at"],
+        "status": v["status"],
+        "satisfaction": v["satisfaction"] or None,
+        "respond_by": sla.respond_deadline(level, v["received_at"]),
+        "_close_level": level,
+        "_project": v["project"] or None,
+    }
 
 
 # ---- writing ---------------------------------------------------------------------------
@@ -834,16 +947,21 @@ class _Writer:
                 )
             )
 
-    def hazards(self, rows: list[Row]) -> None:
+    def _save_on_project(self, rows: list[Row], model: type, officer_id: str, badge: str) -> None:
+        """Records of a project that name an officer: `officer_id` is set from the badge in the
+        row's field `badge`."""
         for row in rows:
             self._save(
                 row,
-                Hazard,
+                model,
                 "code",
                 {"created_by_id": self.by},
                 project_id=self.find(Project, "code", row.fields["_project"]).id,
-                found_by_id=self.find(Officer, "badge_no", row.fields["_finder"]).id,
+                **{officer_id: self.find(Officer, "badge_no", row.fields[badge]).id},
             )
+
+    def hazards(self, rows: list[Row]) -> None:
+        self._save_on_project(rows, Hazard, officer_id="found_by_id", badge="_finder")
         self.session.flush()
         for row in rows:
             hazard = self.cache[(Hazard, row.values["code"])]
@@ -858,15 +976,7 @@ class _Writer:
             )
 
     def disputes(self, rows: list[Row]) -> None:
-        for row in rows:
-            self._save(
-                row,
-                Dispute,
-                "code",
-                {"created_by_id": self.by},
-                project_id=self.find(Project, "code", row.fields["_project"]).id,
-                handler_id=self.find(Officer, "badge_no", row.fields["_handler"]).id,
-            )
+        self._save_on_project(rows, Dispute, officer_id="handler_id", badge="_handler")
 
     def recoveries(self, rows: list[Row]) -> None:
         """Entries first, then the reversals that name them (they need their ids)."""

@@ -332,51 +332,69 @@ def _hazard_section(rows: list[Any]) -> dict[str, Any]:
     }
 
 
-def _sections(d: _Data) -> dict[str, Any]:
-    """hazards, areas, disputes, recoveries and requests: the sections 同比 repeats."""
+def _hazards(d: _Data) -> dict[str, Any]:
+    """Hazards outside complex areas, with every level and category present even at zero."""
     by_level = {level.value: 0 for level in HazardLevel}
     by_category = dict.fromkeys(HAZARD_CATEGORIES, 0)
     for category, level, n in d.hazard_kinds:
         by_level[level] += n
         by_category[category] += n
+    return {
+        **_hazard_section([h for h in d.hazards if not h.area]),
+        "by_level": by_level,
+        "by_category": by_category,
+    }
+
+
+def _disputes(d: _Data) -> dict[str, Any]:
     by_type = {kind.value: 0 for kind in DisputeType}
     by_type.update({kind: n for kind, n in d.dispute_types})
+    received, resolved = _total(d.disputes, "received"), _total(d.disputes, "resolved")
+    return {
+        "received": received,
+        "resolved": resolved,
+        "resolution_rate": rate(resolved, received),
+        "by_type": by_type,
+    }
+
+
+def _recoveries(d: _Data) -> dict[str, Any]:
     by_source = {source.value: 0 for source in RecoverySource}
     by_source.update({source: int(fen) for source, fen in d.recovery_sources})
+    total_fen = _total(d.recoveries, "total_fen")
+    return {
+        "total_fen": total_fen,
+        "total_display": wan(total_fen),
+        "count": _total(d.recoveries, "count"),
+        "by_source": by_source,
+    }
+
+
+def _requests(d: _Data) -> dict[str, Any]:
+    """Rates and mean hours; a mean over no answered or closed request is None, not zero."""
     q = d.requests
     received, closed, answered = (_total(q, k) for k in ("received", "closed", "answered"))
-    total_fen = _total(d.recoveries, "total_fen")
     response_hours = sum(float(row.response_hours or 0) for row in q)
     close_hours = sum(float(row.close_hours or 0) for row in q)
-    resolved = _total(d.disputes, "resolved")
     return {
-        "hazards": {
-            **_hazard_section([h for h in d.hazards if not h.area]),
-            "by_level": by_level,
-            "by_category": by_category,
-        },
+        "received": received,
+        "closed": closed,
+        "closure_rate": rate(closed, received),
+        "responded_in_sla_rate": rate(_total(q, "in_sla"), received),
+        "mean_hours_to_response": response_hours / answered if answered else None,
+        "mean_hours_to_close": close_hours / closed if closed else None,
+        "satisfaction_rate": rate(_total(q, "satisfied"), _total(q, "rated")),
+    }
+
+
+def _sections(d: _Data) -> dict[str, Any]:
+    """hazards, areas, disputes, recoveries and requests: the sections 同比 repeats."""
+    return {
+        "hazards": _hazards(d),
         "areas": _hazard_section([h for h in d.hazards if h.area]),
-        "disputes": {
-            "received": _total(d.disputes, "received"),
-            "resolved": resolved,
-            "resolution_rate": rate(resolved, _total(d.disputes, "received")),
-            "by_type": by_type,
-        },
-        "recoveries": {
-            "total_fen": total_fen,
-            "total_display": wan(total_fen),
-            "count": _total(d.recoveries, "count"),
-            "by_source": by_source,
-        },
-        "requests": {
-            "received": received,
-            "closed": closed,
-            "closure_rate": rate(closed, received),
-            "responded_in_sla_rate": rate(_total(q, "in_sla"), received),
-            "mean_hours_to_response": response_hours / answered if answered else None,
-            "mean_hours_to_close": close_hours / closed if closed else None,
-            "satisfaction_rate": rate(_total(q, "satisfied"), _total(q, "rated")),
-        },
+        "disputes": _disputes(d),
+        "recoveries": _recoveries(d),
+        "requests": _requests(d),
     }
 
 

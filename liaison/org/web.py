@@ -16,7 +16,7 @@ from liaison.listing import PageNumber
 from liaison.org import service
 from liaison.org.models import Officer, Station
 from liaison.pii import keep_if_masked, mask_phone
-from liaison.web import redirect, render, render_form
+from liaison.web import filter_params, redirect, render, render_form
 
 router = APIRouter()
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
@@ -150,7 +150,7 @@ def officer_list(
     return render(
         request,
         "admin/officers/list.html",
-        {"rows": rows, "q": q},
+        {"rows": rows, "q": q, "params": filter_params(request)},
         block="results",
     )
 

@@ -288,49 +288,69 @@ def project_edit(
     )
 
 
+def _project_to_save(session: Session, principal: Principal, project_id: int | None) -> Project:
+    """A blank project for a manager's create, or the visible project the user may edit."""
+    if project_id is None:
+        if principal.role not in MANAGERS:
+            raise HTTPException(status_code=403)
+        return Project(code="", name="", enterprise_id=0, level="", station_id=0)
+    project = get_visible(session, Project, project_id, principal.scope)
+    if not can(principal, Action.PROJECT_EDIT, service.on_project(session, project)):
+        raise HTTPException(status_code=403)
+    return project
+
+
+def _check_references(
+    session: Session,
+    principal: Principal,
+    project: Project,
+    form: ProjectForm,
+    errors: dict[str, str],
+) -> Enterprise | None:
+    """The registered enterprise of the typed USCC; an error beside each field the form alone
+    cannot check: an unknown enterprise, a station out of reach, an officer moving the project."""
+    enterprise = enterprise_by_uscc(session, form.enterprise_uscc)
+    if enterprise is None:
+        errors["enterprise_uscc"] = "没有这个统一社会信用代码的企业，请先登记企业"
+    if form.station_id not in {s.id for s in active_stations(session, principal.scope)}:
+        errors["station_id"] = "请选择您有权管理的单位"
+    if principal.role == Role.OFFICER and project.station_id != form.station_id:
+        errors["station_id"] = "项目警官不能把项目移交其他单位"
+    return enterprise
+
+
+def _project_data(form: ProjectForm, enterprise: Enterprise) -> service.ProjectData:
+    return service.ProjectData(
+        code=form.code,
+        name=form.name,
+        enterprise_id=pk(enterprise),
+        level=form.level,
+        station_id=form.station_id,
+        category=form.category,
+        stage=form.stage,
+        investment_fen=parse_amount(form.investment_wan, unit=FEN_PER_WAN)
+        if form.investment_wan
+        else None,
+        site_security_contact=form.site_security_contact,
+        site_security_phone=form.site_security_phone,
+        workforce=form.workforce,
+        key_risks=form.key_risks,
+        notes=form.notes,
+    )
+
+
 @router.post("/projects")
 @router.post("/projects/{project_id}")
 async def project_save(
     request: Request, session: SessionDep, principal: StaffDep, project_id: int | None = None
 ) -> Response:
-    if project_id is None:
-        if principal.role not in MANAGERS:
-            raise HTTPException(status_code=403)
-        project = Project(code="", name="", enterprise_id=0, level="", station_id=0)
-    else:
-        project = get_visible(session, Project, project_id, principal.scope)
-        if not can(principal, Action.PROJECT_EDIT, service.on_project(session, project)):
-            raise HTTPException(status_code=403)
+    project = _project_to_save(session, principal, project_id)
     raw = dict(await request.form())
     phone = keep_if_masked(str(raw.get("site_security_phone", "")), project.site_security_phone)
     form, errors = validate(ProjectForm, {**raw, "site_security_phone": phone})
-    enterprise = None
-    if form:
-        enterprise = enterprise_by_uscc(session, form.enterprise_uscc)
-        if enterprise is None:
-            errors["enterprise_uscc"] = "没有这个统一社会信用代码的企业，请先登记企业"
-        if form.station_id not in {s.id for s in active_stations(session, principal.scope)}:
-            errors["station_id"] = "请选择您有权管理的单位"
-        if principal.role == Role.OFFICER and project.station_id != form.station_id:
-            errors["station_id"] = "项目警官不能把项目移交其他单位"
+    enterprise = _check_references(session, principal, project, form, errors) if form else None
     if form and enterprise and not errors:
-        data = service.ProjectData(
-            code=form.code,
-            name=form.name,
-            enterprise_id=pk(enterprise),
-            level=form.level,
-            station_id=form.station_id,
-            category=form.category,
-            stage=form.stage,
-            investment_fen=parse_amount(form.investment_wan, unit=FEN_PER_WAN)
-            if form.investment_wan
-            else None,
-            site_security_contact=form.site_security_contact,
-            site_security_phone=form.site_security_phone,
-            workforce=form.workforce,
-            key_risks=form.key_risks,
-            notes=form.notes,
-        )
+        data = _project_data(form, enterprise)
         try:
             service.save_project(session, project, data)
             session.commit()

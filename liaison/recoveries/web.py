@@ -79,6 +79,9 @@ def recovery_list(
             "totals": queries.totals(session, query, by),
             "by": by,
             "dimensions": queries.DIMENSIONS,
+            "dimension_options": [
+                (k, f"按{label}汇总") for k, (label, _) in queries.DIMENSIONS.items()
+            ],
             "grand_fen": int(grand[0]),
             "grand_count": grand[1],
             "entries": entries,
@@ -90,6 +93,7 @@ def recovery_list(
             "stations": stations,
             "sources": list(RecoverySource),
         },
+        block="results",
     )
 
 
