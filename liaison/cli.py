@@ -99,10 +99,9 @@ def create_user(
             if badge and org_service.officer_by_badge(session, badge) is None:
                 if not (station and name):
                     fail(f"警号 {badge} 不存在；新建民警记录需要 --station 和 --name")
-                officer = org_service.Officer(badge_no=badge, name=name, station_id=0)
                 org_service.save_officer(
                     session,
-                    officer,
+                    None,
                     badge_no=badge,
                     name=name,
                     phone=None,

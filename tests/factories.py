@@ -35,7 +35,7 @@ def make_station(db: Session, code: str | None = None, name: str | None = None) 
     n = next(_serial)
     station = org_service.save_station(
         db,
-        Station(code="", name=""),
+        None,
         code=code or f"S{n:03d}",
         name=name or f"第{n}派出所",
         active=True,
@@ -49,7 +49,7 @@ def make_officer(db: Session, station: Station | None = None, phone: str | None 
     n = next(_serial)
     officer = org_service.save_officer(
         db,
-        Officer(badge_no="", name="", station_id=0),
+        None,
         badge_no=f"9{n:05d}",
         name=f"民警{n}",
         phone=phone or f"138{n:08d}",
@@ -150,7 +150,7 @@ def make_project(
     n = next(_serial)
     project = project_service.save_project(
         db,
-        Project(code="", name="", enterprise_id=0, level="", station_id=0),
+        None,
         project_service.ProjectData(
             code=code or f"XM-{n:04d}",
             name=name or f"测试项目{n}",

@@ -20,7 +20,6 @@ from liaison.auth.roles import Role
 from liaison.cli import app
 from liaison.disputes.models import DisputeParty
 from liaison.enterprises import service as enterprise_service
-from liaison.enterprises.models import EnterpriseContact
 from liaison.ledger.downloads import XLSX
 from liaison.ledger.models import LedgerUpload
 from liaison.projects.models import Project
@@ -63,7 +62,8 @@ def district(db: Session) -> dict:
     enterprise = make_enterprise(db)
     contact = enterprise_service.save_contact(
         db,
-        EnterpriseContact(enterprise_id=enterprise.id or 0, name=""),
+        None,
+        enterprise_id=enterprise.id,
         name="赵六",
         title="经理",
         phone=CONTACT_PHONE,

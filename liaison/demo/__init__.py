@@ -23,7 +23,7 @@ from liaison.disputes.models import (
     Performance,
 )
 from liaison.enterprises import service as enterprise_service
-from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.enterprises.models import Enterprise
 from liaison.enterprises.uscc import uscc_check_char
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
 from liaison.hazards.service import STEPS
@@ -174,14 +174,12 @@ def _stations_and_officers(
     for index, ((code, name, _town), count) in enumerate(
         zip(STATIONS, OFFICERS_PER_STATION, strict=True)
     ):
-        station = org_service.save_station(
-            session, Station(code="", name=""), code=code, name=name, active=True
-        )
+        station = org_service.save_station(session, None, code=code, name=name, active=True)
         stations.append(station)
         officers[pk(station)] = [
             org_service.save_officer(
                 session,
-                Officer(badge_no="", name="", station_id=0),
+                None,
                 badge_no=f"{index + 1:02d}{n:04d}",
                 name=_person(rng),
                 phone=f"13{rng.randint(5, 9)}{rng.randint(0, 99999999):08d}",
@@ -205,14 +203,14 @@ def _enterprises(session: Session, rng: random.Random) -> list[int]:
             town=town,
             address=f"{town}{rng.randint(1, 300)}号",
         )
-        session.add(
-            EnterpriseContact(
-                enterprise_id=pk(enterprise),
-                name=_person(rng),
-                title="安保负责人",
-                phone=f"139{rng.randint(0, 99999999):08d}",
-                is_primary=True,
-            )
+        enterprise_service.save_contact(
+            session,
+            None,
+            enterprise_id=pk(enterprise),
+            name=_person(rng),
+            title="安保负责人",
+            phone=f"139{rng.randint(0, 99999999):08d}",
+            is_primary=True,
         )
         ids.append(pk(enterprise))
     session.flush()
@@ -228,15 +226,15 @@ def _projects(
     projects = []
     for n in range(1, PROJECTS + 1):
         station = rng.choices(stations, weights=PROJECT_SHARE)[0]
-        project = Project(
+        data = project_service.ProjectData(
             code=f"XM{YEAR}-{n:03d}",
             name=f"{rng.choice(FIRM_WORDS)}{rng.choice(PROJECT_WORDS)}",
             enterprise_id=enterprises[(n * 7) % len(enterprises)] if n > 1 else enterprises[0],
-            level=rng.choice(levels).value,
+            level=rng.choice(levels),
             category=rng.choice(CATEGORIES),
             stage=rng.choices([Stage.PLANNING, Stage.BUILDING, Stage.OPERATING], weights=[2, 6, 3])[
                 0
-            ].value,
+            ],
             investment_fen=rng.randint(500, 500_000) * 1_000_000,
             station_id=pk(station),
             site_security_contact=_person(rng),
@@ -252,8 +250,7 @@ def _projects(
                 ]
             ),
         )
-        session.add(project)
-        projects.append(project)
+        projects.append(project_service.save_project(session, None, data))
     session.flush()
     return projects
 
@@ -605,8 +602,7 @@ def _users(session: Session, settings: Settings, enterprise_id: int) -> int | No
             must_change_password=False,  # demo only: let people look around at once
         )
         if is_contact:
-            contact.user_id = user.id
-            session.add(contact)
+            enterprise_service.link_account(session, contact, pk(user))
     return contact.user_id
 
 

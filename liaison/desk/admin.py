@@ -14,8 +14,8 @@ from liaison.auth.deps import Principal, SettingsDep, require
 from liaison.auth.roles import Role
 from liaison.config import Settings
 from liaison.db import SessionDep
-from liaison.desk import sla
-from liaison.desk.models import CalendarDay, RequestType, ServiceLevel
+from liaison.desk import service, sla
+from liaison.desk.models import CalendarDay, RequestType
 from liaison.forms import validate
 from liaison.projects.service import today
 from liaison.web import redirect, render
@@ -84,12 +84,7 @@ async def service_levels_save(
         return _levels_page(request, session, settings, raw, errors)
     for kind, form in forms.items():
         assert form is not None
-        row = session.get(ServiceLevel, kind.value) or ServiceLevel(
-            type=kind.value, response_hours=1, close_days=1
-        )
-        row.response_hours, row.close_days = form.response_hours, form.close_days
-        row.working_days = form.working_days
-        session.add(row)
+        service.set_service_level(session, kind, **form.model_dump())
     session.commit()
     return redirect(request, "/admin/service-levels", "已保存，对此后收到的诉求生效")
 
@@ -135,9 +130,7 @@ async def calendar_save(request: Request, session: SessionDep, _admin: AdminDep)
     form, errors = validate(DayForm, raw)
     if form is None or errors:
         return _calendar_page(request, session, raw, errors)
-    row = session.get(CalendarDay, form.day) or CalendarDay(day=form.day, workday=form.workday)
-    row.workday, row.note = form.workday, form.note
-    session.add(row)
+    service.set_calendar_day(session, form.day, workday=form.workday, note=form.note)
     session.commit()
     kind = "工作日" if form.workday else "休息日"
     return redirect(request, "/admin/calendar", f"已将 {form.day} 设为{kind}")
@@ -145,9 +138,7 @@ async def calendar_save(request: Request, session: SessionDep, _admin: AdminDep)
 
 @router.post("/admin/calendar/{day}/delete")
 def calendar_delete(request: Request, session: SessionDep, _admin: AdminDep, day: date) -> Response:
-    row = session.get(CalendarDay, day)
-    if row is None:
+    if not service.remove_calendar_day(session, day):
         raise HTTPException(status_code=404)
-    session.delete(row)
     session.commit()
     return redirect(request, "/admin/calendar", f"已删除 {day} 的调整")

@@ -3,6 +3,7 @@ and the rating. The only module that writes the desk's tables."""
 
 import hmac
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, select
 
@@ -11,11 +12,13 @@ from liaison.config import Settings
 from liaison.db import add_numbered
 from liaison.desk import sla
 from liaison.desk.models import (
+    CalendarDay,
     Channel,
     RequestEvent,
     RequestStatus,
     RequestType,
     Satisfaction,
+    ServiceLevel,
     ServiceRequest,
     Topic,
 )
@@ -250,3 +253,36 @@ def rate(
         return
     request.satisfaction = satisfaction.value
     _event(session, request, "rate", body=satisfaction.value, public=True)
+
+
+# ---- service levels and the working calendar (the system administrator's) --------------
+
+
+def set_service_level(
+    session: Session, kind: RequestType, *, response_hours: int, close_days: int, working_days: bool
+) -> ServiceLevel:
+    """A type's deadlines; they apply to requests received from now on."""
+    level = session.get(ServiceLevel, kind.value) or ServiceLevel(
+        type=kind.value, response_hours=response_hours, close_days=close_days
+    )
+    level.response_hours, level.close_days = response_hours, close_days
+    level.working_days = working_days
+    session.add(level)
+    return level
+
+
+def set_calendar_day(session: Session, day: date, *, workday: bool, note: str) -> CalendarDay:
+    """Enter a day the official calendar moves (a 调休 workday, an extra holiday), or correct it."""
+    entry = session.get(CalendarDay, day) or CalendarDay(day=day, workday=workday)
+    entry.workday, entry.note = workday, note
+    session.add(entry)
+    return entry
+
+
+def remove_calendar_day(session: Session, day: date) -> bool:
+    """Drop an entered day (the official calendar applies again); False when none was entered."""
+    entry = session.get(CalendarDay, day)
+    if entry is None:
+        return False
+    session.delete(entry)
+    return True

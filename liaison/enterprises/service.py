@@ -63,14 +63,17 @@ def contacts(session: Session, enterprise_id: int) -> list[EnterpriseContact]:
 
 def save_contact(
     session: Session,
-    contact: EnterpriseContact,
+    contact: EnterpriseContact | None,
     *,
+    enterprise_id: int | None = None,
     name: str,
     title: str,
     phone: str,
     is_primary: bool,
 ) -> EnterpriseContact:
-    """One primary contact per enterprise: making one primary demotes the others."""
+    """Change `contact`, or (None) add one to enterprise `enterprise_id`. One primary contact
+    per enterprise: making one primary demotes the others."""
+    contact = contact or EnterpriseContact(enterprise_id=enterprise_id or 0, name=name)
     contact.name, contact.title, contact.phone, contact.is_primary = name, title, phone, is_primary
     session.add(contact)
     session.flush()
@@ -81,6 +84,13 @@ def save_contact(
                 session.add(other)
         session.flush()
     return contact
+
+
+def link_account(session: Session, contact: EnterpriseContact, user_id: int) -> None:
+    """The contact now logs in as `user_id` (an enterprise login opened for them)."""
+    contact.user_id = user_id
+    session.add(contact)
+    session.flush()
 
 
 def delete_contact(session: Session, contact: EnterpriseContact) -> None:

@@ -245,14 +245,12 @@ async def contact_save(
 ) -> Response:
     enterprise = get_visible(session, Enterprise, enterprise_id, principal.scope)
     contact = (
-        _contact(session, principal, enterprise_id, contact_id)
-        if contact_id is not None
-        else EnterpriseContact(enterprise_id=enterprise_id, name="")
+        _contact(session, principal, enterprise_id, contact_id) if contact_id is not None else None
     )
     raw = dict(await request.form())
     form, errors = validate(ContactForm, raw)
     if form and not errors:
-        service.save_contact(session, contact, **form.model_dump())
+        service.save_contact(session, contact, enterprise_id=enterprise_id, **form.model_dump())
         session.commit()
         return redirect(request, f"/enterprises/{enterprise_id}", f"已保存联系人 {form.name}")
     prefixed = {f"contact_{k}": v for k, v in errors.items()}
@@ -312,8 +310,7 @@ async def contact_account(
                 display_name=contact.name,
                 enterprise_uscc=enterprise.uscc,
             )
-            contact.user_id = user.id
-            session.add(contact)
+            service.link_account(session, contact, pk(user))
             session.commit()
             return redirect(
                 request,

@@ -25,11 +25,13 @@ def station_by_code(session: Session, code: str) -> Station | None:
 
 
 def save_station(
-    session: Session, station: Station, *, code: str, name: str, active: bool
+    session: Session, station: Station | None, *, code: str, name: str, active: bool
 ) -> Station:
+    """Change `station`, or (None) make a new one."""
     clash = station_by_code(session, code)
-    if clash is not None and clash.id != station.id:
+    if clash is not None and (station is None or clash.id != station.id):
         raise OrgError("单位编码已存在", "code")
+    station = station or Station(code=code, name=name)
     station.code, station.name, station.active = code, name, active
     session.add(station)
     session.flush()
@@ -42,7 +44,7 @@ def officer_by_badge(session: Session, badge_no: str) -> Officer | None:
 
 def save_officer(
     session: Session,
-    officer: Officer,
+    officer: Officer | None,
     *,
     badge_no: str,
     name: str,
@@ -50,12 +52,15 @@ def save_officer(
     station_code: str,
     active: bool = True,
 ) -> Officer:
+    """Change `officer`, or (None) make a new one; one who still holds projects may not leave
+    the station or go inactive (the guards say why)."""
     clash = officer_by_badge(session, badge_no)
-    if clash is not None and clash.id != officer.id:
+    if clash is not None and (officer is None or clash.id != officer.id):
         raise OrgError("警号已存在", "badge_no")
     station = station_by_code(session, station_code)
     if station is None:
         raise OrgError(f"单位编码 {station_code} 不存在", "station_code")
+    officer = officer or Officer(badge_no=badge_no, name=name, station_id=station.id or 0)
     leaving = officer.id is not None and (
         (officer.active and not active) or officer.station_id != station.id
     )

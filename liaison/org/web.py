@@ -83,8 +83,8 @@ def station_edit(
 async def station_save(
     request: Request, session: SessionDep, _admin: AdminDep, station_id: int | None = None
 ) -> Response:
-    station = session.get(Station, station_id) if station_id else Station(code="", name="")
-    if station is None:
+    station = session.get(Station, station_id) if station_id else None
+    if station_id and station is None:
         raise HTTPException(status_code=404)
     raw = dict(await request.form())
     form, errors = validate(StationForm, raw)
@@ -201,15 +201,11 @@ def officer_edit(
 async def officer_save(
     request: Request, session: SessionDep, _admin: AdminDep, officer_id: int | None = None
 ) -> Response:
-    officer = (
-        session.get(Officer, officer_id)
-        if officer_id
-        else Officer(badge_no="", name="", station_id=0)
-    )
-    if officer is None:
+    officer = session.get(Officer, officer_id) if officer_id else None
+    if officer_id and officer is None:
         raise HTTPException(status_code=404)
     raw = dict(await request.form())
-    phone = keep_if_masked(str(raw.get("phone", "")), officer.phone)
+    phone = keep_if_masked(str(raw.get("phone", "")), officer.phone if officer else None)
     form, errors = validate(OfficerForm, {**raw, "phone": phone})
     if form and not errors:
         try:

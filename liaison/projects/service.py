@@ -41,17 +41,21 @@ def project_by_code(session: Session, code: str) -> Project | None:
     return session.exec(select(Project).where(Project.code == code)).first()
 
 
-def save_project(session: Session, project: Project, data: ProjectData) -> Project:
-    """Create or edit a project. Moving it to another station ends its officer's term there."""
+def save_project(session: Session, project: Project | None, data: ProjectData) -> Project:
+    """Edit `project`, or (None) create one. Moving it to another station ends its officer's
+    term there."""
     clash = project_by_code(session, data.code)
-    if clash is not None and clash.id != project.id:
+    if clash is not None and (project is None or clash.id != project.id):
         raise ProjectError(f"项目编号 {data.code} 已被「{clash.name}」使用", "code")
     if session.get(Enterprise, data.enterprise_id) is None:
         raise ProjectError("企业不存在", "enterprise_id")
     station = session.get(Station, data.station_id)
     if station is None or not station.active:
         raise ProjectError("单位不存在或已停用", "station_id")
-    moved = project.id is not None and project.station_id != data.station_id
+    moved = project is not None and project.station_id != data.station_id
+    project = project or Project(
+        code=data.code, name=data.name, enterprise_id=0, level="", station_id=0
+    )
     for key, value in vars(data).items():
         setattr(project, key, value.value if isinstance(value, Level | Stage) else value)
     session.add(project)

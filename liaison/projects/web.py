@@ -288,12 +288,14 @@ def project_edit(
     )
 
 
-def _project_to_save(session: Session, principal: Principal, project_id: int | None) -> Project:
-    """A blank project for a manager's create, or the visible project the user may edit."""
+def _project_to_save(
+    session: Session, principal: Principal, project_id: int | None
+) -> Project | None:
+    """None for a manager's create, or the visible project the user may edit."""
     if project_id is None:
         if principal.role not in MANAGERS:
             raise HTTPException(status_code=403)
-        return Project(code="", name="", enterprise_id=0, level="", station_id=0)
+        return None
     project = get_visible(session, Project, project_id, principal.scope)
     if not can(principal, Action.PROJECT_EDIT, service.on_project(session, project)):
         raise HTTPException(status_code=403)
@@ -303,7 +305,7 @@ def _project_to_save(session: Session, principal: Principal, project_id: int | N
 def _check_references(
     session: Session,
     principal: Principal,
-    project: Project,
+    project: Project | None,
     form: ProjectForm,
     errors: dict[str, str],
 ) -> Enterprise | None:
@@ -314,7 +316,7 @@ def _check_references(
         errors["enterprise_uscc"] = "没有这个统一社会信用代码的企业，请先登记企业"
     if form.station_id not in {s.id for s in active_stations(session, principal.scope)}:
         errors["station_id"] = "请选择您有权管理的单位"
-    if principal.role == Role.OFFICER and project.station_id != form.station_id:
+    if principal.role == Role.OFFICER and project and project.station_id != form.station_id:
         errors["station_id"] = "项目警官不能把项目移交其他单位"
     return enterprise
 
@@ -346,20 +348,20 @@ async def project_save(
 ) -> Response:
     project = _project_to_save(session, principal, project_id)
     raw = dict(await request.form())
-    phone = keep_if_masked(str(raw.get("site_security_phone", "")), project.site_security_phone)
+    stored_phone = project.site_security_phone if project else None
+    phone = keep_if_masked(str(raw.get("site_security_phone", "")), stored_phone)
     form, errors = validate(ProjectForm, {**raw, "site_security_phone": phone})
     enterprise = _check_references(session, principal, project, form, errors) if form else None
     if form and enterprise and not errors:
         data = _project_data(form, enterprise)
         try:
-            service.save_project(session, project, data)
+            saved = service.save_project(session, project, data)
             session.commit()
-            return redirect(request, f"/projects/{project.id}", f"已保存项目 {project.name}")
+            return redirect(request, f"/projects/{saved.id}", f"已保存项目 {saved.name}")
         except service.ProjectError as exc:
             session.rollback()
             errors[exc.field or "code"] = str(exc)
-    existing = project if project_id is not None else None
-    return _project_form(request, session, principal, existing, raw, errors)
+    return _project_form(request, session, principal, project, raw, errors)
 
 
 @router.post("/projects/{project_id}/archive")

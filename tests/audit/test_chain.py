@@ -22,7 +22,6 @@ from liaison.clock import local, now
 from liaison.config import Settings, get_settings
 from liaison.db import get_engine
 from liaison.org import service as org_service
-from liaison.org.models import Station
 from tests.factories import login_as, make_station, post
 
 runner = CliRunner()
@@ -143,7 +142,7 @@ def test_concurrent_writers_keep_one_chain(database_url):
                 set_actor(session, user_id=None, name=f"writer{writer}")
                 org_service.save_station(
                     session,
-                    Station(code="", name=""),
+                    None,
                     code=f"W{writer}{n:02d}",
                     name=f"并发{writer}-{n}",
                     active=True,

@@ -137,7 +137,8 @@ def build_side(db: Session) -> Side:
     enterprise, spare_enterprise = make_enterprise(db), make_enterprise(db)
     contact = enterprise_service.save_contact(
         db,
-        EnterpriseContact(enterprise_id=enterprise.id or 0, name=""),
+        None,
+        enterprise_id=enterprise.id,
         name="李联系",
         title="行政",
         phone="13700001111",
