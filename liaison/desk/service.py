@@ -1,5 +1,6 @@
 """The desk's rules: submission (once), routing, tracking, the handling steps, service levels
-and the rating. The only module that writes the desk's tables."""
+and the rating, the service levels and the calendar: what writes the desk's tables. The
+ledger import and the demo still write requests themselves (tests/test_writers.py lists them)."""
 
 import hmac
 from dataclasses import dataclass

@@ -1,4 +1,6 @@
-"""Enterprises and their contacts: the only module that writes their tables."""
+"""Enterprises and their contacts: what writes their tables. The ledger import
+still writes some rows itself (tests/test_writers.py lists every such writer and fails
+on a new one)."""
 
 from dataclasses import dataclass
 

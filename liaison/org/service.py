@@ -1,4 +1,6 @@
-"""Stations and officer records: the only module that writes their tables."""
+"""Stations and officer records: what writes their tables. The ledger import
+still writes some rows itself (tests/test_writers.py lists every such writer and fails
+on a new one)."""
 
 from collections.abc import Callable
 

@@ -1,4 +1,6 @@
-"""Projects, assignments and visits: the only module that writes their tables."""
+"""Projects, assignments and visits: what writes their tables. The ledger import
+still writes some rows itself (tests/test_writers.py lists every such writer and fails
+on a new one)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta

@@ -1,5 +1,6 @@
-"""The recovery ledger: recording entries and reversing them. The only module that writes it;
-nothing here (or anywhere) updates or deletes an entry."""
+"""The recovery ledger: recording entries and reversing them. What writes it (the ledger
+import and the demo still add entries themselves: tests/test_writers.py lists them); nothing
+here or anywhere updates or deletes an entry."""
 
 from dataclasses import dataclass
 from datetime import date
