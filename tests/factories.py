@@ -20,6 +20,7 @@ from liaison.enterprises.models import Enterprise
 from liaison.enterprises.uscc import uscc_check_char
 from liaison.hazards import service as hazard_service
 from liaison.hazards.models import Hazard, HazardCategory, HazardLevel
+from liaison.hazards.schemas import HazardIn
 from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
 from liaison.projects import service as project_service
@@ -180,7 +181,7 @@ def make_hazard(
         get_settings(),
         project,
         finder,
-        hazard_service.HazardData(
+        HazardIn(
             category=category,
             level=level,
             description="消防通道堵塞",

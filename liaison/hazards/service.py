@@ -13,7 +13,8 @@ from liaison.auth.roles import Role
 from liaison.config import Settings
 from liaison.db import add_numbered
 from liaison.errors import FieldError
-from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
+from liaison.hazards.models import Hazard, HazardEvent, HazardLevel, HazardStatus
+from liaison.hazards.schemas import HazardIn
 from liaison.org.models import Officer
 from liaison.projects.models import Project
 from liaison.projects.service import today
@@ -70,17 +71,6 @@ def step_label(action: str, area: bool) -> str:
     return step.area_label if area else step.label
 
 
-@dataclass
-class HazardData:
-    category: HazardCategory
-    level: HazardLevel
-    description: str
-    found_on: date
-    deadline: date | None = None
-    location: str = ""
-    responsible_party: str = ""
-
-
 def found_problems(found_on: date, deadline: date | None) -> list[tuple[str, str]]:
     """What is wrong with a hazard's dates, (field, reason): by the form and by the import."""
     problems = []
@@ -96,7 +86,7 @@ def log_hazard(
     settings: Settings,
     project: Project,
     finder: Officer,
-    data: HazardData,
+    data: HazardIn,
     *,
     by_user_id: int | None,
     photos: Sequence[tuple[str, bytes]] = (),
@@ -108,16 +98,12 @@ def log_hazard(
     for field_name, message in found_problems(data.found_on, deadline):
         raise HazardError(message, field_name)
     hazard = Hazard(
+        **data.model_dump(mode="json", exclude={"deadline", "found_on"}),
         code="",
         project_id=project.id or 0,
-        category=data.category.value,
-        level=data.level.value,
-        description=data.description,
-        location=data.location,
         found_on=data.found_on,
         found_by_id=finder.id or 0,
         deadline=deadline,
-        responsible_party=data.responsible_party,
         created_by_id=by_user_id,
     )
     add_numbered(session, hazard, f"YH{data.found_on:%Y%m%d}-")

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
 from liaison.attachments import service as attachments
@@ -21,6 +20,7 @@ from liaison.db import SessionDep, paginate, pk
 from liaison.forms import validate
 from liaison.hazards import queries, service
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
+from liaison.hazards.schemas import HazardIn
 from liaison.ledger import downloads, schema
 from liaison.listing import PageNumber
 from liaison.org.models import Officer
@@ -117,21 +117,6 @@ def area_list(
 # ---- logging a hazard ------------------------------------------------------------------
 
 
-class HazardForm(BaseModel):
-    category: HazardCategory
-    level: HazardLevel
-    description: str = Field(min_length=1, max_length=2000)
-    location: str = Field(default="", max_length=255)
-    found_on: date
-    deadline: date | None = None
-    responsible_party: str = Field(default="", max_length=128)
-
-    @field_validator("deadline", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
-
-
 def _form(
     request: Request,
     project: Project,
@@ -190,25 +175,16 @@ async def hazard_create(
         raise HTTPException(status_code=403)
     form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
-    form, errors = validate(HazardForm, raw)
+    form, errors = validate(HazardIn, raw)
     photos = await uploads(form_data)
     if form and not errors:
-        data = service.HazardData(
-            category=form.category,
-            level=form.level,
-            description=form.description,
-            found_on=form.found_on,
-            deadline=form.deadline,
-            location=form.location,
-            responsible_party=form.responsible_party,
-        )
         try:
             hazard = service.log_hazard(
                 session,
                 settings,
                 project,
                 finder,
-                data,
+                form,
                 by_user_id=principal.user.id,
                 photos=photos,
             )

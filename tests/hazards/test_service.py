@@ -8,7 +8,8 @@ from sqlmodel import select
 from liaison.auth.roles import Role
 from liaison.config import get_settings
 from liaison.hazards import service
-from liaison.hazards.models import Hazard, HazardEvent, HazardLevel, HazardStatus
+from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
+from liaison.hazards.schemas import HazardIn
 from liaison.projects.service import today
 from tests.factories import make_hazard, make_officer, make_project, make_station, make_user
 from tests.images import jpeg
@@ -146,8 +147,8 @@ def test_deadline_defaults_by_level(db, site, level, days):
 
 
 def test_deadline_before_the_finding_date_is_refused_and_nothing_saved(db, site):
-    data = service.HazardData(
-        category=service.HazardCategory.FIRE,
+    data = HazardIn(
+        category=HazardCategory.FIRE,
         level=HazardLevel.GENERAL,
         description="x",
         found_on=today(),
@@ -172,7 +173,7 @@ def test_overdue_means_open_past_its_deadline(db, site):
 
 def test_complex_areas_use_their_own_words(db, site):
     area = make_hazard(
-        db, site["project"], site["finder"], category=service.HazardCategory.COMPLEX_AREA
+        db, site["project"], site["finder"], category=HazardCategory.COMPLEX_AREA
     )
     assert service.status_label(area) == "已排查"
     step(db, area, "start")
