@@ -85,32 +85,21 @@ def _list(
     )
 
 
-FilterDep = Annotated[queries.HazardFilter, Query()]
-
-
 @router.get("/hazards")
+@router.get("/areas")
 def hazard_list(
     request: Request,
     session: SessionDep,
     principal: ReaderDep,
-    filters: FilterDep,
+    filters: Annotated[queries.HazardFilter, Query()],
     page: PageNumber = 1,
     format: str = "",
 ) -> Response:
-    return _list(request, session, principal, filters, page, format)
-
-
-@router.get("/areas")
-def area_list(
-    request: Request,
-    session: SessionDep,
-    principal: ReaderDep,
-    filters: FilterDep,
-    page: PageNumber = 1,
-    format: str = "",
-) -> Response:
-    """Complex public-order areas: hazards of that category, in their own words."""
-    filters.areas, filters.category = True, ""
+    """Hazards; at /areas the complex public-order areas (hazards of that category), in their
+    own words."""
+    filters.areas = request.url.path == "/areas"
+    if filters.areas:
+        filters.category = ""
     return _list(request, session, principal, filters, page, format)
 
 
