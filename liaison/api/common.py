@@ -42,6 +42,11 @@ class ListOut(BaseModel, Generic[T]):
     offset: int
     items: list[T]
 
+    @classmethod
+    def page(cls, items: list[T], total: int, paging: Paging) -> "ListOut[T]":
+        """One page of `items` out of `total`, as `paging` asked for it."""
+        return cls(total=total, limit=paging.limit, offset=paging.offset, items=items)
+
 
 def fetch(session: Session, query: Any, paging: Paging) -> tuple[list[Any], int]:
     """One page of rows and how many match in all."""

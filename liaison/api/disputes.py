@@ -40,12 +40,8 @@ def list_disputes(
 ) -> ListOut[DisputeOut]:
     """The filters of the page `/disputes`, and the same cases in the same order."""
     rows, total = fetch(session, dispute_list_query(principal.scope, filters), page)
-    return ListOut(
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-        items=[DisputeOut.model_validate(row[0], from_attributes=True) for row in rows],
-    )
+    items = [DisputeOut.model_validate(row[0], from_attributes=True) for row in rows]
+    return ListOut.page(items, total, page)
 
 
 class RecoveryOut(BaseModel):
@@ -72,9 +68,5 @@ def list_recoveries(
     """The filters of the ledger page `/recoveries`; entries oldest first, reversals included."""
     query = ledger_query(principal.scope, filters)
     rows, total = fetch(session, query.order_by(col(Recovery.recovered_on), col(Recovery.id)), page)
-    return ListOut(
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-        items=[RecoveryOut.model_validate(row[0], from_attributes=True) for row in rows],
-    )
+    items = [RecoveryOut.model_validate(row[0], from_attributes=True) for row in rows]
+    return ListOut.page(items, total, page)

@@ -61,4 +61,4 @@ def list_hazards(
         )
         for r in queries.to_rows(rows)
     ]
-    return ListOut(total=total, limit=page.limit, offset=page.offset, items=items)
+    return ListOut.page(items, total, page)

@@ -73,12 +73,7 @@ def list_projects(
     total = queries.count_projects(
         session, principal.scope, filters, today=today(), interval_days=interval
     )
-    return ListOut(
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-        items=[_out(r) for r in queries.to_rows(rows, interval)],
-    )
+    return ListOut.page([_out(r) for r in queries.to_rows(rows, interval)], total, page)
 
 
 @router.get(

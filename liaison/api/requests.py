@@ -75,12 +75,8 @@ def list_requests(
         query.order_by(col(ServiceRequest.received_at).desc(), col(ServiceRequest.id).desc()),
         page,
     )
-    return ListOut(
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-        items=[RequestOut.model_validate(r, from_attributes=True) for r in rows],
-    )
+    items = [RequestOut.model_validate(r, from_attributes=True) for r in rows]
+    return ListOut.page(items, total, page)
 
 
 @router.get(

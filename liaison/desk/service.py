@@ -149,17 +149,15 @@ def decline(
     session: Session, request: ServiceRequest, reason: str, *, by_user_id: int | None
 ) -> None:
     _require(request, S.NEW)
-    if not reason.strip():
-        raise DeskError("请填写不予受理的理由", "reason")
-    request.outcome, request.closed_at = reason.strip(), now()
-    _event(
+    _end(
         session,
         request,
         "decline",
-        body=reason.strip(),
-        public=True,
-        to=S.DECLINED,
-        by_user_id=by_user_id,
+        reason,
+        S.DECLINED,
+        by_user_id,
+        "请填写不予受理的理由",
+        "reason",
     )
 
 
@@ -215,18 +213,24 @@ def close(
     session: Session, request: ServiceRequest, summary: str, *, by_user_id: int | None
 ) -> None:
     _require(request, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
-    if not summary.strip():
-        raise DeskError("请填写办结情况", "summary")
-    request.outcome, request.closed_at = summary.strip(), now()
-    _event(
-        session,
-        request,
-        "close",
-        body=summary.strip(),
-        public=True,
-        to=S.CLOSED,
-        by_user_id=by_user_id,
-    )
+    _end(session, request, "close", summary, S.CLOSED, by_user_id, "请填写办结情况", "summary")
+
+
+def _end(
+    session: Session,
+    request: ServiceRequest,
+    kind: str,
+    text: str,
+    to: RequestStatus,
+    by_user_id: int | None,
+    missing: str,
+    field: str,
+) -> None:
+    """Decline or close: the outcome, which the submitter reads, is required."""
+    if not text.strip():
+        raise DeskError(missing, field)
+    request.outcome, request.closed_at = text.strip(), now()
+    _event(session, request, kind, body=text.strip(), public=True, to=to, by_user_id=by_user_id)
 
 
 def rating_problems(current: str | None, new: str | None) -> list[str]:

@@ -172,9 +172,7 @@ def test_overdue_means_open_past_its_deadline(db, site):
 
 
 def test_complex_areas_use_their_own_words(db, site):
-    area = make_hazard(
-        db, site["project"], site["finder"], category=HazardCategory.COMPLEX_AREA
-    )
+    area = make_hazard(db, site["project"], site["finder"], category=HazardCategory.COMPLEX_AREA)
     assert service.status_label(area) == "已排查"
     step(db, area, "start")
     assert (
