@@ -9,6 +9,7 @@ import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -96,7 +97,8 @@ def main() -> int:
 
 
 IMPORT_TARGET_S = 20.0
-SAMPLE = "/work/shared/samples/ledger-2025.xlsx"
+# The shared samples sit beside the project: <root>/../shared/samples.
+SAMPLE = str(Path(__file__).resolve().parents[1].parent / "shared/samples/ledger-2025.xlsx")
 
 
 def _scaled_ledger(path: str, copies: int) -> int:
