@@ -20,6 +20,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liaison.config import get_settings
+from liaison.listing import LARGEST_ID
 
 log = logging.getLogger("liaison")
 
@@ -234,7 +235,7 @@ def _whole_number_params(dependant: Any) -> Iterator[tuple[str, str]]:
 def _beyond_integer_column(text: str) -> bool:
     """Past what an INTEGER column holds (PostgreSQL's is 32 bits; SQLite's driver binds 64)."""
     digits = text.strip().lstrip("+-").lstrip("0")
-    return digits.isdigit() and (len(digits) > 10 or int(digits) > 2**31 - 1)
+    return digits.isdigit() and (len(digits) > 10 or int(digits) > LARGEST_ID)
 
 
 ERROR_TITLES = {

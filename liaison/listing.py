@@ -14,20 +14,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, 
 
 from liaison.clock import FIRST_DAY, LAST_DAY
 
-# The largest id both engines store in an integer column: beyond it PostgreSQL refuses the query.
+# The largest number an INTEGER column holds on both engines: beyond it PostgreSQL refuses the
+# query (liaison.http refuses such a number in any declared parameter too).
 LARGEST_ID = 2**31 - 1
 
 
-def _blank_is_unset(value: Any) -> Any:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-def _blank_is_false(value: Any) -> Any:
-    return False if isinstance(value, str) and not value.strip() else value
-
-
-def _blank_is_first(value: Any) -> Any:
-    return 1 if isinstance(value, str) and not value.strip() else value
+def _blank_means(default: Any) -> BeforeValidator:
+    """A blank (or all-space) value reads as `default`."""
+    return BeforeValidator(lambda v: default if isinstance(v, str) and not v.strip() else v)
 
 
 def _iso_day(value: Any) -> Any:
@@ -48,16 +42,16 @@ def _or_blank(schema: dict[str, Any]) -> WithJsonSchema:
 
 OptionalDay = Annotated[
     Day | None,
-    BeforeValidator(_blank_is_unset),
+    _blank_means(None),
     _or_blank({"type": "string", "format": "date"}),
 ]
 OptionalId = Annotated[
     Id | None,
-    BeforeValidator(_blank_is_unset),
+    _blank_means(None),
     _or_blank({"type": "integer", "minimum": 1, "maximum": LARGEST_ID}),
 ]
-Flag = Annotated[bool, BeforeValidator(_blank_is_false), _or_blank({"type": "boolean"})]
-PageNumber = Annotated[int, BeforeValidator(_blank_is_first), Ge(1), Le(LARGEST_ID)]
+Flag = Annotated[bool, _blank_means(False), _or_blank({"type": "boolean"})]
+PageNumber = Annotated[int, _blank_means(1), Ge(1), Le(LARGEST_ID)]
 SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 
 
@@ -66,3 +60,11 @@ class ListFilter(BaseModel):
     the query string spells them (`station`); what a list does not declare is ignored."""
 
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+
+def matching(query: Any, *conditions: tuple[Any, Any]) -> Any:
+    """`query` narrowed to `column == value` for each (value, column) whose value is set."""
+    for value, column in conditions:
+        if value:
+            query = query.where(column == value)
+    return query

@@ -8,7 +8,7 @@ from sqlmodel import col
 
 from liaison.auth.permissions import visible
 from liaison.disputes.models import Dispute
-from liaison.listing import ListFilter, OptionalDay, OptionalId
+from liaison.listing import ListFilter, OptionalDay, OptionalId, matching
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.scope import Scope
@@ -33,15 +33,14 @@ def dispute_list_query(scope: Scope, filters: DisputeFilter) -> Any:
         .join(Officer, col(Officer.id) == Dispute.handler_id)
         .where(visible(Project, scope))
     )
-    for value, column in (
-        (filters.status, Dispute.status),
-        (filters.type, Dispute.type),
-        (filters.station_id, Project.station_id),
-        (filters.officer_id, Dispute.handler_id),
-        (filters.project_id, Dispute.project_id),
-    ):
-        if value:
-            query = query.where(col(column) == value)
+    query = matching(
+        query,
+        (filters.status, col(Dispute.status)),
+        (filters.type, col(Dispute.type)),
+        (filters.station_id, col(Project.station_id)),
+        (filters.officer_id, col(Dispute.handler_id)),
+        (filters.project_id, col(Dispute.project_id)),
+    )
     if filters.since:
         query = query.where(col(Dispute.received_on) >= filters.since)
     if filters.until:

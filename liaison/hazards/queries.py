@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from liaison.auth.permissions import visible
 from liaison.hazards.models import Hazard, HazardCategory, HazardStatus
-from liaison.listing import Flag, ListFilter, OptionalId
+from liaison.listing import Flag, ListFilter, OptionalId, matching
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.scope import Scope
@@ -61,19 +61,15 @@ def hazard_list_query(scope: Scope, filters: HazardFilter, *, today: date) -> An
         .where(visible(Project, scope))
         .where((col(Hazard.category) == AREA) if filters.areas else (col(Hazard.category) != AREA))
     )
-    for value, column in (
-        (filters.status, Hazard.status),
-        (filters.level, Hazard.level),
-        (filters.category, Hazard.category),
-    ):
-        if value:
-            query = query.where(col(column) == value)
-    if filters.station_id:
-        query = query.where(col(Project.station_id) == filters.station_id)
-    if filters.officer_id:
-        query = query.where(col(Hazard.found_by_id) == filters.officer_id)
-    if filters.project_id:
-        query = query.where(col(Hazard.project_id) == filters.project_id)
+    query = matching(
+        query,
+        (filters.status, col(Hazard.status)),
+        (filters.level, col(Hazard.level)),
+        (filters.category, col(Hazard.category)),
+        (filters.station_id, col(Project.station_id)),
+        (filters.officer_id, col(Hazard.found_by_id)),
+        (filters.project_id, col(Hazard.project_id)),
+    )
     if filters.overdue:
         query = query.where(overdue)
     if filters.open_only:

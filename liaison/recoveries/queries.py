@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func
 
 from liaison.auth.permissions import visible
 from liaison.enterprises.models import Enterprise
-from liaison.listing import ListFilter, OptionalDay, OptionalId
+from liaison.listing import ListFilter, OptionalDay, OptionalId, matching
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.recoveries.models import Recovery
@@ -48,14 +48,12 @@ def ledger_query(scope: Scope, filters: RecoveryFilter) -> Any:
         query = query.where(col(Recovery.recovered_on) >= filters.since)
     if filters.until:
         query = query.where(col(Recovery.recovered_on) <= filters.until)
-    for value, column in (
-        (filters.station_id, Project.station_id),
-        (filters.project_id, Recovery.project_id),
-        (filters.source, Recovery.source),
-    ):
-        if value:
-            query = query.where(col(column) == value)
-    return query
+    return matching(
+        query,
+        (filters.station_id, col(Project.station_id)),
+        (filters.project_id, col(Recovery.project_id)),
+        (filters.source, col(Recovery.source)),
+    )
 
 
 def totals(session: Session, query: Any, by: str) -> list[tuple[str, int, int]]:
