@@ -27,6 +27,7 @@ from liaison.desk import web as desk_web
 from liaison.disputes import web as disputes_web
 from liaison.enterprises import web as enterprises_web
 from liaison.hazards import web as hazards_web
+from liaison.home import router as home_router
 from liaison.http import (
     BodyGuard,
     HttpMiddleware,
@@ -59,6 +60,7 @@ WEB_ROUTERS: list[APIRouter] = [
     policy_web.router,
     org_web.router,
     audit_web.router,
+    home_router,
     projects_web.router,
     enterprises_web.router,
     hazards_web.router,

@@ -439,25 +439,25 @@ def _echo_summary(summary: Summary) -> None:
     )
 
 
+def _run(work: Callable[[str, Path], Summary], path: Path, done: str) -> None:
+    """`work` on the configured database: `done` and what the backup holds, or why it failed."""
+    try:
+        summary = work(get_settings().database_url, path)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(done)
+    _echo_summary(summary)
+
+
 def backup_command(
     path: Annotated[Path, typer.Argument(help="备份文件（.zip），已存在则在完成后替换")],
 ) -> None:
     """Back up the whole database (data, attachment files, audit log) into one zip file."""
-    try:
-        summary = create(get_settings().database_url, path)
-    except BackupError as exc:
-        fail(str(exc))
-    typer.echo(f"已备份到 {path}")
-    _echo_summary(summary)
+    _run(create, path, f"已备份到 {path}")
 
 
 def restore_command(
     path: Annotated[Path, typer.Argument(help="liaison backup 写出的备份文件")],
 ) -> None:
     """Restore a backup into an empty database (LIAISON_DATABASE_URL), migrating it first."""
-    try:
-        summary = restore(get_settings().database_url, path)
-    except BackupError as exc:
-        fail(str(exc))
-    typer.echo(f"已从 {path} 恢复，并记入审计日志")
-    _echo_summary(summary)
+    _run(restore, path, f"已从 {path} 恢复，并记入审计日志")

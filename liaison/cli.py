@@ -212,7 +212,8 @@ def export_ledger(
     template: Annotated[bool, typer.Option("--template", help="只导出带说明的空模板")] = False,
 ) -> None:
     """Export the whole ledger in the import's format (or the empty template)."""
-    from liaison.ledger import downloads, exporter
+    from liaison import downloads
+    from liaison.ledger import exporter
 
     if path.suffix.lower() not in (".xlsx", ".zip"):
         fail("文件名须以 .xlsx 或 .zip 结尾")

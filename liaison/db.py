@@ -1,12 +1,12 @@
 """Engine, sessions, the constraint naming convention and SQLite pragmas."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from alembic.config import Config
@@ -71,6 +71,31 @@ def add_numbered(
         except sa.exc.IntegrityError:
             if attempt == attempts - 1:
                 raise
+
+
+Record = TypeVar("Record", bound=SQLModel)
+Fields = Mapping[str, Any]
+
+
+def put_all(
+    session: Session,
+    model: type[Record],
+    rows: Iterable[tuple[Record | None, Fields]],
+    *,
+    created: Fields | None = None,
+) -> list[Record]:
+    """Each (record or None, fields) made to hold its fields, a new one with `created` too;
+    added, not flushed, so that a whole sheet of a ledger goes in one batch. A domain's service
+    calls this for the rows a checked ledger brings; nothing else should."""
+    records = []
+    for record, fields in rows:
+        if record is None:
+            record = model(**(created or {}))
+        for name, value in fields.items():
+            setattr(record, name, value)
+        session.add(record)
+        records.append(record)
+    return records
 
 
 def pk(row: Any) -> int:

@@ -1,9 +1,11 @@
 """Form validation at the edge: pydantic models in, Chinese messages per field out."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -47,3 +49,16 @@ def validate(model: type[T], data: Mapping[str, Any]) -> tuple[T | None, dict[st
             field = str(error["loc"][0]) if error["loc"] else "__all__"
             errors.setdefault(field, _message(error))
         return None, errors
+
+
+@contextmanager
+def refusals(
+    session: Session, errors: dict[str, str], field: str, *kinds: type[Exception]
+) -> Iterator[None]:
+    """A service's refusal (one of `kinds`) rolls the session back and becomes the message
+    beside the field it names (`field` if it names none), so the page shows its form again."""
+    try:
+        yield
+    except kinds as exc:
+        session.rollback()
+        errors[getattr(exc, "field", None) or field] = str(exc)

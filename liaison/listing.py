@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from annotated_types import Ge, Le
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema
+from sqlmodel import col, or_
 
 from liaison.clock import FIRST_DAY, LAST_DAY
 
@@ -68,3 +69,12 @@ def matching(query: Any, *conditions: tuple[Any, Any]) -> Any:
         if value:
             query = query.where(column == value)
     return query
+
+
+def searching(query: Any, text: str, *columns: Any) -> Any:
+    """`query` narrowed to rows where one of `columns` contains `text` as typed (a `%` is a
+    percent sign, not a wildcard); blank text narrows nothing."""
+    term = text.strip()
+    if not term:
+        return query
+    return query.where(or_(*(col(column).contains(term, autoescape=True) for column in columns)))

@@ -2,12 +2,13 @@
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2_fragments.fastapi import Jinja2Blocks
+from sqlmodel import Session
 
 from liaison import clock, money, pii
 from liaison.auth.roles import PII_REVEAL_ROLES, ROLE_LABELS, Role
@@ -16,6 +17,7 @@ from liaison.config import get_settings
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
 FLASH_COOKIE = "liaison_flash"
+M = TypeVar("M")
 
 
 def _local_datetime(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -121,6 +123,15 @@ def filter_params(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if k != "page" and v}
 
 
+def render_with_errors(
+    request: Request, name: str, context: dict[str, Any], errors: dict[str, str] | None
+) -> Response:
+    """A page holding a form: `errors` beside their fields (None: no errors), 422 if any."""
+    return render(
+        request, name, {**context, "errors": errors or {}}, status_code=422 if errors else 200
+    )
+
+
 def render_form(
     request: Request,
     *,
@@ -133,7 +144,7 @@ def render_form(
     links: list[tuple[str, str]] | None = None,
 ) -> Response:
     """A create/edit page from field specs (templates/generic/form.html); 422 with errors."""
-    return render(
+    return render_with_errors(
         request,
         "generic/form.html",
         {
@@ -142,11 +153,19 @@ def render_form(
             "back": back,
             "fields": fields,
             "values": values,
-            "errors": errors,
             "links": links or [],
         },
-        status_code=422 if errors else 200,
+        errors,
     )
+
+
+def get_or_404(session: Session, model: type[M], object_id: int) -> M:
+    """The row a page is about; a 404 page when there is none. (Rows a login may see only
+    some of go through liaison.auth.permissions.get_visible instead.)"""
+    row = session.get(model, object_id)
+    if row is None:
+        raise HTTPException(status_code=404)
+    return row
 
 
 def _read_flashes(request: Request) -> list[dict[str, str]]:

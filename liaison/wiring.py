@@ -9,11 +9,12 @@ the tests each call it before doing anything else. The order of each list is the
 sections appear on the page.
 """
 
+from liaison import home
 from liaison.attachments import service as attachments
 from liaison.desk import inbox as desk_inbox
 from liaison.desk.models import RequestStatus
+from liaison.desk.service import OWNER as REQUEST_OWNER
 from liaison.desk.sla import Urgency
-from liaison.desk.web import OWNER as REQUEST_OWNER
 from liaison.disputes import web as disputes_web
 from liaison.disputes.models import DisputeStatus, Performance
 from liaison.hazards import service as hazards_service
@@ -32,7 +33,7 @@ TEMPLATE_ENUMS = (HazardLevel, HazardStatus, DisputeStatus, Performance, Request
 
 def wire() -> None:
     """Fill every registry; calling it again changes nothing."""
-    projects_web.home_panels[:] = [desk_inbox.home_panel, hazards_web.home_panel]
+    home.home_panels[:] = [desk_inbox.home_panel, hazards_web.home_panel]
     projects_web.project_panels[:] = [
         desk_inbox.project_panel,
         disputes_web.project_panel,

@@ -19,8 +19,8 @@ from liaison.auth import service as auth_service
 from liaison.auth.roles import Role
 from liaison.cli import app
 from liaison.disputes.models import DisputeParty
+from liaison.downloads import XLSX
 from liaison.enterprises import service as enterprise_service
-from liaison.ledger.downloads import XLSX
 from liaison.ledger.models import LedgerUpload
 from liaison.projects.models import Project
 from tests.factories import (

@@ -40,27 +40,7 @@ SERVICES = {
 }
 
 # (table, writer module) pairs that bypass the table's service today.
-LEGACY_WRITERS = {
-    ("assignment", "liaison.demo"),
-    ("visit", "liaison.demo"),
-    ("hazard", "liaison.demo"),
-    ("hazard_event", "liaison.demo"),
-    ("dispute", "liaison.demo"),
-    ("dispute_party", "liaison.demo"),
-    ("recovery", "liaison.demo"),
-    ("service_request", "liaison.demo.desk"),
-    ("request_event", "liaison.demo.desk"),
-    ("officer", "liaison.ledger.importer"),
-    ("enterprise", "liaison.ledger.importer"),
-    ("enterprise_contact", "liaison.ledger.importer"),
-    ("project", "liaison.ledger.importer"),
-    ("assignment", "liaison.ledger.importer"),
-    ("hazard", "liaison.ledger.importer"),
-    ("hazard_event", "liaison.ledger.importer"),
-    ("dispute", "liaison.ledger.importer"),
-    ("recovery", "liaison.ledger.importer"),
-    ("service_request", "liaison.ledger.importer"),
-}
+LEGACY_WRITERS: set[tuple[str, str]] = set()
 
 
 def _writer() -> str | None:

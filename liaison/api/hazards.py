@@ -8,9 +8,9 @@ from pydantic import BaseModel
 
 from liaison.api.common import ListOut, Paging, fetch, paging
 from liaison.auth.deps import ApiUser
+from liaison.clock import today
 from liaison.db import SessionDep
 from liaison.hazards import queries
-from liaison.projects.service import today
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 

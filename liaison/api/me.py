@@ -19,12 +19,6 @@ class Me(BaseModel):
 
 @router.get("/me", response_model=Me, summary="令牌所属用户")
 def me(principal: ApiUser) -> Me:
-    user = principal.user
-    return Me(
-        id=user.id or 0,
-        username=user.username,
-        display_name=user.display_name,
-        role=user.role,
-        station_id=principal.scope.station_id,
-        enterprise_id=user.enterprise_id,
-    )
+    # The user's own fields by name; the station is the scope's (an officer's, through the officer).
+    own = principal.user.model_dump(include=set(Me.model_fields))
+    return Me(**own, station_id=principal.scope.station_id)

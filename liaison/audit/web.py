@@ -6,38 +6,41 @@ from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from liaison.audit import export, service
 from liaison.audit.models import AuditLog
 from liaison.audit.service import ACTION_LABELS, day_start, masked
-from liaison.auth.deps import Principal, require
+from liaison.auth.deps import require
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
-from liaison.listing import OptionalDay, PageNumber
-from liaison.web import filter_params, redirect, render
+from liaison.listing import ListFilter, OptionalDay, PageNumber
+from liaison.web import filter_params, get_or_404, redirect, render
 
-router = APIRouter()
-AuditorDep = Annotated[Principal, Depends(require(Role.AUDITOR))]
+router = APIRouter(dependencies=[Depends(require(Role.AUDITOR))])  # every page is the auditor's
+
+
+class AuditFilter(ListFilter):
+    actor: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    since: OptionalDay = None
+    until: OptionalDay = None
 
 
 @router.get("/audit")
 def audit_list(
     request: Request,
     session: SessionDep,
-    _auditor: AuditorDep,
-    actor: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    since: OptionalDay = None,
-    until: OptionalDay = None,
+    filters: Annotated[AuditFilter, Query()],
     page: PageNumber = 1,
 ) -> Response:
+    since, until = filters.since, filters.until
     query = service.search(
-        actor=actor.strip(),
-        object_type=object_type,
-        object_id=object_id.strip(),
+        actor=filters.actor.strip(),
+        object_type=filters.object_type,
+        object_id=filters.object_id.strip(),
         since=day_start(since) if since else None,
         until=day_start(until + timedelta(days=1)) if until else None,
     )
@@ -48,9 +51,9 @@ def audit_list(
         {
             "rows": rows,
             "params": filter_params(request),
-            "actor": actor,
-            "object_type": object_type,
-            "object_id": object_id,
+            "actor": filters.actor,
+            "object_type": filters.object_type,
+            "object_id": filters.object_id,
             "since": since or "",
             "until": until or "",
             "object_types": service.object_types(session),
@@ -64,7 +67,6 @@ def audit_list(
 def audit_export(
     request: Request,
     session: SessionDep,
-    _auditor: AuditorDep,
     since: Annotated[str, Form()] = "",
     until: Annotated[str, Form()] = "",
 ) -> Response:
@@ -88,12 +90,8 @@ def audit_export(
 
 
 @router.get("/audit/{row_id}")
-def audit_detail(
-    request: Request, session: SessionDep, _auditor: AuditorDep, row_id: int
-) -> Response:
-    row = session.get(AuditLog, row_id)
-    if row is None:
-        raise HTTPException(status_code=404)
+def audit_detail(request: Request, session: SessionDep, row_id: int) -> Response:
+    row = get_or_404(session, AuditLog, row_id)
     before, after = row.before or {}, row.after or {}
     shown_before, shown_after = masked(before) or {}, masked(after) or {}
     fields = [

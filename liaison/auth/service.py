@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, delete, select, update
 
@@ -265,6 +266,21 @@ class LoginResult:
     second_factor_page: str | None = None
 
 
+def _turned_away(
+    session: Session, event: str, user: User | None, username: str, detail: dict[str, Any]
+) -> LoginResult:
+    """No login, and its audit row under the name as typed (there may be no such user)."""
+    record_event(
+        session,
+        event,
+        object_type="User",
+        object_id=user.id if user else None,
+        actor_name=username,
+        detail=detail,
+    )
+    return LoginResult(None)
+
+
 def login(
     session: Session, settings: Settings, *, username: str, password: str, client_ip: str | None
 ) -> LoginResult:
@@ -272,29 +288,13 @@ def login(
     username = username.strip()
     user = get_by_username(session, username)
     if locked_until(session, username, client_ip) is not None:
-        record_event(
-            session,
-            "login_refused",
-            object_type="User",
-            object_id=user.id if user else None,
-            actor_name=username,
-            detail={"reason": "locked"},
-        )
-        return LoginResult(None)
+        return _turned_away(session, "login_refused", user, username, {"reason": "locked"})
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         locked = [
             _count_failure(session, settings, key) for key in _throttle_keys(username, client_ip)
         ]
-        record_event(
-            session,
-            "login_failed",
-            object_type="User",
-            object_id=user.id if user else None,
-            actor_name=username,
-            detail={"locked": any(locked)},
-        )
-        return LoginResult(None)
+        return _turned_away(session, "login_failed", user, username, {"locked": any(locked)})
     unlock(session, username)
     if second_factor.enrolled(user) or second_factor.required(user, settings):
         token = _open_session(session, user, client_ip, pending=True)

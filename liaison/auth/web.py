@@ -3,10 +3,10 @@
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlmodel import col, or_, select
+from sqlmodel import select
 
 from liaison.audit.service import record_event
 from liaison.auth import service
@@ -28,10 +28,10 @@ from liaison.auth.roles import Role, home_path
 from liaison.config import Settings
 from liaison.db import SessionDep, paginate
 from liaison.enterprises.models import Enterprise
-from liaison.forms import validate
-from liaison.listing import PageNumber
+from liaison.forms import refusals, validate
+from liaison.listing import ListFilter, PageNumber, searching
 from liaison.org.models import Officer
-from liaison.web import filter_params, redirect, render
+from liaison.web import filter_params, get_or_404, redirect, render, render_with_errors
 
 router = APIRouter()
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
@@ -152,7 +152,7 @@ async def change_password(
     if form and form.new_password != form.confirm_password:
         errors["confirm_password"] = "两次输入的新密码不一致"  # noqa: S105
     if form and not errors:
-        try:
+        with refusals(session, errors, "new_password", service.AccountError):
             service.change_password(
                 session,
                 settings,
@@ -165,9 +165,6 @@ async def change_password(
             return redirect(
                 request, home_path(principal.user.role), "密码已修改，其他设备上的登录已退出"
             )
-        except service.AccountError as exc:
-            session.rollback()
-            errors[exc.field or "new_password"] = str(exc)
     return render(
         request,
         "auth/password.html",
@@ -183,25 +180,22 @@ async def change_password(
 # ---- admin: users ----------------------------------------------------------------------
 
 
+class UserFilter(ListFilter):
+    q: str = ""
+    role: str = ""
+    active: str = ""
+
+
 @router.get("/admin/users")
 def user_list(
     request: Request,
     session: SessionDep,
     _admin: AdminDep,
-    q: str = "",
-    role: str = "",
-    active: str = "",
+    filters: Annotated[UserFilter, Query()],
     page: PageNumber = 1,
 ) -> Response:
-    query = select(User)
-    if q:
-        term = q.strip()
-        query = query.where(
-            or_(
-                col(User.username).contains(term, autoescape=True),
-                col(User.display_name).contains(term, autoescape=True),
-            )
-        )
+    role, active = filters.role, filters.active
+    query = searching(select(User), filters.q, User.username, User.display_name)
     if role in Role.__members__.values():
         query = query.where(User.role == role)
     if active in ("1", "0"):
@@ -214,7 +208,7 @@ def user_list(
         {
             "users": users,
             "params": filter_params(request),
-            "q": q,
+            "q": filters.q,
             "role": role,
             "active": active,
             "roles": list(Role),
@@ -257,7 +251,7 @@ async def user_create(
     if form and not form.username:
         errors["username"] = "此项必填"
     if form and not errors:
-        try:
+        with refusals(session, errors, "username", service.AccountError):
             user = service.create_user(
                 session,
                 settings,
@@ -274,9 +268,6 @@ async def user_create(
                 f"/admin/users/{user.id}",
                 f"已创建用户 {user.username}，首次登录须修改密码",
             )
-        except service.AccountError as exc:
-            session.rollback()
-            errors[exc.field or "username"] = str(exc)
     values = {k: v for k, v in raw.items() if k not in ("password", "csrf_token")}
     return render(
         request,
@@ -287,10 +278,7 @@ async def user_create(
 
 
 def user_or_404(session: SessionDep, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise HTTPException(status_code=404)
-    return user
+    return get_or_404(session, User, user_id)
 
 
 def _user_detail(
@@ -311,7 +299,7 @@ def _user_detail(
             "badge_no": officer.badge_no if officer else "",
             "enterprise_uscc": enterprise.uscc if enterprise else "",
         }
-    return render(
+    return render_with_errors(
         request,
         "admin/users/detail.html",
         {
@@ -321,10 +309,9 @@ def _user_detail(
             "locked": service.is_locked(session, user.username),
             "roles": list(Role),
             "values": values,
-            "errors": errors or {},
             "temporary_password": temporary_password,
         },
-        status_code=422 if errors else 200,
+        errors,
     )
 
 
@@ -350,7 +337,7 @@ async def user_update(
     if form and user.id == admin.user.id and form.role != Role.ADMIN:
         errors["role"] = "不能取消自己的管理员角色"
     if form and not errors:
-        try:
+        with refusals(session, errors, "role", service.AccountError):
             service.update_user(
                 session,
                 user,
@@ -361,9 +348,6 @@ async def user_update(
             )
             session.commit()
             return redirect(request, f"/admin/users/{user.id}", "已保存")
-        except service.AccountError as exc:
-            session.rollback()
-            errors[exc.field or "role"] = str(exc)
     values: dict[str, object] = {k: v for k, v in raw.items() if k != "csrf_token"}
     return _user_detail(request, session, user, values=values, errors=errors)
 

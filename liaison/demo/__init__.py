@@ -14,23 +14,19 @@ from liaison.auth.roles import Role
 from liaison.config import Settings
 from liaison.db import pk
 from liaison.demo import desk
-from liaison.disputes.models import (
-    Dispute,
-    DisputeParty,
-    DisputeStatus,
-    DisputeType,
-    PartyRole,
-    Performance,
-)
+from liaison.disputes import service as dispute_service
+from liaison.disputes.models import DisputeType, PartyRole, Performance
 from liaison.enterprises import service as enterprise_service
 from liaison.enterprises.models import Enterprise
 from liaison.enterprises.uscc import uscc_check_char
-from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
-from liaison.hazards.service import STEPS
+from liaison.hazards import service as hazard_service
+from liaison.hazards.models import HazardCategory, HazardLevel, HazardStatus
+from liaison.hazards.schemas import HazardIn
 from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
 from liaison.projects import service as project_service
-from liaison.projects.models import CATEGORIES, Assignment, Level, Project, Stage, Visit, VisitKind
+from liaison.projects.models import CATEGORIES, Level, Project, Stage, VisitKind
+from liaison.recoveries import service as recovery_service
 from liaison.recoveries.models import Recovery, RecoverySource
 
 DEMO_PASSWORD = "Liaison#Demo2023"  # noqa: S105  (demo only; demo refuses production)
@@ -149,12 +145,12 @@ def _person(rng: random.Random) -> str:
 
 def load(session: Session, settings: Settings, today: date | None = None) -> None:
     rng = random.Random(YEAR)
-    today = today or project_service.today()
+    today = today or clock.today()
     stations, officers = _stations_and_officers(session, rng)
     enterprises = _enterprises(session, rng)
     projects = _projects(session, rng, stations, enterprises)
     _assignments_and_visits(session, rng, projects, officers, today, settings.visit_interval_days)
-    _hazards(session, rng, projects, officers, today)
+    _hazards(session, settings, rng, projects, officers, today)
     _disputes_and_recoveries(session, rng, projects, officers, today)
     contact_user_id = _users(session, settings, enterprises[0])
     desk.load(
@@ -271,38 +267,27 @@ def _assignments_and_visits(
         if rng.random() < 0.08:  # a handover during the year keeps some history
             first = rng.choice([o for o in crew if o.id != officer.id] or crew)
             handover = start + timedelta(days=rng.randint(60, 200))
-            session.add(
-                Assignment(
-                    project_id=pk(project),
-                    officer_id=pk(first),
-                    start_date=start,
-                    end_date=handover,
-                    reason="新项目配警",
-                    end_reason="岗位调整",
-                )
+            project_service.assign_officer(
+                session, project, first, by_user_id=None, reason="新项目配警", on=start
             )
             start = handover
-        session.add(
-            Assignment(
-                project_id=pk(project),
-                officer_id=pk(officer),
-                start_date=start,
-                reason="新项目配警" if start.month < 4 else "岗位调整",
-            )
+        project_service.assign_officer(
+            session,
+            project,
+            officer,
+            by_user_id=None,
+            reason="新项目配警" if start.month < 4 else "岗位调整",
+            on=start,
+            end_reason="岗位调整",
         )
         visits = _visit_days(rng, start, today, interval)
+        entries = []
         for day in visits:
             kind = rng.choices(list(VisitKind), weights=[6, 3, 1, 1])[0]
-            session.add(
-                Visit(
-                    project_id=pk(project),
-                    officer_id=pk(officer),
-                    visit_date=day,
-                    kind=kind.value,
-                    summary=rng.choice(_SUMMARIES),
-                )
+            entries.append(
+                project_service.VisitEntry(day, kind, rng.choice(_SUMMARIES), at=_at(day))
             )
-    session.flush()
+        project_service.log_visits(session, project, officer, entries, by_user_id=None)
 
 
 _SUMMARIES = [
@@ -346,19 +331,20 @@ HAZARD_TEXT = {
 
 def _hazards(
     session: Session,
+    settings: Settings,
     rng: random.Random,
     projects: list[Project],
     officers: dict[int, list[Officer]],
     today: date,
 ) -> None:
     """The 2023 ledger (106 hazards and 4 complex areas, all signed off) and work in progress
-    found in the weeks before today: open, in rectification, awaiting review, some overdue."""
+    found in the weeks before today: open, in rectification, awaiting review, some overdue.
+    Each is recorded as of its day, and reviewed by an officer who neither found nor fixed it."""
     categories = [c for c in HazardCategory if c != HazardCategory.COMPLEX_AREA]
     levels = [HazardLevel.GENERAL] * 6 + [HazardLevel.SERIOUS] * 3 + [HazardLevel.MAJOR]
     plan = [(c, date(YEAR, 1, 10), True) for c in [HazardCategory.COMPLEX_AREA] * AREAS_2023]
     plan += [(rng.choice(categories), date(YEAR, 1, 5), True) for _ in range(HAZARDS_2023)]
     plan += [(rng.choice(categories), today - timedelta(days=45), False) for _ in range(18)]
-    serial: dict[date, int] = {}
     for category, earliest, closed in plan:
         project = rng.choice(projects)
         finder, reviewer = rng.sample(officers[project.station_id], 2)
@@ -369,51 +355,37 @@ def _hazards(
         found_on = earliest + timedelta(days=rng.randint(0, (latest - earliest).days))
         deadline = found_on + timedelta(days={"重大": 7, "较大": 15, "一般": 30}[level.value])
         status = HazardStatus.CLOSED if closed else rng.choice(list(HazardStatus)[:3])
-        serial[found_on] = serial.get(found_on, 0) + 1
         closed_on = (
             found_on + timedelta(days=rng.randint(2, (deadline - found_on).days))
             if closed
             else None
         )
-        hazard = Hazard(
-            code=f"YH{found_on:%Y%m%d}-{serial[found_on]:04d}",
-            project_id=pk(project),
-            category=category.value,
-            level=level.value,
+        data = HazardIn(
+            category=category,
+            level=level,
             description=HAZARD_TEXT[category],
             location=rng.choice(["东门", "北侧围挡", "仓库", "生活区", "项目周边"]),
             found_on=found_on,
-            found_by_id=pk(finder),
             deadline=deadline,
             responsible_party="施工总包单位",
-            status=status.value,
-            closed_on=closed_on,
         )
-        session.add(hazard)
-        session.flush()
-        found = HazardEvent(
-            hazard_id=pk(hazard),
-            action="found",
-            to_status="待整改",
-            comment=hazard.description,
-            at=_at(found_on),
+        hazard = hazard_service.log_hazard(
+            session, settings, project, finder, data, by_user_id=None, at=_at(found_on)
         )
-        session.add(found)
         last = closed_on or min(today, found_on + timedelta(days=6))
         for n, action in enumerate(_steps_to(status), start=1):
-            step = STEPS[action]
             day = last if action == "sign_off" else min(last, found_on + timedelta(days=n))
-            session.add(
-                HazardEvent(
-                    hazard_id=pk(hazard),
-                    action=action,
-                    from_status=step.source.value,
-                    to_status=step.target.value,
-                    at=_at(day),
-                    comment=f"{reviewer.name}：{step.label}",
-                )
+            hazard_service.transition(
+                session,
+                hazard,
+                action,
+                comment=f"{reviewer.name}：{hazard_service.STEPS[action].label}",
+                role=Role.OFFICER,
+                by_user_id=None,
+                officer_id=pk(reviewer),
+                at=_at(day),
+                after_photo_required=False,  # the 2023 ledger's photos are on paper
             )
-    session.flush()
 
 
 def _at(day: date) -> datetime:
@@ -460,39 +432,41 @@ def _disputes_and_recoveries(
         )
         kind = rng.choice(list(DisputeType))
         amount = rng.randint(5, 600) * 1_000_00
-        dispute = Dispute(
-            code=f"JF{received:%Y%m%d}-{n + 1:04d}",
-            project_id=pk(project),
-            type=kind.value,
-            amount_fen=amount,
-            facts=f"{kind.value}：{rng.choice(FIRMS)}与{rng.choice(PARTY_NAMES)}等发生争议",
-            received_on=received,
-            handler_id=pk(handler),
-        )
+        facts = f"{kind.value}：{rng.choice(FIRMS)}与{rng.choice(PARTY_NAMES)}等发生争议"
+        agreement = None
         if not ongoing:
             closed = received + timedelta(days=rng.randint(1, 20))
-            dispute.status, dispute.closed_on = DisputeStatus.RESOLVED.value, closed
-            dispute.obligations = "被申请人按约定支付款项，双方不再就此事争议"
-            dispute.agreement_fen = amount * rng.choice([6, 8, 10]) // 10
-            dispute.performance_method = "银行转账"
-            dispute.perform_by = closed + timedelta(days=15)
-            dispute.performance = Performance.PERFORMED.value
-            dispute.judicial_confirmation = rng.random() < 0.2
-        session.add(dispute)
-        session.flush()
-        session.add(
-            DisputeParty(
-                dispute_id=pk(dispute),
-                role=PartyRole.APPLICANT.value,
-                name=rng.choice(PARTY_NAMES),
+            agreement = dispute_service.Agreement(
+                obligations="被申请人按约定支付款项，双方不再就此事争议",
+                amount_fen=amount * rng.choice([6, 8, 10]) // 10,
+                performance_method="银行转账",
+                perform_by=closed + timedelta(days=15),
+                judicial_confirmation=rng.random() < 0.2,
+                performance=Performance.PERFORMED,
+            )
+        parties = [
+            dispute_service.Party(
+                PartyRole.APPLICANT,
+                rng.choice(PARTY_NAMES),
                 phone=f"139{rng.randint(0, 99999999):08d}",
-            )
+            ),
+            dispute_service.Party(PartyRole.RESPONDENT, rng.choice(FIRMS)),
+        ]
+        dispute = dispute_service.open_case(
+            session,
+            project,
+            handler,
+            dispute_service.Case(
+                type=kind, facts=facts, received_on=received, amount_fen=amount, parties=parties
+            ),
+            by_user_id=None,
+            at=_at(received),
+            code=f"JF{received:%Y%m%d}-{n + 1:04d}",
         )
-        session.add(
-            DisputeParty(
-                dispute_id=pk(dispute), role=PartyRole.RESPONDENT.value, name=rng.choice(FIRMS)
+        if agreement is not None:
+            dispute_service.resolve(
+                session, dispute, agreement, handler, by_user_id=None, at=_at(closed)
             )
-        )
         if (
             not ongoing
             and kind in (DisputeType.LABOUR, DisputeType.CONTRACT)
@@ -545,41 +519,39 @@ def _disputes_and_recoveries(
         )
     )
     ledger.sort(key=lambda e: e[3])
-    rows = {}
+    rows: dict[tuple[int, int, date], Recovery] = {}
     for n, (project, officer, amount, day, source, dispute_id) in enumerate(ledger, start=1):
-        row = Recovery(
+        row, _ = recovery_service.record(
+            session,
+            project,
+            officer,
+            recovery_service.Entry(
+                amount_fen=amount,
+                recovered_on=day,
+                source=source,
+                dispute_id=dispute_id,
+                note="演示数据",
+            ),
+            by_user_id=None,
+            at=_at(day),
             code=f"WH{day:%Y%m%d}-{n:04d}",
-            project_id=pk(project),
-            amount_fen=amount,
-            recovered_on=day,
-            source=source.value,
-            dispute_id=dispute_id,
-            officer_id=pk(officer),
-            note="演示数据",
         )
-        session.add(row)
         rows[id(project), amount, day] = row
-    session.flush()
-    for n, ((project, _officer, amount, day, _source, _dispute), reversed_fen) in enumerate(
+    for n, ((project, officer, amount, day, _source, _dispute), reversed_fen) in enumerate(
         reversals, start=1
     ):
-        original = rows[id(project), amount, day]
         on = min(date(YEAR, 12, 28), day + timedelta(days=7))
-        session.add(
-            Recovery(
-                code=f"WH{on:%Y%m%d}-R{n:03d}",
-                project_id=original.project_id,
-                amount_fen=-reversed_fen,
-                recovered_on=on,
-                source=original.source,
-                dispute_id=original.dispute_id,
-                officer_id=original.officer_id,
-                case_number=original.code,
-                note="金额录入有误，冲销差额",
-                reverses_id=original.id,
-            )
+        recovery_service.reverse(
+            session,
+            rows[id(project), amount, day],
+            officer,
+            amount_fen=reversed_fen,
+            reason="金额录入有误，冲销差额",
+            by_user_id=None,
+            on=on,
+            at=_at(on),
+            code=f"WH{on:%Y%m%d}-R{n:03d}",
         )
-    session.flush()
 
 
 def _users(session: Session, settings: Settings, enterprise_id: int) -> int | None:

@@ -4,23 +4,21 @@ the days before the demo is loaded in every state, some about to breach and some
 import random
 from datetime import date, datetime, time, timedelta
 
-import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from liaison import clock
 from liaison.config import Settings
-from liaison.db import pk
-from liaison.desk import sla
+from liaison.desk import service
 from liaison.desk.models import (
     Channel,
-    RequestEvent,
     RequestStatus,
     RequestType,
     Satisfaction,
     ServiceRequest,
     Topic,
 )
-from liaison.projects.models import Assignment, Project
+from liaison.org.models import Station
+from liaison.projects.models import Project
 
 REQUESTS_2023 = 144
 S = RequestStatus
@@ -71,7 +69,7 @@ def load(
     contact_user_id: int | None,
     enterprise_id: int,
 ) -> None:
-    desk = _Desk(session, rng, projects, sla.levels(session, settings))
+    desk = _Desk(session, rng, projects, settings)
     start = datetime.combine(date(2023, 1, 4), time(9), clock.LOCAL_TZ)
     for n in range(REQUESTS_2023):
         received = start + timedelta(days=rng.randint(0, 330), minutes=rng.randint(0, 600))
@@ -110,26 +108,13 @@ def load(
 
 
 class _Desk:
-    """Adds requests with their timelines, numbered by day as the desk numbers them."""
+    """Submits requests and walks them through the desk's steps, each as of its moment."""
 
     def __init__(
-        self,
-        session: Session,
-        rng: random.Random,
-        projects: list[Project],
-        levels: dict[RequestType, sla.Level],
+        self, session: Session, rng: random.Random, projects: list[Project], settings: Settings
     ) -> None:
-        self.session, self.rng, self.projects, self.levels = session, rng, projects, levels
-        self.serial: dict[date, int] = {}
+        self.session, self.rng, self.projects, self.settings = session, rng, projects, settings
         self.stations = sorted({p.station_id for p in projects})
-        # Each project's current officer, read once: requests are routed to them.
-        self.officers = dict(
-            session.execute(
-                sa.select(col(Assignment.project_id), col(Assignment.officer_id)).where(
-                    col(Assignment.end_date).is_(None)
-                )
-            ).all()
-        )
 
     def add(
         self,
@@ -149,47 +134,43 @@ class _Desk:
         topic, content, answer = rng.choice(ASKS[kind])
         if project is None and not duty and rng.random() < 0.65:
             project = rng.choice(self.projects)
-        day = clock.local(received).date()
-        self.serial[day] = self.serial.get(day, 0) + 1
-        level = self.levels[kind]
         phone = f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
-        request = ServiceRequest(
-            tracking_no=f"YY{day:%Y%m%d}-{self.serial[day]:04d}",
-            type=kind.value,
-            topic=topic.value,
+        submission = service.Submission(
+            type=kind,
             content=content,
-            submitter_name=rng.choice(NAMES),
-            submitter_phone=phone,
-            phone_last4=phone[-4:],
-            project_id=project.id if project else None,
+            name=rng.choice(NAMES),
+            phone=phone,
+            topic=topic,
             enterprise_id=submitter[1] if submitter else None,
-            created_by_id=submitter[0] if submitter else None,
-            channel=(
-                Channel.WEB
-                if submitter
-                else Channel.QR
-                if project
-                else rng.choice([Channel.WEB, Channel.PHONE, Channel.COUNTER])
-            ).value,
-            officer_id=self.officers.get(project.id) if project else None,
-            station_id=project.station_id if project else None,
-            received_at=received,
-            respond_by=sla.respond_deadline(level, received),
-            close_by=sla.close_deadline(self.session, level, received),
         )
-        self.session.add(request)
-        self.session.flush()
-        events = self._events(request, respond, close, finish, answer, reopen=reopen, duty=duty)
+        channel = (
+            Channel.WEB
+            if submitter
+            else Channel.QR
+            if project
+            else rng.choice([Channel.WEB, Channel.PHONE, Channel.COUNTER])
+        )
+        request, _ = service.submit(
+            self.session,
+            submission,
+            settings=self.settings,
+            channel=channel,
+            project=project,
+            by_user_id=submitter[0] if submitter else None,
+            at=received,
+        )
+        self._walk(request, respond, close, finish, answer, reopen=reopen, duty=duty)
         if rated and request.status == S.CLOSED.value:
-            request.satisfaction = rng.choice(SATISFACTION).value
-            events.append(("rate", True, request.satisfaction, request.closed_at))
-        self.session.add_all(
-            RequestEvent(request_id=pk(request), kind=k, public=public, body=body, at=at)
-            for k, public, body, at in events
-            if at is not None
-        )
+            service.rate(
+                self.session,
+                request,
+                rng.choice(SATISFACTION),
+                settings=self.settings,
+                at=request.closed_at,
+                reopen=False,  # history: the demo itself picks the requests that were reopened
+            )
 
-    def _events(
+    def _walk(
         self,
         request: ServiceRequest,
         respond: timedelta | None,
@@ -199,41 +180,54 @@ class _Desk:
         *,
         reopen: bool,
         duty: bool,
-    ) -> list[tuple[str, bool, str, datetime | None]]:
-        """The request's timeline up to `finish`, setting its status and times on the way."""
-        received = request.received_at
+    ) -> None:
+        """The request's steps up to `finish`, each taken as of its moment."""
+        session, received = self.session, request.received_at
         if respond is None:
-            return []
+            return
         first = received + respond
-        request.first_response_at = first
         if finish == S.DECLINED:
             reason = "不属于公安机关职责，已告知向区市场监管局反映"
-            request.status, request.outcome, request.closed_at = finish.value, reason, first
-            return [("decline", True, reason, first)]
-        events: list[tuple[str, bool, str, datetime | None]] = [("accept", True, "已受理", first)]
+            service.decline(session, request, reason, by_user_id=None, at=first)
+            return
+        service.accept(session, request, by_user_id=None, at=first)
         if request.station_id is None and not duty:
-            station = self.rng.choice(self.stations)
-            request.station_id = station
-            events.append(("transfer", False, "转至辖区派出所：属地管辖", first))
-        request.status = finish.value
+            station = session.get(Station, self.rng.choice(self.stations))
+            service.transfer(
+                session,
+                request,
+                officer=None,
+                station=station,
+                reason="属地管辖",
+                by_user_id=None,
+                at=first,
+            )
         if finish == S.ACCEPTED:
-            return events
-        events.append(("note", False, "已电话联系诉求人，了解详细情况", first + timedelta(hours=1)))
+            return
+        note = "已电话联系诉求人，了解详细情况"
+        service.reply(
+            session, request, note, public=False, by_user_id=None, at=first + timedelta(hours=1)
+        )
         if finish == S.IN_PROGRESS:
-            return events
+            return
         done = received + (close or respond + timedelta(hours=2))
-        events.append(("reply", True, answer, done - timedelta(hours=1)))
+        service.reply(
+            session, request, answer, public=True, by_user_id=None, at=done - timedelta(hours=1)
+        )
         if finish == S.ANSWERED:
-            return events
+            return
         if reopen:
-            events.append(("close", True, answer, done))
-            events.append(("reopen", True, "不满意，重办", done + timedelta(hours=5)))
-            request.reopened = True
+            service.close(session, request, answer, by_user_id=None, at=done)
+            service.rate(
+                session,
+                request,
+                Satisfaction.UNSATISFIED,
+                settings=self.settings,
+                at=done + timedelta(hours=5),
+            )
             done += timedelta(days=2)
             answer = f"{answer}；已再次上门回访并落实整改"
-        request.outcome, request.closed_at = answer, done
-        events.append(("close", True, answer, done))
-        return events
+        service.close(session, request, answer, by_user_id=None, at=done)
 
 
 TYPE_WEIGHTS = (

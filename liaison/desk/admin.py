@@ -2,7 +2,7 @@
 working-day calendar (a holiday or make-up day the package gets wrong or does not know yet)."""
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import chinese_calendar
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -10,18 +10,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from liaison.auth.deps import Principal, SettingsDep, require
+from liaison.auth.deps import SettingsDep, require
 from liaison.auth.roles import Role
+from liaison.clock import today
 from liaison.config import Settings
 from liaison.db import SessionDep
 from liaison.desk import service, sla
 from liaison.desk.models import CalendarDay, RequestType
 from liaison.forms import validate
-from liaison.projects.service import today
-from liaison.web import redirect, render
+from liaison.web import redirect, render_with_errors
 
-router = APIRouter()
-AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+router = APIRouter(dependencies=[Depends(require(Role.ADMIN))])  # every page is the admin's
 # The last year the installed chinese-calendar knows; later years need the admin's days.
 KNOWN_UNTIL = max(day.year for day in chinese_calendar.holidays)
 
@@ -45,28 +44,25 @@ def _levels_page(
         for kind, level in levels.items()
         for name in ("response_hours", "close_days", "working_days")
     }
-    return render(
+    return render_with_errors(
         request,
         "desk/admin_levels.html",
         {
             "types": list(RequestType),
             "values": values or current,
-            "errors": errors or {},
         },
-        status_code=422 if errors else 200,
+        errors,
     )
 
 
 @router.get("/admin/service-levels")
-def service_levels(
-    request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminDep
-) -> Response:
+def service_levels(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     return _levels_page(request, session, settings)
 
 
 @router.post("/admin/service-levels")
 async def service_levels_save(
-    request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminDep
+    request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """All four types at once; one bad value saves none. New deadlines apply to requests
     received from now on."""
@@ -105,26 +101,25 @@ def _calendar_page(
     days = session.exec(
         select(CalendarDay).where(col(CalendarDay.day) >= since).order_by(col(CalendarDay.day))
     ).all()
-    return render(
+    return render_with_errors(
         request,
         "desk/admin_calendar.html",
         {
             "days": days,
             "known_until": KNOWN_UNTIL,
             "values": values or {},
-            "errors": errors or {},
         },
-        status_code=422 if errors else 200,
+        errors,
     )
 
 
 @router.get("/admin/calendar")
-def calendar(request: Request, session: SessionDep, _admin: AdminDep) -> Response:
+def calendar(request: Request, session: SessionDep) -> Response:
     return _calendar_page(request, session)
 
 
 @router.post("/admin/calendar")
-async def calendar_save(request: Request, session: SessionDep, _admin: AdminDep) -> Response:
+async def calendar_save(request: Request, session: SessionDep) -> Response:
     """Enter a day, or correct one already entered."""
     raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     form, errors = validate(DayForm, raw)
@@ -137,7 +132,7 @@ async def calendar_save(request: Request, session: SessionDep, _admin: AdminDep)
 
 
 @router.post("/admin/calendar/{day}/delete")
-def calendar_delete(request: Request, session: SessionDep, _admin: AdminDep, day: date) -> Response:
+def calendar_delete(request: Request, session: SessionDep, day: date) -> Response:
     if not service.remove_calendar_day(session, day):
         raise HTTPException(status_code=404)
     session.commit()

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import Field
 from sqlmodel import Session, col, select
 
+from liaison import downloads
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
@@ -32,17 +33,18 @@ from liaison.desk.models import (
     ServiceRequest,
     Topic,
 )
-from liaison.desk.web import OWNER, PHONE, RequestForm
+from liaison.desk.service import OWNER
+from liaison.desk.sheet import REQUESTS
+from liaison.desk.web import PHONE, RequestForm
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.forms import validate
-from liaison.ledger import downloads, schema
 from liaison.listing import PageNumber
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.timeline import Entry
 from liaison.projects.web import Panel
 from liaison.scope import Scope
-from liaison.web import filter_params, redirect, render
+from liaison.web import filter_params, redirect, render, render_with_errors
 
 router = APIRouter()
 WORKERS = STAFF_ROLES
@@ -101,7 +103,7 @@ def request_list(
     query = queries.request_list_query(principal, filters, settings, at)
     if format == "xlsx":
         ids = downloads.ids_of(query, col(ServiceRequest.id))
-        return downloads.sheet_response(session, schema.REQUESTS, ids)
+        return downloads.sheet_response(session, REQUESTS, ids)
     results = paginate(session, query, page=page)
     results.items = _rows(results.items, settings)
     return render(
@@ -156,12 +158,11 @@ def _new_form(
         if principal.user.enterprise_id
         else None
     )
-    return render(
+    return render_with_errors(
         request,
         "desk/new.html",
         {
             "values": {"submission_key": uuid.uuid4().hex, **values},
-            "errors": errors,
             "types": list(RequestType),
             "topics": list(Topic),
             "channels": [Channel.PHONE, Channel.COUNTER],
@@ -169,7 +170,7 @@ def _new_form(
             "enterprise": enterprise,
             "phone_pattern": PHONE,
         },
-        status_code=422 if errors else 200,
+        errors,
     )
 
 

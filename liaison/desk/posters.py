@@ -50,8 +50,13 @@ def public_base(request: Request, settings: Settings) -> str:
 
 
 def _project_target(
-    request: Request, session: Session, settings: Settings, principal: Principal, project_id: int
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: StaffDep,
+    project_id: int,
 ) -> Target:
+    """The route's project, as a dependency: one the login may see, whose form is open."""
     project = get_visible(session, Project, project_id, principal.scope)
     if project.archived_at is not None:
         raise HTTPException(status_code=404)  # its form is closed: the code would lead nowhere
@@ -62,6 +67,9 @@ def _project_target(
         filename=f"{project.code}-二维码",
         project=project,
     )
+
+
+ProjectTarget = Annotated[Target, Depends(_project_target)]
 
 
 def _general_target(request: Request, settings: Settings) -> Target:
@@ -134,37 +142,20 @@ def _poster(request: Request, session: Session, target: Target, downloads: str) 
 
 @router.get("/projects/{project_id}/poster")
 def project_poster(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: StaffDep,
-    project_id: int,
+    request: Request, session: SessionDep, target: ProjectTarget, project_id: int
 ) -> Response:
     """The project's A4 poster: its code, its enterprise, its liaison officer."""
-    target = _project_target(request, session, settings, principal, project_id)
     return _poster(request, session, target, f"/projects/{project_id}/qr")
 
 
 @router.get("/projects/{project_id}/qr.svg")
-def project_qr_svg(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: StaffDep,
-    project_id: int,
-) -> Response:
-    return _svg_file(_project_target(request, session, settings, principal, project_id))
+def project_qr_svg(target: ProjectTarget) -> Response:
+    return _svg_file(target)
 
 
 @router.get("/projects/{project_id}/qr.png")
-def project_qr_png(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: StaffDep,
-    project_id: int,
-) -> Response:
-    return _png_file(_project_target(request, session, settings, principal, project_id))
+def project_qr_png(target: ProjectTarget) -> Response:
+    return _png_file(target)
 
 
 # ---- the bureau's general link -----------------------------------------------------------

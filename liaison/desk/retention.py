@@ -23,7 +23,7 @@ from liaison.clock import now
 from liaison.config import Settings, get_settings
 from liaison.db import get_engine
 from liaison.desk.models import CLOSED_STATUSES, RequestEvent, ServiceRequest
-from liaison.desk.web import OWNER
+from liaison.desk.service import OWNER
 from liaison.pii import strip_numbers
 
 DEIDENTIFIED_NAME = "（已脱敏）"

@@ -1,16 +1,17 @@
 """The desk's rules: submission (once), routing, tracking, the handling steps, service levels
 and the rating, the service levels and the calendar: what writes the desk's tables. The
-ledger import and the demo still write requests themselves (tests/test_writers.py lists them)."""
+ledger import still writes requests itself (tests/test_writers.py lists it)."""
 
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
 from liaison.clock import local, now
 from liaison.config import Settings
-from liaison.db import add_numbered
+from liaison.db import Fields, add_numbered, pk, put_all
 from liaison.desk import sla
 from liaison.desk.models import (
     CalendarDay,
@@ -26,8 +27,9 @@ from liaison.desk.models import (
 from liaison.errors import FieldError
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
-from liaison.projects.service import current_assignment
+from liaison.projects.service import current_assignment, current_terms
 
+OWNER = "request"  # attachments of a request; who may read them is decided in desk/inbox.py
 S = RequestStatus
 OPEN = (S.NEW, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
 
@@ -56,9 +58,11 @@ def submit(
     project: Project | None = None,
     submission_key: str | None = None,
     by_user_id: int | None = None,
+    at: datetime | None = None,
 ) -> tuple[ServiceRequest, bool]:
-    """Record a request, route it (a project's to its officer, others to the duty desk) and fix
-    its deadlines. The same submission sent twice (same key) makes one request: (request, new?)."""
+    """Record a request received `at` (now), route it (a project's to its officer, others to the
+    duty desk) and fix its deadlines. The same submission sent twice (same key) makes one
+    request: (request, new?)."""
     if submission_key:
         earlier = session.exec(
             select(ServiceRequest).where(ServiceRequest.submission_key == submission_key)
@@ -70,7 +74,7 @@ def submit(
         term = current_assignment(session, project.id or 0)
         officer_id, station_id = (term.officer_id if term else None), project.station_id
     level = sla.levels(session, settings)[submission.type]
-    received_at = now()
+    received_at = at or now()
     request = ServiceRequest(
         tracking_no="",
         type=submission.type.value,
@@ -91,7 +95,7 @@ def submit(
         respond_by=sla.respond_deadline(level, received_at),
         close_by=sla.close_deadline(session, level, received_at),
     )
-    add_numbered(session, request, f"YY{local(now()):%Y%m%d}-", field="tracking_no")
+    add_numbered(session, request, f"YY{local(received_at):%Y%m%d}-", field="tracking_no")
     return request, True
 
 
@@ -115,7 +119,9 @@ def _event(
     public: bool = False,
     to: RequestStatus | None = None,
     by_user_id: int | None = None,
+    at: datetime | None = None,
 ) -> None:
+    at = at or now()
     event = RequestEvent(
         request_id=request.id or 0,
         kind=kind,
@@ -124,11 +130,12 @@ def _event(
         from_status=request.status,
         to_status=(to or S(request.status)).value,
         by_user_id=by_user_id,
+        at=at,
     )
     if to is not None:
         request.status = to.value
     if public and request.first_response_at is None:
-        request.first_response_at = now()
+        request.first_response_at = at
     session.add_all([request, event])
     session.flush()
 
@@ -138,15 +145,29 @@ def _require(request: ServiceRequest, *allowed: RequestStatus) -> None:
         raise DeskError(f"诉求当前为「{request.status}」，不能执行此操作", "action")
 
 
-def accept(session: Session, request: ServiceRequest, *, by_user_id: int | None) -> None:
+def accept(
+    session: Session, request: ServiceRequest, *, by_user_id: int | None, at: datetime | None = None
+) -> None:
     _require(request, S.NEW)
     _event(
-        session, request, "accept", body="已受理", public=True, to=S.ACCEPTED, by_user_id=by_user_id
+        session,
+        request,
+        "accept",
+        body="已受理",
+        public=True,
+        to=S.ACCEPTED,
+        by_user_id=by_user_id,
+        at=at,
     )
 
 
 def decline(
-    session: Session, request: ServiceRequest, reason: str, *, by_user_id: int | None
+    session: Session,
+    request: ServiceRequest,
+    reason: str,
+    *,
+    by_user_id: int | None,
+    at: datetime | None = None,
 ) -> None:
     _require(request, S.NEW)
     _end(
@@ -158,11 +179,18 @@ def decline(
         by_user_id,
         "请填写不予受理的理由",
         "reason",
+        at,
     )
 
 
 def reply(
-    session: Session, request: ServiceRequest, body: str, *, public: bool, by_user_id: int | None
+    session: Session,
+    request: ServiceRequest,
+    body: str,
+    *,
+    public: bool,
+    by_user_id: int | None,
+    at: datetime | None = None,
 ) -> None:
     """A public reply (the requester sees it) or an internal note (staff only)."""
     _require(request, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
@@ -177,6 +205,7 @@ def reply(
         public=public,
         to=to,
         by_user_id=by_user_id,
+        at=at,
     )
 
 
@@ -188,6 +217,7 @@ def transfer(
     station: Station | None,
     reason: str,
     by_user_id: int | None,
+    at: datetime | None = None,
 ) -> None:
     """Hand a request to an officer, to a station (its chief assigns it), or back to the duty
     desk (neither). The deadlines stay: a transfer does not restart the clock."""
@@ -206,14 +236,20 @@ def transfer(
         "transfer",
         body=f"转至 {target}：{reason.strip()}",
         by_user_id=by_user_id,
+        at=at,
     )
 
 
 def close(
-    session: Session, request: ServiceRequest, summary: str, *, by_user_id: int | None
+    session: Session,
+    request: ServiceRequest,
+    summary: str,
+    *,
+    by_user_id: int | None,
+    at: datetime | None = None,
 ) -> None:
     _require(request, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
-    _end(session, request, "close", summary, S.CLOSED, by_user_id, "请填写办结情况", "summary")
+    _end(session, request, "close", summary, S.CLOSED, by_user_id, "请填写办结情况", "summary", at)
 
 
 def _end(
@@ -225,12 +261,16 @@ def _end(
     by_user_id: int | None,
     missing: str,
     field: str,
+    at: datetime | None = None,
 ) -> None:
     """Decline or close: the outcome, which the submitter reads, is required."""
     if not text.strip():
         raise DeskError(missing, field)
-    request.outcome, request.closed_at = text.strip(), now()
-    _event(session, request, kind, body=text.strip(), public=True, to=to, by_user_id=by_user_id)
+    at = at or now()
+    request.outcome, request.closed_at = text.strip(), at
+    _event(
+        session, request, kind, body=text.strip(), public=True, to=to, by_user_id=by_user_id, at=at
+    )
 
 
 def rating_problems(current: str | None, new: str | None) -> list[str]:
@@ -242,22 +282,32 @@ def rating_problems(current: str | None, new: str | None) -> list[str]:
 
 
 def rate(
-    session: Session, request: ServiceRequest, satisfaction: Satisfaction, *, settings: Settings
+    session: Session,
+    request: ServiceRequest,
+    satisfaction: Satisfaction,
+    *,
+    settings: Settings,
+    at: datetime | None = None,
+    reopen: bool = True,
 ) -> None:
-    """The requester's rating of a closed request. The first 不满意 reopens it (重办) for the desk
-    to review, with a new closure deadline, and the rating is asked again at the next closure;
-    the event log keeps both."""
+    """The requester's rating of a closed request, given `at` (now). The first 不满意 reopens it
+    (重办) for the desk to review, with a new closure deadline, and the rating is asked again at
+    the next closure; the event log keeps both. `reopen=False` only enters history whose desk
+    did not reopen it: the 不满意 is then kept as the rating."""
     _require(request, S.CLOSED)
     if request.satisfaction is not None:
         raise DeskError("已评价", "satisfaction")
-    if satisfaction == Satisfaction.UNSATISFIED and not request.reopened:
+    at = at or now()
+    if satisfaction == Satisfaction.UNSATISFIED and not request.reopened and reopen:
         level = sla.levels(session, settings)[RequestType(request.type)]
         request.reopened, request.closed_at = True, None
-        request.close_by = sla.close_deadline(session, level, now())
-        _event(session, request, "reopen", body="不满意，重办", public=True, to=S.IN_PROGRESS)
+        request.close_by = sla.close_deadline(session, level, at)
+        _event(
+            session, request, "reopen", body="不满意，重办", public=True, to=S.IN_PROGRESS, at=at
+        )
         return
     request.satisfaction = satisfaction.value
-    _event(session, request, "rate", body=satisfaction.value, public=True)
+    _event(session, request, "rate", body=satisfaction.value, public=True, at=at)
 
 
 # ---- service levels and the working calendar (the system administrator's) --------------
@@ -291,3 +341,32 @@ def remove_calendar_day(session: Session, day: date) -> bool:
         return False
     session.delete(entry)
     return True
+
+
+def import_requests(
+    session: Session,
+    rows: Iterable[tuple[ServiceRequest | None, Fields, Project | None, sla.Level]],
+    *,
+    by_user_id: int | None,
+) -> None:
+    """Requests as a checked ledger has them, with the project each names and its service
+    level. One that comes to a project, or moves to another, is routed as `submit` routes: to
+    the project's station and current officer."""
+    rows = list(rows)
+    officers = {
+        project_id: term.officer_id
+        for project_id, term in current_terms(
+            session, {pk(project) for _, _, project, _ in rows if project}
+        ).items()
+    }
+    for record, fields, project, level in rows:
+        project_id = project.id if project else None
+        moved = record is None or record.project_id != project_id
+        [request] = put_all(
+            session, ServiceRequest, [(record, fields)], created={"created_by_id": by_user_id}
+        )
+        if moved:
+            request.project_id = project_id
+            request.station_id = project.station_id if project else None
+            request.officer_id = officers.get(project_id) if project_id else None
+        request.close_by = sla.close_deadline(session, level, request.received_at)

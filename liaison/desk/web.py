@@ -2,6 +2,7 @@
 confirmation with its tracking number, and tracking by POST with the rating."""
 
 import uuid
+from dataclasses import fields
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +25,6 @@ from liaison.projects.models import Project
 from liaison.web import render
 
 router = APIRouter(dependencies=[Depends(public)])
-OWNER = "request"  # attachments of a request; who may read them is decided in desk/inbox.py
 # Up to 9 photos from a phone; smaller than the staff's limit, as anyone can send this form.
 PUBLIC_UPLOAD_LIMIT = 40 * 1024 * 1024
 PHONE = r"^1[3-9]\d{9}$"
@@ -125,13 +125,9 @@ def _too_frequent(
 
 
 def _submission(form: RequestForm) -> service.Submission:
+    """The form's fields that a submission has, by name (consent and the honeypot stay here)."""
     return service.Submission(
-        type=form.type,
-        topic=form.topic,
-        content=form.content,
-        name=form.name,
-        phone=form.phone,
-        enterprise_name=form.enterprise_name,
+        **form.model_dump(include={f.name for f in fields(service.Submission)})
     )
 
 
@@ -165,7 +161,7 @@ async def request_submit(
         if created:
             attachments.add(
                 session,
-                owner_type=OWNER,
+                owner_type=service.OWNER,
                 owner_id=submitted.id or 0,
                 files=await uploads(form_data),
             )

@@ -1,12 +1,14 @@
 """Mediation cases: 调解中 → 调解成功 / 调解失败 / 已移交, the agreement and its performance. A
 case mediated with money books its recovery in the same step, exactly once."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from liaison.db import add_numbered
+from liaison.clock import local, today
+from liaison.db import Fields, add_numbered, put_all
 from liaison.disputes.models import (
     Dispute,
     DisputeFollowUp,
@@ -20,7 +22,6 @@ from liaison.errors import FieldError
 from liaison.org.models import Officer
 from liaison.pii import id_number_error
 from liaison.projects.models import Project
-from liaison.projects.service import today
 from liaison.recoveries import service as recoveries
 from liaison.recoveries.models import RecoverySource
 
@@ -49,9 +50,17 @@ class Case:
 
 
 def open_case(
-    session: Session, project: Project, handler: Officer, case: Case, *, by_user_id: int | None
+    session: Session,
+    project: Project,
+    handler: Officer,
+    case: Case,
+    *,
+    by_user_id: int | None,
+    at: datetime | None = None,
+    code: str | None = None,
 ) -> Dispute:
-    if case.received_on > today():
+    """Open a case as of `at` (now), numbered by its day unless it already has its `code`."""
+    if case.received_on > (local(at).date() if at else today()):
         raise DisputeError("受理日期不能晚于今天", "received_on")
     if not any(p.role == PartyRole.APPLICANT for p in case.parties):
         raise DisputeError("请至少填写一名申请人", "parties")
@@ -68,7 +77,14 @@ def open_case(
         handler_id=handler.id or 0,
         created_by_id=by_user_id,
     )
-    add_numbered(session, dispute, f"JF{case.received_on:%Y%m%d}-")
+    if code is None:
+        add_numbered(session, dispute, f"JF{case.received_on:%Y%m%d}-")
+    elif session.exec(select(Dispute.id).where(Dispute.code == code)).first() is not None:
+        raise DisputeError(f"编号 {code} 已被使用", "code")
+    else:
+        dispute.code = code
+        session.add(dispute)
+        session.flush()
     for party in case.parties:
         session.add(
             DisputeParty(
@@ -83,10 +99,11 @@ def open_case(
     return dispute
 
 
-def _close(dispute: Dispute, status: DisputeStatus) -> None:
+def _close(dispute: Dispute, status: DisputeStatus, at: datetime | None = None) -> None:
     if dispute.status != DisputeStatus.MEDIATING.value:
         raise DisputeError(f"该纠纷已{dispute.status}，不能重复办结", "status")
-    dispute.status, dispute.closed_on = status.value, max(today(), dispute.received_on)
+    on = local(at).date() if at else today()
+    dispute.status, dispute.closed_on = status.value, max(on, dispute.received_on)
 
 
 @dataclass
@@ -97,6 +114,8 @@ class Agreement:
     perform_by: date | None = None
     judicial_confirmation: bool = False
     book_recovery: bool = False  # the amount is money recovered for the enterprise
+    # Where it stands when entered: history may know it is already performed.
+    performance: Performance = Performance.PERFORMING
 
 
 def resolve(
@@ -106,14 +125,16 @@ def resolve(
     officer: Officer,
     *,
     by_user_id: int | None,
+    at: datetime | None = None,
 ) -> None:
-    """调解成功 with its agreement; booking the agreed amount as recovered happens in the same
-    transaction and, thanks to the status check and a unique index, at most once."""
+    """调解成功 with its agreement, as of `at` (now); booking the agreed amount as recovered
+    happens in the same transaction and, thanks to the status check and a unique index, at
+    most once."""
     if not agreement.obligations.strip():
         raise DisputeError("请填写协议内容（各方义务）", "obligations")
     if agreement.book_recovery and not agreement.amount_fen:
         raise DisputeError("计入挽回损失须填写协议金额", "agreement_amount")
-    _close(dispute, DisputeStatus.RESOLVED)
+    _close(dispute, DisputeStatus.RESOLVED, at)
     if agreement.perform_by and agreement.perform_by < (dispute.closed_on or today()):
         raise DisputeError("履行期限不能早于协议日期", "perform_by")
     dispute.obligations = agreement.obligations.strip()
@@ -121,7 +142,7 @@ def resolve(
     dispute.performance_method = agreement.performance_method
     dispute.perform_by = agreement.perform_by
     dispute.judicial_confirmation = agreement.judicial_confirmation
-    dispute.performance = Performance.PERFORMING.value
+    dispute.performance = agreement.performance.value
     session.add(dispute)
     session.flush()
     if agreement.book_recovery and agreement.amount_fen:
@@ -140,6 +161,7 @@ def resolve(
                 note="调解协议约定",
             ),
             by_user_id=by_user_id,
+            at=at,
         )
 
 
@@ -194,3 +216,10 @@ def judicial_deadline(dispute: Dispute) -> date | None:
     if not dispute.judicial_confirmation or dispute.closed_on is None:
         return None
     return dispute.closed_on + timedelta(days=JUDICIAL_CONFIRMATION_DAYS)
+
+
+def import_disputes(
+    session: Session, rows: Iterable[tuple[Dispute | None, Fields]], *, by_user_id: int | None
+) -> list[Dispute]:
+    """Cases as a checked ledger has them (dates in order, the status matching its 办结日期)."""
+    return put_all(session, Dispute, rows, created={"created_by_id": by_user_id})

@@ -10,10 +10,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
+from liaison import downloads
 from liaison.auth.deps import Principal, ReaderDep, require
 from liaison.auth.permissions import get_visible
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
+from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
 from liaison.disputes import queries, service
 from liaison.disputes.models import (
@@ -25,19 +27,19 @@ from liaison.disputes.models import (
     PartyRole,
     Performance,
 )
-from liaison.forms import validate
-from liaison.ledger import downloads, schema
+from liaison.disputes.sheet import DISPUTES
+from liaison.forms import refusals, validate
 from liaison.listing import PageNumber
 from liaison.money import parse_amount, rmb_upper
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
 from liaison.projects.models import Project
-from liaison.projects.service import on_project, today
+from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
 from liaison.projects.web import Panel
 from liaison.recoveries.service import entries_for_dispute
 from liaison.scope import Scope
-from liaison.web import filter_params, redirect, render
+from liaison.web import filter_params, redirect, render, render_with_errors
 
 router = APIRouter()
 HandlerDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.OFFICER))]
@@ -76,7 +78,7 @@ def dispute_list(
     query = queries.dispute_list_query(principal.scope, filters)
     if format == "xlsx":
         ids = downloads.ids_of(query, col(Dispute.id))
-        return downloads.sheet_response(session, schema.DISPUTES, ids)
+        return downloads.sheet_response(session, DISPUTES, ids)
     results = paginate(session, query, page=page)
     stations = active_stations(session, principal.scope)
     officers = active_officers(session, principal.scope)
@@ -128,18 +130,17 @@ def _parties(raw: dict[str, Any], errors: dict[str, str]) -> list[service.Party]
 def _case_form(
     request: Request, project: Project, values: dict[str, Any], errors: dict[str, str]
 ) -> Response:
-    return render(
+    return render_with_errors(
         request,
         "disputes/form.html",
         {
             "project": project,
             "values": values,
-            "errors": errors,
             "types": list(DisputeType),
             "roles": list(PartyRole),
             "rows": range(PARTY_ROWS),
         },
-        status_code=422 if errors else 200,
+        errors,
     )
 
 
@@ -168,7 +169,7 @@ async def dispute_create(
     parties = _parties(raw, errors)
     amount = _amount(str(raw.get("amount", "")), "amount", errors)
     if form and not errors:
-        try:
+        with refusals(session, errors, "facts", service.DisputeError):
             dispute = service.open_case(
                 session,
                 project,
@@ -184,9 +185,6 @@ async def dispute_create(
             )
             session.commit()
             return redirect(request, f"/disputes/{dispute.id}", f"已受理纠纷 {dispute.code}")
-        except service.DisputeError as exc:
-            session.rollback()
-            errors[exc.field or "facts"] = str(exc)
     return _case_form(request, project, raw, errors)
 
 
@@ -210,7 +208,7 @@ def _detail(
         .where(DisputeFollowUp.dispute_id == dispute.id)
         .order_by(col(DisputeFollowUp.visited_on))
     ).all()
-    return render(
+    return render_with_errors(
         request,
         "disputes/detail.html",
         {
@@ -224,10 +222,9 @@ def _detail(
             "today": today(),
             "can_handle": project is not None
             and can(principal, Action.DISPUTE_HANDLE, on_project(session, project)),
-            "errors": errors or {},
             "values": values or {},
         },
-        status_code=422 if errors else 200,
+        errors,
     )
 
 
@@ -376,14 +373,11 @@ async def _outcome(
         raise HTTPException(status_code=403)
     raw: dict[str, Any] = dict(await request.form())
     errors: dict[str, str] = {}
-    try:
+    with refusals(session, errors, "status", service.DisputeError):
         errors = step(session, principal, dispute, raw)
         if not errors:
             session.commit()
             return redirect(request, f"/disputes/{dispute.id}", "已保存")
-    except service.DisputeError as exc:
-        session.rollback()
-        errors[exc.field or "status"] = str(exc)
     dispute = get_visible(session, Dispute, dispute_id, principal.scope)
     return _detail(request, session, principal, dispute, errors, raw)
 

@@ -1,11 +1,12 @@
-"""Enterprises and their contacts: what writes their tables. The ledger import
-still writes some rows itself (tests/test_writers.py lists every such writer and fails
-on a new one)."""
+"""Enterprises and their contacts: the only module that writes their tables (the ledger import
+too comes through here; tests/test_writers.py holds every module to its own tables)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from liaison.db import Fields, pk, put_all
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.enterprises.uscc import normalise_uscc, uscc_error
 from liaison.errors import FieldError
@@ -100,3 +101,26 @@ def delete_contact(session: Session, contact: EnterpriseContact) -> None:
         raise EnterpriseError("该联系人已开通账号，请先在用户管理中停用账号", "contact")
     session.delete(contact)
     session.flush()
+
+
+def import_enterprises(
+    session: Session, rows: Iterable[tuple[Enterprise | None, Fields]]
+) -> list[Enterprise]:
+    """Enterprises as a checked ledger has them (their credit codes passed `uscc_error`)."""
+    return put_all(session, Enterprise, rows)
+
+
+def import_primary_contact(
+    session: Session,
+    enterprise: Enterprise,
+    contact: EnterpriseContact | None,
+    name: str,
+    phone: str,
+) -> None:
+    """The ledger's contact becomes the enterprise's primary one: the one it has, renamed, or a
+    new one when the file names somebody and the enterprise had nobody."""
+    if contact is None and not (name or phone):
+        return
+    contact = contact or EnterpriseContact(enterprise_id=pk(enterprise), name="", is_primary=True)
+    contact.name, contact.phone = name, phone
+    session.add(contact)

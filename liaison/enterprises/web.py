@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, or_, select
@@ -12,15 +12,15 @@ from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
 from liaison.auth.passwords import policy_hint
 from liaison.auth.permissions import get_visible, visible
 from liaison.auth.roles import Role
+from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises import service
 from liaison.enterprises.models import Enterprise, EnterpriseContact
-from liaison.forms import validate
-from liaison.listing import PageNumber
+from liaison.forms import refusals, validate
+from liaison.listing import ListFilter, PageNumber, matching
 from liaison.projects import queries
 from liaison.projects.models import Project
-from liaison.projects.service import today
-from liaison.web import filter_params, redirect, render, render_form
+from liaison.web import filter_params, redirect, render, render_form, render_with_errors
 
 router = APIRouter()
 
@@ -31,14 +31,18 @@ AccountDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.LEADER))]
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})?$"
 
 
+class EnterpriseFilter(ListFilter):
+    q: str = ""
+    town: str = ""
+    industry: str = ""
+
+
 @router.get("/enterprises")
 def enterprise_list(
     request: Request,
     session: SessionDep,
     principal: ReaderDep,
-    q: str = "",
-    town: str = "",
-    industry: str = "",
+    filters: Annotated[EnterpriseFilter, Query()],
     page: PageNumber = 1,
 ) -> Response:
     projects = (
@@ -52,18 +56,16 @@ def enterprise_list(
         .outerjoin(projects, projects.c.enterprise_id == Enterprise.id)
         .where(visible(Enterprise, principal.scope))
     )
-    if q.strip():
-        term = q.strip()
+    if term := filters.q.strip():
         query = query.where(
             or_(
                 col(Enterprise.name).contains(term, autoescape=True),
                 col(Enterprise.uscc).contains(term.upper(), autoescape=True),
             )
         )
-    if town:
-        query = query.where(Enterprise.town == town)
-    if industry:
-        query = query.where(Enterprise.industry == industry)
+    query = matching(
+        query, (filters.town, Enterprise.town), (filters.industry, Enterprise.industry)
+    )
     results = paginate(session, query.order_by(Enterprise.name), page=page)
     towns = session.exec(
         select(Enterprise.town).distinct().where(Enterprise.town != "").order_by(Enterprise.town)
@@ -80,9 +82,9 @@ def enterprise_list(
         "enterprises/list.html",
         {
             "results": results,
-            "q": q,
-            "town": town,
-            "industry": industry,
+            "q": filters.q,
+            "town": filters.town,
+            "industry": filters.industry,
             "towns": towns,
             "industries": industries,
             "params": params,
@@ -149,7 +151,7 @@ async def enterprise_save(
     raw = dict(await request.form())
     form, errors = validate(EnterpriseForm, raw)
     if form and not errors:
-        try:
+        with refusals(session, errors, "uscc", service.EnterpriseError):
             service.save_enterprise(
                 session, enterprise, service.EnterpriseData(**form.model_dump())
             )
@@ -157,9 +159,6 @@ async def enterprise_save(
             return redirect(
                 request, f"/enterprises/{enterprise.id}", f"已保存企业 {enterprise.name}"
             )
-        except service.EnterpriseError as exc:
-            session.rollback()
-            errors[exc.field or "uscc"] = str(exc)
     return _enterprise_form(request, enterprise if enterprise_id else None, raw, errors)
 
 
@@ -169,8 +168,12 @@ def _detail(
     settings: Any,
     principal: Principal,
     enterprise: Enterprise,
-    **extra: Any,
+    form: str = "",
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
 ) -> Response:
+    """The enterprise's page; after a refused post, with that `form`'s errors and values back
+    (its fields are named `{form}_{field}` on the page)."""
     interval = settings.visit_interval_days
     rows = queries.to_rows(
         list(
@@ -185,7 +188,7 @@ def _detail(
         ),
         interval,
     )
-    return render(
+    return render_with_errors(
         request,
         "enterprises/detail.html",
         {
@@ -196,11 +199,9 @@ def _detail(
             "can_open_accounts": principal.role in (Role.ADMIN, Role.LEADER),
             "can_create_project": principal.role in (Role.ADMIN, Role.LEADER, Role.CHIEF),
             "password_hint": policy_hint(settings),
-            "errors": {},
-            "values": {},
-            **extra,
+            "values": {f"{form}_{k}": v for k, v in (values or {}).items()},
         },
-        status_code=422 if extra.get("errors") else 200,
+        {f"{form}_{k}": v for k, v in (errors or {}).items()},
     )
 
 
@@ -253,16 +254,7 @@ async def contact_save(
         service.save_contact(session, contact, enterprise_id=enterprise_id, **form.model_dump())
         session.commit()
         return redirect(request, f"/enterprises/{enterprise_id}", f"已保存联系人 {form.name}")
-    prefixed = {f"contact_{k}": v for k, v in errors.items()}
-    return _detail(
-        request,
-        session,
-        settings,
-        principal,
-        enterprise,
-        errors=prefixed,
-        values={f"contact_{k}": v for k, v in raw.items()},
-    )
+    return _detail(request, session, settings, principal, enterprise, "contact", errors, raw)
 
 
 @router.post("/enterprises/{enterprise_id}/contacts/{contact_id}/delete")
@@ -300,7 +292,7 @@ async def contact_account(
     raw = dict(await request.form())
     form, errors = validate(AccountForm, raw)
     if form and not errors:
-        try:
+        with refusals(session, errors, "username", auth_service.AccountError):
             user = auth_service.create_user(
                 session,
                 settings,
@@ -317,15 +309,5 @@ async def contact_account(
                 f"/enterprises/{enterprise_id}",
                 f"已为 {contact.name} 开通账号 {user.username}，首次登录须修改密码",
             )
-        except auth_service.AccountError as exc:
-            session.rollback()
-            errors[exc.field or "username"] = str(exc)
-    return _detail(
-        request,
-        session,
-        settings,
-        principal,
-        enterprise,
-        errors={f"account_{k}": v for k, v in errors.items()},
-        values={"account_username": raw.get("username", ""), "account_contact": contact_id},
-    )
+    values = {"username": raw.get("username", ""), "contact": contact_id}
+    return _detail(request, session, settings, principal, enterprise, "account", errors, values)

@@ -3,21 +3,21 @@ module that writes the hazard tables."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from liaison.attachments import service as attachments
 from liaison.auth.policy import POLICY, Action, OnReview, independent_reviewer
 from liaison.auth.roles import Role
+from liaison.clock import local, now, today
 from liaison.config import Settings
-from liaison.db import add_numbered
+from liaison.db import Fields, add_numbered, pk, put_all
 from liaison.errors import FieldError
 from liaison.hazards.models import Hazard, HazardEvent, HazardLevel, HazardStatus
 from liaison.hazards.schemas import HazardIn
 from liaison.org.models import Officer
 from liaison.projects.models import Project
-from liaison.projects.service import today
 
 OWNER = "hazard"
 S = HazardStatus
@@ -71,10 +71,13 @@ def step_label(action: str, area: bool) -> str:
     return step.area_label if area else step.label
 
 
-def found_problems(found_on: date, deadline: date | None) -> list[tuple[str, str]]:
-    """What is wrong with a hazard's dates, (field, reason): by the form and by the import."""
+def found_problems(
+    found_on: date, deadline: date | None, *, as_of: date | None = None
+) -> list[tuple[str, str]]:
+    """What is wrong with a hazard's dates as of `as_of` (today), (field, reason): by the form and
+    by the import."""
     problems = []
-    if found_on > today():
+    if found_on > (as_of or today()):
         problems.append(("found_on", "发现日期不能晚于今天"))
     if deadline is not None and deadline < found_on:
         problems.append(("deadline", "整改期限不能早于发现日期"))
@@ -90,12 +93,15 @@ def log_hazard(
     *,
     by_user_id: int | None,
     photos: Sequence[tuple[str, bytes]] = (),
+    at: datetime | None = None,
 ) -> Hazard:
-    """Record a hazard with its photos (taken before the fix), all or nothing."""
+    """Record a hazard with its photos (taken before the fix), all or nothing, as of `at` (now):
+    it cannot have been found after that day."""
     if project.archived_at is not None:
         raise HazardError("项目已归档")
+    at = at or now()
     deadline = data.deadline or default_deadline(data.found_on, data.level, settings)
-    for field_name, message in found_problems(data.found_on, deadline):
+    for field_name, message in found_problems(data.found_on, deadline, as_of=local(at).date()):
         raise HazardError(message, field_name)
     hazard = Hazard(
         **data.model_dump(mode="json", exclude={"deadline", "found_on"}),
@@ -114,6 +120,7 @@ def log_hazard(
             to_status=S.OPEN.value,
             comment=data.description[:1000],
             by_user_id=by_user_id,
+            at=at,
         )
     )
     if photos:
@@ -176,8 +183,12 @@ def transition(
     by_user_id: int | None,
     officer_id: int | None,
     photos: Sequence[tuple[str, bytes]] = (),
+    at: datetime | None = None,
+    after_photo_required: bool = True,
 ) -> HazardEvent:
-    """Move the hazard one legal step. Photos sent with the step were taken after the fix."""
+    """Move the hazard one legal step as of `at` (now). Photos sent with the step were taken
+    after the fix. A sign-off needs one unless `after_photo_required` is False: only for
+    history entered after the fact, whose photos stayed in the paper ledger."""
     step = STEPS.get(action)
     if step is None or hazard.status != step.source.value:
         raise HazardError(f"当前状态「{status_label(hazard)}」不能执行此操作", "action")
@@ -189,7 +200,7 @@ def transition(
         )
     if photos:
         add_after_photos(session, hazard, photos, by_user_id=by_user_id)
-    if action == "sign_off" and after_photos(session, hazard.id or 0) == 0:
+    if action == "sign_off" and after_photo_required and after_photos(session, hazard.id or 0) == 0:
         raise HazardError("销号前须上传至少一张整改后的照片", "photos")
     event = HazardEvent(
         hazard_id=hazard.id or 0,
@@ -198,10 +209,11 @@ def transition(
         to_status=step.target.value,
         comment=comment.strip(),
         by_user_id=by_user_id,
+        at=at or now(),
     )
     hazard.status = step.target.value
     if step.target == S.CLOSED:
-        hazard.closed_on, hazard.closed_by_id = today(), by_user_id
+        hazard.closed_on, hazard.closed_by_id = local(event.at).date(), by_user_id
     session.add_all([hazard, event])
     session.flush()
     return event
@@ -213,3 +225,23 @@ def add_after_photos(
     if hazard.status == S.CLOSED.value:
         raise HazardError("已销号的隐患不能再添加照片", "photos")
     _attach(session, hazard, photos, "after", by_user_id)
+
+
+def import_hazards(
+    session: Session, rows: Sequence[tuple[Hazard | None, Fields]], *, by_user_id: int | None
+) -> list[Hazard]:
+    """Hazards as a checked ledger has them (their dates passed `found_problems`), each with an
+    event in its history that says the ledger put it there."""
+    hazards = put_all(session, Hazard, rows, created={"created_by_id": by_user_id})
+    session.flush()
+    for hazard, (record, _) in zip(hazards, rows, strict=True):
+        session.add(
+            HazardEvent(
+                hazard_id=pk(hazard),
+                action="import",
+                to_status=hazard.status,
+                comment="台账导入" if record is None else "台账导入更新",
+                by_user_id=by_user_id,
+            )
+        )
+    return hazards

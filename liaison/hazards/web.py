@@ -9,28 +9,29 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
+from liaison import downloads
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, StaffDep, require
 from liaison.auth.permissions import get_visible
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import STAFF_ROLES, Role
-from liaison.clock import local
+from liaison.clock import local, today
 from liaison.db import SessionDep, paginate, pk
-from liaison.forms import validate
+from liaison.forms import refusals, validate
 from liaison.hazards import queries, service
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
 from liaison.hazards.schemas import HazardIn
-from liaison.ledger import downloads, schema
+from liaison.hazards.sheet import HAZARDS
 from liaison.listing import PageNumber
 from liaison.org.models import Officer
 from liaison.org.queries import active_officers, active_stations
 from liaison.projects.models import Project
-from liaison.projects.service import on_project, today
+from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
 from liaison.projects.web import Panel
 from liaison.scope import Scope
-from liaison.web import filter_params, redirect, render
+from liaison.web import filter_params, redirect, render, render_with_errors
 
 router = APIRouter()
 WORKERS = STAFF_ROLES
@@ -57,7 +58,7 @@ def _list(
     query = queries.hazard_list_query(principal.scope, filters, today=today())
     if format == "xlsx":
         ids = downloads.ids_of(query, col(Hazard.id))
-        return downloads.sheet_response(session, schema.HAZARDS, ids)
+        return downloads.sheet_response(session, HAZARDS, ids)
     results = paginate(session, query, page=page)
     results.items = queries.to_rows(results.items)
     stations = active_stations(session, principal.scope)
@@ -113,13 +114,12 @@ def _form(
     values: dict[str, Any],
     errors: dict[str, str],
 ) -> Response:
-    return render(
+    return render_with_errors(
         request,
         "hazards/form.html",
         {
             "project": project,
             "values": values,
-            "errors": errors,
             "categories": list(HazardCategory),
             "levels": list(HazardLevel),
             "days": {
@@ -128,7 +128,7 @@ def _form(
                 "一般": settings.hazard_days_general,
             },
         },
-        status_code=422 if errors else 200,
+        errors,
     )
 
 
@@ -167,7 +167,7 @@ async def hazard_create(
     form, errors = validate(HazardIn, raw)
     photos = await uploads(form_data)
     if form and not errors:
-        try:
+        with refusals(session, errors, "description", service.HazardError):
             hazard = service.log_hazard(
                 session,
                 settings,
@@ -183,9 +183,6 @@ async def hazard_create(
                 f"/hazards/{hazard.id}",
                 f"已登记{'复杂区域' if hazard.is_area else '隐患'} {hazard.code}",
             )
-        except service.HazardError as exc:
-            session.rollback()
-            errors[exc.field or "description"] = str(exc)
     return _form(request, project, settings, raw, errors)
 
 
@@ -217,7 +214,7 @@ def _detail(
         for action, step in service.STEPS.items()
         if step.source.value == hazard.status and allowed[step.action]
     ]
-    return render(
+    return render_with_errors(
         request,
         "hazards/detail.html",
         {
@@ -232,9 +229,8 @@ def _detail(
             "step_labels": {a: service.step_label(a, hazard.is_area) for a in service.STEPS},
             "can_add_photos": principal.role in WORKERS
             and hazard.status != HazardStatus.CLOSED.value,
-            "errors": errors or {},
         },
-        status_code=422 if errors else 200,
+        errors,
     )
 
 

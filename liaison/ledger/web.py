@@ -13,15 +13,16 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from liaison import downloads
 from liaison.auth.deps import Principal, SettingsDep, require
 from liaison.auth.models import User
 from liaison.auth.roles import Role
+from liaison.clock import today
 from liaison.config import Settings
 from liaison.db import SessionDep
-from liaison.ledger import downloads, exporter, schema, service
+from liaison.ledger import exporter, schema, service
 from liaison.ledger.models import LedgerUpload, UploadStatus
 from liaison.ledger.reader import SourceError
-from liaison.projects.service import today
 from liaison.web import redirect, render
 
 router = APIRouter()

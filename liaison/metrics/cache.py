@@ -29,7 +29,7 @@ them."""
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar, cast
 
 from sqlmodel import Session, col, select
@@ -71,16 +71,10 @@ def _remembered(session: Session, question: tuple[Any, ...], work: Callable[[], 
 
 
 def compute(
-    session: Session,
-    start: date,
-    end: date,
-    station: Station | None = None,
-    *,
-    visit_interval_days: int = 30,
-    at: datetime | None = None,
+    session: Session, start: date, end: date, station: Station | None, *, visit_interval_days: int
 ) -> dict[str, Any]:
-    """`service.compute`, from memory when nothing it depends on has changed since."""
-    at = at or now()
+    """`service.compute` as of now, from memory when nothing it depends on has changed since."""
+    at = now()
     station_id = station.id if station else None
     return _remembered(
         session,

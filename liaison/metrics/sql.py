@@ -1,6 +1,7 @@
 """The few SQL expressions that SQLite and PostgreSQL spell differently: the local month of a
 date or of a UTC timestamp, and the hours between two timestamps."""
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,26 +26,24 @@ class timestamp_month(sa.sql.functions.FunctionElement[str]):
     inherit_cache = True
 
 
-@compiles(date_month, "sqlite")
-def _date_month_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+# How each engine spells them; `{column}` stands for the compiled argument.
+MONTH_SQL = {
+    (date_month, "sqlite"): "strftime('%Y-%m', {column})",
+    (timestamp_month, "sqlite"): f"strftime('%Y-%m', {{column}}, '+{OFFSET_HOURS} hours')",
+    (date_month, "postgresql"): "to_char({column}, 'YYYY-MM')",
+    (timestamp_month, "postgresql"): "to_char({column} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')",
+}
 
 
-@compiles(timestamp_month, "sqlite")
-def _timestamp_month_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    return f"strftime('%Y-%m', {column}, '+{OFFSET_HOURS} hours')"
+def _spelled(template: str) -> Callable[..., str]:
+    def compile_month(element: Any, compiler: Any, **kw: Any) -> str:
+        return template.format(column=compiler.process(element.clauses, **kw))
+
+    return compile_month
 
 
-@compiles(date_month, "postgresql")
-def _date_month_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
-
-
-@compiles(timestamp_month, "postgresql")
-def _timestamp_month_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    return f"to_char({column} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
+for (_element, _dialect), _template in MONTH_SQL.items():
+    compiles(_element, _dialect)(_spelled(_template))
 
 
 def _sqlite_seconds(moment: Any) -> Any:

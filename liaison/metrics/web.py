@@ -12,21 +12,22 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
-from liaison import spreadsheet
+from liaison import downloads, sheets, spreadsheet
 from liaison.auth.deps import Principal, SettingsDep, require
 from liaison.auth.roles import Role
 from liaison.clock import FIRST_DAY, LAST_DAY, local, now
 from liaison.config import Settings
 from liaison.db import ReadSessionDep, SessionDep, paginate
-from liaison.ledger import downloads, exporter, schema
+from liaison.ledger import schema
 from liaison.listing import PageNumber
 from liaison.metrics import cache, dashboard, records, service
 from liaison.metrics.service import Period
 from liaison.org.models import Station
 from liaison.web import render
 
-router = APIRouter()
-ReaderDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF))]
+_reader = require(Role.LEADER, Role.CHIEF)
+router = APIRouter(dependencies=[Depends(_reader)])  # every page is a leader's or a chief's
+ReaderDep = Annotated[Principal, Depends(_reader)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OFFICERS_SHOWN = 30  # the busiest; a province has thousands
 STATION_COLUMNS = [
@@ -104,10 +105,14 @@ def choice(request: Request, session: ReadSessionDep, principal: ReaderDep) -> C
 ChoiceDep = Annotated[Choice, Depends(choice)]
 
 
-def _metrics(session: Session, settings: Settings, c: Choice) -> dict[str, Any]:
+def metrics(session: ReadSessionDep, settings: SettingsDep, c: ChoiceDep) -> dict[str, Any]:
+    """The figures of the chosen period and station."""
     return cache.compute(
         session, c.start, c.end, c.station, visit_interval_days=settings.visit_interval_days
     )
+
+
+MetricsDep = Annotated[dict[str, Any], Depends(metrics)]
 
 
 def _shown(m: dict[str, Any], c: Choice, settings: Settings) -> dict[str, Any]:
@@ -123,13 +128,8 @@ def _shown(m: dict[str, Any], c: Choice, settings: Settings) -> dict[str, Any]:
 
 @router.get("/dashboard")
 def dashboard_page(
-    request: Request,
-    session: ReadSessionDep,
-    settings: SettingsDep,
-    principal: ReaderDep,
-    c: ChoiceDep,
+    request: Request, session: ReadSessionDep, settings: SettingsDep, c: ChoiceDep, m: MetricsDep
 ) -> Response:
-    m = _metrics(session, settings, c)
     p = Period(c.start, c.end, now())
     return render(
         request,
@@ -150,7 +150,6 @@ def dashboard_page(
 def dashboard_records(
     request: Request,
     session: ReadSessionDep,
-    principal: ReaderDep,
     c: ChoiceDep,
     figure: str = "hazards.found",
     page: PageNumber = 1,
@@ -178,14 +177,9 @@ def dashboard_records(
 
 @router.get("/dashboard/brief")
 def dashboard_brief(
-    request: Request,
-    session: ReadSessionDep,
-    settings: SettingsDep,
-    principal: ReaderDep,
-    c: ChoiceDep,
+    request: Request, settings: SettingsDep, c: ChoiceDep, m: MetricsDep
 ) -> Response:
     """A one-page brief for print (A4): the headline figures, stations, the trend."""
-    m = _metrics(session, settings, c)
     return render(
         request,
         "metrics/brief.html",
@@ -198,15 +192,10 @@ def dashboard_brief(
 
 @router.get("/dashboard/export.xlsx")
 def dashboard_export(
-    session: ReadSessionDep,
-    primary: SessionDep,
-    settings: SettingsDep,
-    principal: ReaderDep,
-    c: ChoiceDep,
+    session: ReadSessionDep, primary: SessionDep, c: ChoiceDep, m: MetricsDep
 ) -> Response:
     """The figures, then the records behind them (the ledger's own sheets), in one workbook.
     Read from the read engine; the export's audit event is written on the primary."""
-    m = _metrics(session, settings, c)
     p = Period(c.start, c.end, now())
     station_id = c.station.id if c.station else None
     book = Workbook(write_only=True)
@@ -229,7 +218,7 @@ def dashboard_export(
             row["hazards"]["closed"],
             row["disputes"]["received"],
             row["disputes"]["resolved"],
-            schema.fen_text(row["recoveries"]["total_fen"]),
+            sheets.fen_text(row["recoveries"]["total_fen"]),
             row["requests"]["received"],
             row["requests"]["closed"],
         ]
@@ -238,7 +227,7 @@ def dashboard_export(
         ids = records.ids_in_period(model, p, station_id)
         spec = schema.BY_NAME[name]
         # Phones masked, as in every list export: this workbook travels too.
-        exporter.append_sheet(book, spec, downloads.masked(spec, exporter.ROWS[name](session, ids)))
+        downloads.append_sheet(book, spec, downloads.masked(spec, spec.rows(session, ids)))
     out = io.BytesIO()
     book.save(out)
     filename = f"营商环境指标-{c.start:%Y%m%d}-{c.end:%Y%m%d}.xlsx"

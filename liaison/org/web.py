@@ -1,25 +1,24 @@
 """The admin's pages for stations and officer records."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlmodel import col, func, or_, select
+from sqlmodel import col, func, select
 
-from liaison.auth.deps import Principal, require
+from liaison.auth.deps import require
 from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
-from liaison.forms import validate
-from liaison.listing import PageNumber
+from liaison.forms import refusals, validate
+from liaison.listing import PageNumber, searching
 from liaison.org import service
 from liaison.org.models import Officer, Station
 from liaison.pii import keep_if_masked, mask_phone
-from liaison.web import filter_params, redirect, render, render_form
+from liaison.web import filter_params, get_or_404, redirect, render, render_form
 
-router = APIRouter()
-AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+router = APIRouter(dependencies=[Depends(require(Role.ADMIN))])  # every page is the admin's
 
 
 # ---- stations --------------------------------------------------------------------------
@@ -39,7 +38,7 @@ STATION_FIELDS: list[dict[str, Any]] = [
 
 
 @router.get("/admin/stations")
-def station_list(request: Request, session: SessionDep, _admin: AdminDep) -> Response:
+def station_list(request: Request, session: SessionDep) -> Response:
     rows = session.exec(
         select(Station, func.count(col(Officer.id)))
         .outerjoin(Officer, col(Officer.station_id) == Station.id)
@@ -64,40 +63,31 @@ def _station_form(
 
 
 @router.get("/admin/stations/new")
-def station_new(request: Request, _admin: AdminDep) -> Response:
+def station_new(request: Request) -> Response:
     return _station_form(request, None, {"active": True}, {})
 
 
 @router.get("/admin/stations/{station_id}")
-def station_edit(
-    request: Request, session: SessionDep, _admin: AdminDep, station_id: int
-) -> Response:
-    station = session.get(Station, station_id)
-    if station is None:
-        raise HTTPException(status_code=404)
+def station_edit(request: Request, session: SessionDep, station_id: int) -> Response:
+    station = get_or_404(session, Station, station_id)
     return _station_form(request, station, station.model_dump(), {})
 
 
 @router.post("/admin/stations")
 @router.post("/admin/stations/{station_id}")
 async def station_save(
-    request: Request, session: SessionDep, _admin: AdminDep, station_id: int | None = None
+    request: Request, session: SessionDep, station_id: int | None = None
 ) -> Response:
-    station = session.get(Station, station_id) if station_id else None
-    if station_id and station is None:
-        raise HTTPException(status_code=404)
+    station = get_or_404(session, Station, station_id) if station_id else None
     raw = dict(await request.form())
     form, errors = validate(StationForm, raw)
     if form and not errors:
-        try:
+        with refusals(session, errors, "code", service.OrgError):
             service.save_station(
                 session, station, code=form.code, name=form.name, active=form.active
             )
             session.commit()
             return redirect(request, "/admin/stations", f"已保存单位 {form.name}")
-        except service.OrgError as exc:
-            session.rollback()
-            errors[exc.field or "code"] = str(exc)
     return _station_form(request, station if station_id else None, raw, errors)
 
 
@@ -131,21 +121,14 @@ def _officer_fields(session: SessionDep) -> list[dict[str, Any]]:
 
 @router.get("/admin/officers")
 def officer_list(
-    request: Request, session: SessionDep, _admin: AdminDep, q: str = "", page: PageNumber = 1
+    request: Request, session: SessionDep, q: str = "", page: PageNumber = 1
 ) -> Response:
     query = (
         select(Officer, Station, User)
         .join(Station, col(Station.id) == Officer.station_id)
         .outerjoin(User, col(User.officer_id) == Officer.id)
     )
-    if q:
-        term = q.strip()
-        query = query.where(
-            or_(
-                col(Officer.badge_no).contains(term, autoescape=True),
-                col(Officer.name).contains(term, autoescape=True),
-            )
-        )
+    query = searching(query, q, Officer.badge_no, Officer.name)
     rows = paginate(session, query.order_by(Officer.badge_no), page=page)
     return render(
         request,
@@ -176,17 +159,13 @@ def _officer_form(
 
 
 @router.get("/admin/officers/new")
-def officer_new(request: Request, session: SessionDep, _admin: AdminDep) -> Response:
+def officer_new(request: Request, session: SessionDep) -> Response:
     return _officer_form(request, session, None, {"active": True}, {})
 
 
 @router.get("/admin/officers/{officer_id}")
-def officer_edit(
-    request: Request, session: SessionDep, _admin: AdminDep, officer_id: int
-) -> Response:
-    officer = session.get(Officer, officer_id)
-    if officer is None:
-        raise HTTPException(status_code=404)
+def officer_edit(request: Request, session: SessionDep, officer_id: int) -> Response:
+    officer = get_or_404(session, Officer, officer_id)
     station = session.get(Station, officer.station_id)
     values = {
         **officer.model_dump(),
@@ -199,16 +178,14 @@ def officer_edit(
 @router.post("/admin/officers")
 @router.post("/admin/officers/{officer_id}")
 async def officer_save(
-    request: Request, session: SessionDep, _admin: AdminDep, officer_id: int | None = None
+    request: Request, session: SessionDep, officer_id: int | None = None
 ) -> Response:
-    officer = session.get(Officer, officer_id) if officer_id else None
-    if officer_id and officer is None:
-        raise HTTPException(status_code=404)
+    officer = get_or_404(session, Officer, officer_id) if officer_id else None
     raw = dict(await request.form())
     phone = keep_if_masked(str(raw.get("phone", "")), officer.phone if officer else None)
     form, errors = validate(OfficerForm, {**raw, "phone": phone})
     if form and not errors:
-        try:
+        with refusals(session, errors, "badge_no", service.OrgError):
             service.save_officer(
                 session,
                 officer,
@@ -220,7 +197,4 @@ async def officer_save(
             )
             session.commit()
             return redirect(request, "/admin/officers", f"已保存民警 {form.name}")
-        except service.OrgError as exc:
-            session.rollback()
-            errors[exc.field or "badge_no"] = str(exc)
     return _officer_form(request, session, officer if officer_id else None, raw, errors)

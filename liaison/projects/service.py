@@ -1,14 +1,15 @@
-"""Projects, assignments and visits: what writes their tables. The ledger import
-still writes some rows itself (tests/test_writers.py lists every such writer and fails
-on a new one)."""
+"""Projects, assignments and visits: the only module that writes their tables (the ledger
+import too comes through here; tests/test_writers.py holds every module to its own tables)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
 from liaison.auth.policy import OnProject
-from liaison.clock import now, today
+from liaison.clock import local, now, today
+from liaison.db import Fields, pk, put_all
 from liaison.enterprises.models import Enterprise
 from liaison.errors import FieldError
 from liaison.org.models import Officer, Station
@@ -126,8 +127,10 @@ def assign_officer(
     by_user_id: int | None,
     reason: str,
     on: date | None = None,
+    end_reason: str | None = None,
 ) -> Assignment:
-    """Make `officer` the project's liaison officer from `on` (today), ending the previous term."""
+    """Make `officer` the project's liaison officer from `on` (today), ending the previous term
+    for `end_reason` (the new term's `reason` unless given)."""
     on = on or today()
     if project.archived_at is not None:
         raise ProjectError("项目已归档，不能任命项目警官")
@@ -141,7 +144,9 @@ def assign_officer(
     if previous is not None and on < previous.start_date:
         raise ProjectError("任命日期不能早于上一任的任命日期", "start_date")
     if previous is not None:
-        end_current_assignment(session, project, by_user_id=by_user_id, reason=reason, on=on)
+        end_current_assignment(
+            session, project, by_user_id=by_user_id, reason=end_reason or reason, on=on
+        )
     term = Assignment(
         project_id=project.id or 0,
         officer_id=officer.id or 0,
@@ -267,21 +272,109 @@ def log_visit(
     kind: VisitKind,
     summary: str,
     by_user_id: int | None,
+    at: datetime | None = None,
 ) -> Visit:
+    """Log a visit as of `at` (now): its date may be neither after that day nor a year before."""
+    [visit] = log_visits(
+        session,
+        project,
+        officer,
+        [VisitEntry(visit_date, kind, summary, at=at)],
+        by_user_id=by_user_id,
+    )
+    return visit
+
+
+@dataclass(frozen=True)
+class VisitEntry:
+    visit_date: date
+    kind: VisitKind
+    summary: str
+    at: datetime | None = None  # when it is logged (now)
+
+
+def log_visits(
+    session: Session,
+    project: Project,
+    officer: Officer,
+    entries: Iterable[VisitEntry],
+    *,
+    by_user_id: int | None,
+) -> list[Visit]:
+    """Log an officer's visits to a project, each checked as `log_visit` checks it, in one
+    flush: all or none."""
     if project.archived_at is not None:
         raise ProjectError("项目已归档")
-    if visit_date > today():
-        raise ProjectError("走访日期不能晚于今天", "visit_date")
-    if visit_date < today() - timedelta(days=366):
-        raise ProjectError("走访日期不能早于一年前", "visit_date")
-    visit = Visit(
-        project_id=project.id or 0,
-        officer_id=officer.id or 0,
-        visit_date=visit_date,
-        kind=kind.value,
-        summary=summary,
-        created_by_id=by_user_id,
-    )
-    session.add(visit)
+    visits = []
+    for entry in entries:
+        on = local(entry.at).date() if entry.at else today()
+        if entry.visit_date > on:
+            raise ProjectError("走访日期不能晚于今天", "visit_date")
+        if entry.visit_date < on - timedelta(days=366):
+            raise ProjectError("走访日期不能早于一年前", "visit_date")
+        visits.append(
+            Visit(
+                project_id=project.id or 0,
+                officer_id=officer.id or 0,
+                visit_date=entry.visit_date,
+                kind=entry.kind.value,
+                summary=entry.summary,
+                created_by_id=by_user_id,
+            )
+        )
+    session.add_all(visits)
     session.flush()
-    return visit
+    return visits
+
+
+# ---- the ledger import -----------------------------------------------------------------
+
+
+IMPORTED = "台账导入"
+
+
+def current_terms(session: Session, project_ids: Iterable[int]) -> dict[int, Assignment]:
+    """The current term of each of these projects that has one, by project id, in one query."""
+    terms = session.exec(
+        select(Assignment).where(
+            col(Assignment.project_id).in_(list(project_ids)), col(Assignment.end_date).is_(None)
+        )
+    ).all()
+    return {t.project_id: t for t in terms}
+
+
+def import_projects(
+    session: Session, rows: Iterable[tuple[Project | None, Fields]]
+) -> list[Project]:
+    """Projects as a checked ledger has them (references resolved, each officer of its
+    project's station)."""
+    return put_all(session, Project, rows)
+
+
+def import_officers_of(
+    session: Session,
+    changes: Iterable[tuple[Project, Assignment | None, Officer | None, date]],
+    *,
+    by_user_id: int | None,
+) -> None:
+    """Each (project, its current term, the ledger's officer, from when): that officer becomes
+    the current one from that day, none ends the current term; the history keeps who came
+    before."""
+    for project, current, officer, start in changes:
+        if current is not None and officer is not None and current.officer_id == officer.id:
+            continue
+        if current is not None:
+            current.end_date = max(start, current.start_date)
+            current.end_reason, current.ended_by_id = IMPORTED, by_user_id
+            session.add(current)
+            session.flush()  # the one-current-officer index must see the old term end
+        if officer is not None:
+            session.add(
+                Assignment(
+                    project_id=pk(project),
+                    officer_id=pk(officer),
+                    start_date=start,
+                    reason=IMPORTED,
+                    assigned_by_id=by_user_id,
+                )
+            )

@@ -1,5 +1,4 @@
-"""Project pages: the list, the file (档案), assignment, visits, coverage, workloads, and the
-staff home page."""
+"""Project pages: the list, the file (档案), assignment, visits, coverage and workloads."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
+from liaison import clock, downloads
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
 from liaison.auth.permissions import get_visible
 from liaison.auth.policy import Action, OnProject, can
@@ -18,8 +18,7 @@ from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises.models import Enterprise
 from liaison.enterprises.service import enterprise_by_uscc
-from liaison.forms import validate
-from liaison.ledger import downloads, schema
+from liaison.forms import refusals, validate
 from liaison.listing import OptionalId, PageNumber
 from liaison.money import FEN_PER_WAN, parse_amount, wan_input
 from liaison.org.models import Officer, Station
@@ -27,83 +26,33 @@ from liaison.org.queries import active_officers, active_stations
 from liaison.pii import keep_if_masked, mask_phone
 from liaison.projects import queries, service
 from liaison.projects.models import CATEGORIES, Level, Project, Stage, VisitKind
+from liaison.projects.sheet import PROJECTS
 from liaison.projects.timeline import timeline
-from liaison.web import filter_params, redirect, render, render_form
+from liaison.web import filter_params, redirect, render, render_form, render_with_errors
 
 router = APIRouter()
 
 
 @dataclass
 class Panel:
-    """A section another domain adds to the home page or the project page."""
+    """A section another domain adds to the home page (liaison/home.py) or the project page."""
 
     template: str
     context: dict[str, Any]
 
 
-# The sections later domains (hazards, disputes, the desk…) add to the home and project pages;
-# liaison/wiring.py fills both lists.
-home_panels: list[Callable[[Session, Principal, date], Panel | None]] = []
+# The sections later domains (hazards, disputes, the desk…) add to the project page;
+# liaison/wiring.py fills the list.
 project_panels: list[Callable[[Session, Principal, Project, date], Panel | None]] = []
 
 MANAGERS = (Role.ADMIN, Role.LEADER, Role.CHIEF)
 StaffDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER))]
 ManagerDep = Annotated[Principal, Depends(require(*MANAGERS))]
-HomeDep = Annotated[
-    Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE))
-]
 
 
 def _target(project: Project, officer: Officer | None) -> OnProject:
     """The policy's view of a project whose current officer is already loaded."""
     return OnProject(station_id=project.station_id, officer_id=officer.id if officer else None)
-
-
-# ---- home ------------------------------------------------------------------------------
-
-
-@router.get("/home")
-def home(
-    request: Request, session: SessionDep, settings: SettingsDep, principal: HomeDep
-) -> Response:
-    user, scope = principal.user, principal.scope
-    today = service.today()
-    interval = settings.visit_interval_days
-    context: dict[str, Any] = {"today": today}
-    if principal.role == Role.ENTERPRISE:
-        context["enterprise"] = session.get(Enterprise, user.enterprise_id or 0)
-    if user.officer_id is not None:
-        officer = session.get(Officer, user.officer_id)
-        context["officer"] = officer
-        mine = queries.to_rows(
-            list(
-                session.exec(
-                    queries.project_list_query(
-                        scope,
-                        queries.ProjectFilter(officer_id=user.officer_id, sort="code"),
-                        today=today,
-                        interval_days=interval,
-                    )
-                ).all()
-            ),
-            interval,
-        )
-        context["my_projects"] = sorted(mine, key=lambda r: r.next_visit_due or date.min)
-    if principal.role != Role.OFFICER:
-        rows = list(
-            session.exec(
-                queries.project_list_query(
-                    scope,
-                    queries.ProjectFilter(overdue=True),
-                    today=today,
-                    interval_days=interval,
-                ).limit(20)
-            ).all()
-        )
-        context["overdue"] = queries.to_rows(rows, interval)
-        context["coverage"] = queries.coverage_by_station(session, scope)
-    context["panels"] = [p for panel in home_panels if (p := panel(session, principal, today))]
-    return render(request, "home.html", context)
 
 
 # ---- the list --------------------------------------------------------------------------
@@ -121,13 +70,13 @@ def project_list(
 ) -> Response:
     """50 rows a page, each starting after the last row of the one before (keyset), so a page
     deep in a province's list costs what the first does."""
-    today, interval = service.today(), settings.visit_interval_days
+    today, interval = clock.today(), settings.visit_interval_days
     if format == "xlsx":
         query = queries.project_list_query(
             principal.scope, filters, today=today, interval_days=interval
         )
         ids = downloads.ids_of(query, col(Project.id))
-        return downloads.sheet_response(session, schema.PROJECTS, ids)
+        return downloads.sheet_response(session, PROJECTS, ids)
     results = queries.project_page(
         session, principal.scope, filters, today=today, interval_days=interval, after=after
     )
@@ -354,13 +303,10 @@ async def project_save(
     enterprise = _check_references(session, principal, project, form, errors) if form else None
     if form and enterprise and not errors:
         data = _project_data(form, enterprise)
-        try:
+        with refusals(session, errors, "code", service.ProjectError):
             saved = service.save_project(session, project, data)
             session.commit()
             return redirect(request, f"/projects/{saved.id}", f"已保存项目 {saved.name}")
-        except service.ProjectError as exc:
-            session.rollback()
-            errors[exc.field or "code"] = str(exc)
     return _project_form(request, session, principal, project, raw, errors)
 
 
@@ -393,30 +339,29 @@ def _detail(
     values: dict[str, Any] | None = None,
 ) -> Response:
     file = queries.project_file(
-        session, project, today=service.today(), interval_days=settings.visit_interval_days
+        session, project, today=clock.today(), interval_days=settings.visit_interval_days
     )
     target = _target(project, file.officer)
     can_log_visit = project.archived_at is None and can(principal, Action.VISIT_LOG, target)
-    return render(
+    return render_with_errors(
         request,
         "projects/detail.html",
         {
             "file": file,
             "entries": timeline(session, pk(project), principal.scope),
-            "today": service.today(),
+            "today": clock.today(),
             "panels": [
                 p
                 for panel in project_panels
-                if (p := panel(session, principal, project, service.today()))
+                if (p := panel(session, principal, project, clock.today()))
             ],
             "can_edit": can(principal, Action.PROJECT_EDIT, target),
             "can_manage": principal.role in MANAGERS,
             "can_log_visit": can_log_visit,
             "visit_kinds": list(VisitKind),
-            "errors": errors or {},
             "values": values or {},
         },
-        status_code=422 if errors else 200,
+        errors,
     )
 
 
@@ -453,7 +398,7 @@ async def project_assign(
         if officer is None:
             errors["officer_id"] = "请选择民警"
         else:
-            try:
+            with refusals(session, errors, "officer_id", service.ProjectError):
                 service.assign_officer(
                     session, project, officer, by_user_id=principal.user.id, reason=form.reason
                 )
@@ -461,9 +406,6 @@ async def project_assign(
                 return redirect(
                     request, f"/projects/{project.id}", f"已任命 {officer.name} 为项目警官"
                 )
-            except service.ProjectError as exc:
-                session.rollback()
-                errors[exc.field or "officer_id"] = str(exc)
     return _detail(request, session, settings, principal, project, errors=errors, values=raw)
 
 
@@ -490,7 +432,7 @@ async def project_visit(
     raw = dict(await request.form())
     form, errors = validate(VisitForm, raw)
     if form and not errors:
-        try:
+        with refusals(session, errors, "summary", service.ProjectError):
             service.log_visit(
                 session,
                 project,
@@ -502,9 +444,6 @@ async def project_visit(
             )
             session.commit()
             return redirect(request, f"/projects/{project.id}", f"已登记{form.kind.value}")
-        except service.ProjectError as exc:
-            session.rollback()
-            errors[exc.field or "summary"] = str(exc)
     return _detail(request, session, settings, principal, project, errors=errors, values=raw)
 
 
@@ -528,7 +467,7 @@ def coverage(
                 queries.project_list_query(
                     principal.scope,
                     queries.ProjectFilter(covered="no"),
-                    today=service.today(),
+                    today=clock.today(),
                     interval_days=settings.visit_interval_days,
                 )
             ).all()
@@ -605,7 +544,7 @@ def officer_loads(
     """The officers and their workloads: projects held and visits overdue, by station."""
     query = queries.workload_query(
         principal.scope,
-        today=service.today(),
+        today=clock.today(),
         interval_days=settings.visit_interval_days,
         q=q.strip(),
         station_id=station,
@@ -656,7 +595,7 @@ def _reassign(
         )
         .order_by(Officer.badge_no)
     ).all()
-    return render(
+    return render_with_errors(
         request,
         "projects/reassign.html",
         {
@@ -664,9 +603,8 @@ def _reassign(
             "held": service.projects_held(session, officer_id),
             "colleagues": colleagues,
             "values": values,
-            "errors": errors,
         },
-        status_code=422 if errors else 200,
+        errors,
     )
 
 
@@ -681,7 +619,7 @@ async def reassign(
     if form and target is None:
         errors["officer_id"] = "请选择民警"
     if form and target is not None and not errors:
-        try:
+        with refusals(session, errors, "officer_id", service.ProjectError):
             count = service.reassign_all(
                 session, source, target, by_user_id=principal.user.id, reason=form.reason
             )
@@ -689,7 +627,4 @@ async def reassign(
             return redirect(
                 request, "/officers", f"已将 {source.name} 的 {count} 个项目改派给 {target.name}"
             )
-        except service.ProjectError as exc:
-            session.rollback()
-            errors[exc.field or "officer_id"] = str(exc)
     return _reassign(request, session, principal, officer_id, raw, errors)

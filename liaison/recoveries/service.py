@@ -1,18 +1,19 @@
 """The recovery ledger: recording entries and reversing them. What writes it (the ledger
-import and the demo still add entries themselves: tests/test_writers.py lists them); nothing
+import still adds entries itself: tests/test_writers.py lists it); nothing
 here or anywhere updates or deletes an entry."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
-from liaison.db import add_numbered
+from liaison.clock import local, today
+from liaison.db import Fields, add_numbered, put_all
 from liaison.errors import FieldError
 from liaison.money import yuan
 from liaison.org.models import Officer
 from liaison.projects.models import Project
-from liaison.projects.service import today
 from liaison.recoveries.models import Recovery, RecoverySource
 
 
@@ -34,12 +35,15 @@ class Entry:
 Problems = list[tuple[str, str]]  # (field, reason): "amount", "recovered_on", "project", "source"
 
 
-def recovery_problems(amount_fen: int, recovered_on: date) -> Problems:
-    """What is wrong with an entry, before it is booked: by the form and by the ledger import."""
+def recovery_problems(
+    amount_fen: int, recovered_on: date, *, as_of: date | None = None
+) -> Problems:
+    """What is wrong with an entry booked on `as_of` (today), before it is booked: by the form
+    and by the ledger import."""
     problems = []
     if amount_fen <= 0:
         problems.append(("amount", "金额必须大于零"))
-    if recovered_on > today():
+    if recovered_on > (as_of or today()):
         problems.append(("recovered_on", "挽回日期不能晚于今天"))
     return problems
 
@@ -52,9 +56,11 @@ def reversal_problems(
     left_fen: int,
     project_id: int | None = None,
     source: str | None = None,
+    as_of: date | None = None,
 ) -> Problems:
     """What is wrong with reversing `amount_fen` (positive) of `original` on `on`, with `left_fen`
-    of it left. A reversal takes its entry's project and source: one naming others is refused."""
+    of it left, booked on `as_of` (today). A reversal takes its entry's project and source: one
+    naming others is refused."""
     problems = []
     if original.is_reversal:
         problems.append(("amount", "冲销记录不能再被冲销"))
@@ -64,7 +70,7 @@ def reversal_problems(
         problems.append(("amount", f"冲销金额不能超过该笔剩余的 {yuan(left_fen)}"))
     if on < original.recovered_on:
         problems.append(("recovered_on", "冲销日期不能早于原记录"))
-    if on > today():
+    if on > (as_of or today()):
         problems.append(("recovered_on", "冲销日期不能晚于今天"))
     if project_id is not None and project_id != original.project_id:
         problems.append(("project", "冲销须记在原记录的项目上"))
@@ -81,15 +87,19 @@ def record(
     *,
     by_user_id: int | None,
     submission_key: str | None = None,
+    at: datetime | None = None,
+    code: str | None = None,
 ) -> tuple[Recovery, bool]:
-    """Book an amount recovered; the same form submitted twice books it once: (entry, new?)."""
+    """Book an amount recovered as of `at` (now), numbered by its day unless it already has its
+    `code`; the same form submitted twice books it once: (entry, new?)."""
     if submission_key:
         earlier = session.exec(
             select(Recovery).where(Recovery.submission_key == submission_key)
         ).first()
         if earlier is not None:
             return earlier, False
-    for field_name, message in recovery_problems(entry.amount_fen, entry.recovered_on):
+    as_of = local(at).date() if at else None
+    for field_name, message in recovery_problems(entry.amount_fen, entry.recovered_on, as_of=as_of):
         raise RecoveryError(message, field_name)
     row = Recovery(
         code="",
@@ -105,8 +115,20 @@ def record(
         submission_key=submission_key or None,
         created_by_id=by_user_id,
     )
-    add_numbered(session, row, f"WH{entry.recovered_on:%Y%m%d}-")
+    _number(session, row, code)
     return row, True
+
+
+def _number(session: Session, row: Recovery, code: str | None) -> None:
+    """Insert the entry with its own `code`, or the next free number of its day."""
+    if code is None:
+        add_numbered(session, row, f"WH{row.recovered_on:%Y%m%d}-")
+        return
+    if session.exec(select(Recovery.id).where(Recovery.code == code)).first() is not None:
+        raise RecoveryError(f"编号 {code} 已被使用", "code")
+    row.code = code
+    session.add(row)
+    session.flush()
 
 
 def remaining_fen(session: Session, original: Recovery) -> int:
@@ -128,9 +150,12 @@ def reverse(
     reason: str,
     by_user_id: int | None,
     on: date | None = None,
+    at: datetime | None = None,
+    code: str | None = None,
 ) -> Recovery:
-    """Correct an entry by a negative one linked to it, never more than what is left of it.
-    The original's row is locked first, so two reversals at once cannot both pass the check."""
+    """Correct an entry by a negative one linked to it, never more than what is left of it,
+    dated `on` and booked as of `at` (both now); numbered as `record` numbers. The original's
+    row is locked first, so two reversals at once cannot both pass the check."""
     if original.is_reversal:
         raise RecoveryError("冲销记录不能再被冲销", "amount")
     if not reason.strip():
@@ -139,9 +164,10 @@ def reverse(
         raise RecoveryError("冲销金额必须大于零", "amount")
     session.exec(select(Recovery.id).where(Recovery.id == original.id).with_for_update()).one()
     left = remaining_fen(session, original)
-    on = on or today()
+    as_of = local(at).date() if at else today()
+    on = on or as_of
     for field_name, message in reversal_problems(
-        original, amount_fen=amount_fen, on=on, left_fen=left
+        original, amount_fen=amount_fen, on=on, left_fen=left, as_of=as_of
     ):
         raise RecoveryError(message, field_name)
     row = Recovery(
@@ -158,7 +184,7 @@ def reverse(
         reverses_id=original.id,
         created_by_id=by_user_id,
     )
-    add_numbered(session, row, f"WH{on:%Y%m%d}-")
+    _number(session, row, code)
     return row
 
 
@@ -168,3 +194,12 @@ def entries_for_dispute(session: Session, dispute_id: int) -> list[Recovery]:
             select(Recovery).where(Recovery.dispute_id == dispute_id).order_by(col(Recovery.id))
         ).all()
     )
+
+
+def import_entries(
+    session: Session, rows: Iterable[tuple[None, Fields]], *, by_user_id: int | None
+) -> list[Recovery]:
+    """New entries as a checked ledger has them: each passed `recovery_problems`, and each
+    reversal `reversal_problems` against its original (whose id it names). The ledger only
+    grows: there is never a record to change."""
+    return put_all(session, Recovery, rows, created={"created_by_id": by_user_id})

@@ -11,28 +11,30 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, select
 
+from liaison import downloads
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, ReaderDep, require
 from liaison.auth.permissions import get_visible
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
+from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
-from liaison.forms import validate
+from liaison.forms import refusals, validate
 from liaison.hazards.models import Hazard
-from liaison.ledger import downloads, schema
 from liaison.listing import PageNumber
 from liaison.money import parse_amount, yuan
 from liaison.org.models import Officer
 from liaison.org.queries import active_stations
 from liaison.projects.models import Project
-from liaison.projects.service import on_project, today
+from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
 from liaison.projects.web import Panel
 from liaison.recoveries import queries, service
 from liaison.recoveries.models import Recovery, RecoverySource
+from liaison.recoveries.sheet import RECOVERIES
 from liaison.scope import Scope
-from liaison.web import filter_params, redirect, render
+from liaison.web import filter_params, redirect, render, render_with_errors
 
 router = APIRouter()
 BookerDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.OFFICER))]
@@ -59,7 +61,7 @@ def recovery_list(
     query = queries.ledger_query(principal.scope, filters)
     if format == "xlsx":
         ids = downloads.ids_of(query, col(Recovery.id))
-        return downloads.sheet_response(session, schema.RECOVERIES, ids)
+        return downloads.sheet_response(session, RECOVERIES, ids)
     grand = session.exec(
         query.with_only_columns(func.coalesce(func.sum(Recovery.amount_fen), 0), func.count())
     ).one()
@@ -118,11 +120,11 @@ def _hazard_by_code(session: Session, project: Project, code: str) -> int | None
 def _entry_form(
     request: Request, project: Project, values: dict[str, Any], errors: dict[str, str]
 ) -> Response:
-    return render(
+    return render_with_errors(
         request,
         "recoveries/form.html",
-        {"project": project, "values": values, "errors": errors, "sources": list(RecoverySource)},
-        status_code=422 if errors else 200,
+        {"project": project, "values": values, "sources": list(RecoverySource)},
+        errors,
     )
 
 
@@ -163,7 +165,9 @@ async def recovery_create(
         except ValueError as exc:
             errors["amount"] = str(exc)
     if form and not errors:
-        try:
+        with refusals(
+            session, errors, "evidence", service.RecoveryError, attachments.AttachmentError
+        ):
             entry, created = service.record(
                 session,
                 project,
@@ -193,9 +197,6 @@ async def recovery_create(
             session.commit()
             message = f"已登记 {entry.code}" if created else f"{entry.code} 已登记过，未重复计入"
             return redirect(request, f"/recoveries/{entry.id}", message)
-        except (service.RecoveryError, attachments.AttachmentError) as exc:
-            session.rollback()
-            errors[getattr(exc, "field", None) or "evidence"] = str(exc)
     return _entry_form(request, project, raw, errors)
 
 
@@ -212,7 +213,7 @@ def _detail(
         select(Recovery).where(Recovery.reverses_id == entry.id).order_by(col(Recovery.id))
     ).all()
     original = session.get(Recovery, entry.reverses_id) if entry.reverses_id else None
-    return render(
+    return render_with_errors(
         request,
         "recoveries/detail.html",
         {
@@ -223,10 +224,9 @@ def _detail(
             "original": original,
             "remaining": None if entry.is_reversal else service.remaining_fen(session, entry),
             "files": attachments.for_owner(session, OWNER, pk(entry)),
-            "errors": errors or {},
             "can_reverse": can_reverse and not entry.is_reversal,
         },
-        status_code=422 if errors else 200,
+        errors,
     )
 
 
@@ -258,7 +258,8 @@ async def recovery_reverse(
         raise HTTPException(status_code=403)
     form, errors = validate(ReverseForm, await request.form())
     if form:
-        try:
+        # ValueError: the service's refusal (a RecoveryError) or an amount parse_amount cannot read
+        with refusals(session, errors, "amount", ValueError):
             reversal = service.reverse(
                 session,
                 entry,
@@ -269,11 +270,6 @@ async def recovery_reverse(
             )
             session.commit()
             return redirect(request, f"/recoveries/{entry.id}", f"已冲销，冲销记录 {reversal.code}")
-        except service.RecoveryError as exc:
-            session.rollback()
-            errors[exc.field or "amount"] = str(exc)
-        except ValueError as exc:
-            errors["amount"] = str(exc)
     return _detail(request, session, entry, errors, can_reverse=True)
 
 

@@ -5,6 +5,7 @@ from sqlmodel import func, select
 
 from liaison.desk.models import ServiceRequest
 from liaison.hazards.models import Hazard
+from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.recoveries.models import Recovery
 from tests.ledger.books import BASE, workbook
@@ -98,3 +99,20 @@ def test_import_does_not_rewrite_a_citizens_rating(db):
     assert any("评价" in r for r in reasons_at(plan, ("诉求", 2, "满意度"))), plan.problems
     db.expire_all()
     assert db.exec(select(ServiceRequest)).one().satisfaction == "不满意"
+
+
+def test_import_refuses_to_move_an_officer_who_holds_projects_as_the_form_does(db):
+    assert run(db, workbook()).ok
+    moved = {
+        **BASE,
+        "派出所": [*BASE["派出所"], ["S02", "开发区派出所"]],
+        "民警": [["612601", "王警官", "S02", "13800000001"], BASE["民警"][1]],
+    }
+    plan = run(db, workbook(moved))
+    # The officers' guard from the projects domain, the same words the officer form shows.
+    assert any(
+        "名下还有 1 个项目，请先改派" in r for r in reasons_at(plan, ("民警", 2, "单位编码"))
+    ), plan.problems
+    db.expire_all()
+    officer = db.exec(select(Officer).where(Officer.badge_no == "612601")).one()
+    assert db.get(Station, officer.station_id).code == "S01"

@@ -11,12 +11,13 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from liaison.auth.roles import Role
+from liaison.downloads import XLSX
 from liaison.hazards.models import HazardCategory, HazardLevel
 from liaison.ledger import schema
-from liaison.ledger.downloads import XLSX
 from liaison.projects.service import today
 from liaison.recoveries import service as recovery_service
 from liaison.recoveries.models import RecoverySource
+from liaison.sheets import Sheet
 from tests.factories import (
     login_as,
     make_dispute,
@@ -40,7 +41,7 @@ def export_link(client: TestClient, url: str) -> str:
     return html.unescape(links[0])
 
 
-def download(client: TestClient, url: str, sheet: schema.Sheet) -> list[tuple[object, ...]]:
+def download(client: TestClient, url: str, sheet: Sheet) -> list[tuple[object, ...]]:
     """The rows of the one sheet of the workbook at `url`, header first."""
     response = client.get(url)
     assert response.status_code == 200, response.text
@@ -78,7 +79,7 @@ def test_officer_exports_the_filtered_projects_of_their_station_only(client, db)
 
     link = export_link(client, "/projects?covered=no")
     assert link == "/projects?covered=no&format=xlsx"
-    rows = download(client, link, schema.PROJECTS)
+    rows = download(client, link, schema.BY_NAME["重点项目"])
 
     assert codes(rows) == {uncovered.code}
     listed(client, "/projects?covered=no", {uncovered.code}, {covered.code, elsewhere.code})
@@ -97,14 +98,14 @@ def test_officer_exports_major_hazards_and_areas_of_their_station_only(client, d
 
     link = export_link(client, "/hazards?level=重大")
     assert link == f"/hazards?level={quote('重大')}&format=xlsx"
-    rows = download(client, link, schema.HAZARDS)
+    rows = download(client, link, schema.BY_NAME["隐患"])
     assert codes(rows) == {major.code}
     listed(
         client, "/hazards?level=重大", {major.code}, {general.code, area.code, other_station.code}
     )
     assert rows[0][3] == "重大" and rows[0][1] == mine.code
 
-    areas = download(client, export_link(client, "/areas?level=重大"), schema.HAZARDS)
+    areas = download(client, export_link(client, "/areas?level=重大"), schema.BY_NAME["隐患"])
     assert codes(areas) == {area.code}
     listed(client, "/areas?level=重大", {area.code}, {major.code, other_station.code})
 
@@ -119,7 +120,7 @@ def test_officer_exports_disputes_under_mediation_of_their_station_only(client, 
     login_as(client, db, Role.OFFICER, officer=me)
 
     url = "/disputes?status=调解中"
-    rows = download(client, export_link(client, url), schema.DISPUTES)
+    rows = download(client, export_link(client, url), schema.BY_NAME["纠纷"])
 
     assert codes(rows) == {open_case.code}
     listed(client, url, {open_case.code}, {settled.code, other_station.code})
@@ -148,7 +149,7 @@ def test_officer_exports_the_ledger_entries_of_a_source_in_their_station_only(cl
     page = client.get(url).text
     links = re.findall(r'<a class="button" href="([^"]+)" download>导出 Excel</a>', page)
     assert links == [f"/recoveries?source={quote('电信诈骗返还')}&amp;by=source&amp;format=xlsx"]
-    rows = download(client, html.unescape(links[0]), schema.RECOVERIES)
+    rows = download(client, html.unescape(links[0]), schema.BY_NAME["挽回损失"])
 
     assert codes(rows) == {refund.code}
     listed(client, url, {refund.code}, {wages.code, other_station.code})
@@ -166,7 +167,7 @@ def test_officer_exports_the_requests_of_their_station_with_phones_masked(client
     login_as(client, db, Role.OFFICER, officer=me)
 
     url = "/requests?box=all&q=围挡"
-    rows = download(client, export_link(client, url), schema.REQUESTS)
+    rows = download(client, export_link(client, url), schema.BY_NAME["诉求"])
 
     assert codes(rows) == {fallen.tracking_no}
     others = {noise.tracking_no, other_station.tracking_no, duty_desk.tracking_no}
@@ -181,7 +182,7 @@ def test_a_leaders_request_export_masks_phones_too(client, db):
     make_request(db)
     login_as(client, db, Role.LEADER)
 
-    rows = download(client, "/requests?box=all&format=xlsx", schema.REQUESTS)
+    rows = download(client, "/requests?box=all&format=xlsx", schema.BY_NAME["诉求"])
 
     assert len(rows) == 2
     assert {row[8] for row in rows} == {"138****2222"}
@@ -193,7 +194,7 @@ def test_the_export_holds_every_page_whichever_page_is_shown(client, db: Session
     projects = [make_project(db, station) for _ in range(3)]
     login_as(client, db, Role.OFFICER, officer=me)
 
-    rows = download(client, "/projects?page=2&format=xlsx", schema.PROJECTS)
+    rows = download(client, "/projects?page=2&format=xlsx", schema.BY_NAME["重点项目"])
 
     assert codes(rows) == {p.code for p in projects}
 
@@ -201,7 +202,7 @@ def test_the_export_holds_every_page_whichever_page_is_shown(client, db: Session
 def test_an_empty_result_exports_the_header_alone(client, db):
     login_as(client, db, Role.OFFICER)
 
-    assert download(client, "/hazards?level=重大&format=xlsx", schema.HAZARDS) == []
+    assert download(client, "/hazards?level=重大&format=xlsx", schema.BY_NAME["隐患"]) == []
 
 
 def test_a_login_that_may_not_read_the_list_gets_no_export(client, db):

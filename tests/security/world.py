@@ -19,7 +19,7 @@ from liaison.auth import service as auth_service
 from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.desk.models import ServiceRequest
-from liaison.desk.web import OWNER as REQUEST_OWNER
+from liaison.desk.service import OWNER as REQUEST_OWNER
 from liaison.disputes.models import Dispute
 from liaison.enterprises import service as enterprise_service
 from liaison.enterprises.models import Enterprise, EnterpriseContact

@@ -1,0 +1,101 @@
+"""The ledger's 派出所 and 民警 sheets: their columns, their rows for the export, the checks of a
+file's rows and the save through liaison.org.service."""
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from liaison import sheets
+from liaison.org import service
+from liaison.org.models import Officer, Station
+from liaison.sheets import Checking, Column, Row, Rows, Sheet, Writing
+
+STATION_SHEET, OFFICER_SHEET = "派出所", "民警"
+
+
+def station_rows(session: Session, ids: Any = None) -> Rows:
+    query = select(Station).order_by(col(Station.code))
+    for station in sheets.stream(session, query, ids, Station.id):
+        yield [station.code, station.name]
+
+
+def check_stations(c: Checking) -> None:
+    for row in c.rows[STATION_SHEET]:
+        sheets.diff(row, c.found(STATIONS, row), {"name": row.values["name"]})
+
+
+def save_stations(w: Writing, rows: list[Row]) -> None:
+    w.keep(STATIONS, rows, service.import_stations(w.session, w.changes(STATIONS, rows)))
+
+
+STATIONS = Sheet(
+    STATION_SHEET,
+    "单位",
+    [
+        Column("单位编码", "code", sheets.code(), True, "唯一编码，如 S01"),
+        Column("单位名称", "name", sheets.text(64), True),
+    ],
+    key="code",
+    model=Station,
+    rows=station_rows,
+    check=check_stations,
+    save=save_stations,
+)
+
+
+def officer_rows(session: Session, ids: Any = None) -> Rows:
+    query = select(Officer, Station.code).join(Station, col(Station.id) == Officer.station_id)
+    for officer, station in sheets.stream(
+        session, query.order_by(col(Officer.badge_no)), ids, Officer.id
+    ):
+        yield [officer.badge_no, officer.name, station, officer.phone]
+
+
+def check_officers(c: Checking) -> None:
+    """An officer may move to another station only as the service lets them: its guards (an
+    officer who holds projects stays) decide, as they do for the form."""
+    for row in c.rows[OFFICER_SHEET]:
+        if not c.need(OFFICERS, row, "station"):
+            continue
+        record = c.found(OFFICERS, row)
+        station = c.referred(OFFICERS, row, "station")
+        fields = {
+            "name": row.values["name"],
+            "phone": row.values["phone"] or "",
+            "station_id": station.id if station else None,
+            "_station": row.values["station"],
+        }
+        moving = record is not None and (station is None or record.station_id != station.id)
+        if moving and (reason := service.leaving_refused(c.session, record)):
+            c.fail(OFFICERS, row, "station", reason)
+            continue
+        sheets.diff(row, record, fields)
+
+
+def save_officers(w: Writing, rows: list[Row]) -> None:
+    changes = w.changes(OFFICERS, rows, station_id=w.id_of(STATION_SHEET, "_station"))
+    w.keep(OFFICERS, rows, service.import_officers(w.session, changes))
+
+
+OFFICERS = Sheet(
+    OFFICER_SHEET,
+    "民警",
+    [
+        Column("警号", "badge_no", sheets.code(), True, "唯一，按文本填写"),
+        Column("姓名", "name", sheets.text(32), True),
+        Column(
+            "单位编码",
+            "station",
+            sheets.code(),
+            True,
+            "须在「派出所」表或系统中已有",
+            refers=(STATION_SHEET,),
+        ),
+        Column("手机号", "phone", sheets.mobile, help="11 位手机号，可不填"),
+    ],
+    key="badge_no",
+    model=Officer,
+    rows=officer_rows,
+    check=check_officers,
+    save=save_officers,
+)
