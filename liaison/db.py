@@ -51,6 +51,13 @@ def enum_check(column: str, enum: type[StrEnum]) -> sa.CheckConstraint:
     return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_known")
 
 
+def unique_where(name: str, column: str, where: str) -> sa.Index:
+    """A unique index over the rows matching `where` only, on both engines."""
+    return sa.Index(
+        name, column, unique=True, sqlite_where=sa.text(where), postgresql_where=sa.text(where)
+    )
+
+
 def add_numbered(
     session: Session, row: Any, prefix: str, attempts: int = 5, field: str = "code"
 ) -> None:
@@ -96,6 +103,17 @@ def put_all(
         session.add(record)
         records.append(record)
     return records
+
+
+def submitted_before(
+    session: Session, model: type[Record], submission_key: str | None
+) -> Record | None:
+    """The row the same form made when it was sent before (a double click, a retry on a slow
+    line), found by the form's one-time key; None without a key."""
+    if not submission_key:
+        return None
+    column = model.submission_key  # type: ignore[attr-defined]
+    return session.exec(select(model).where(column == submission_key)).first()
 
 
 def pk(row: Any) -> int:

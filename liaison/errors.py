@@ -2,8 +2,25 @@
 belongs beside (None: the form as a whole). Each domain names its own subclass, so a caller
 catches only the refusals of the service it called."""
 
+from collections.abc import Iterable
+
+# (field, reason): what a rule finds wrong, before anything is written.
+Problems = list[tuple[str, str]]
+
+
+def problems(*checks: tuple[bool, str, str]) -> Problems:
+    """(field, reason) of each (broken?, field, reason) check that is broken: a rule lists them
+    all for a ledger import, and a service refuses with the first (`FieldError.refuse`)."""
+    return [(field, reason) for broken, field, reason in checks if broken]
+
 
 class FieldError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+    @classmethod
+    def refuse(cls, found: Iterable[tuple[str, str]]) -> None:
+        """Raise the first of the (field, reason) problems found, if any."""
+        for field, reason in found:
+            raise cls(reason, field)

@@ -38,7 +38,7 @@ Id = Annotated[int, Ge(1), Le(LARGEST_ID)]
 
 def _or_blank(schema: dict[str, Any]) -> WithJsonSchema:
     """The OpenAPI document says so too: other programs may send the blank a browser sends."""
-    return WithJsonSchema({"anyOf": [schema, {"type": "string", "maxLength": 0}]})
+    return WithJsonSchema({"anyOf": [schema, {"type": "string", "pattern": r"^\s*$"}]})
 
 
 OptionalDay = Annotated[

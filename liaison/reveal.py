@@ -10,7 +10,6 @@ from fastapi.responses import Response
 
 from liaison.audit.service import record_event
 from liaison.auth.deps import Principal, require
-from liaison.auth.permissions import get_visible
 from liaison.auth.roles import PII_REVEAL_ROLES
 from liaison.db import SessionDep
 from liaison.desk.models import ServiceRequest
@@ -18,6 +17,7 @@ from liaison.disputes.models import DisputeParty
 from liaison.enterprises.models import EnterpriseContact
 from liaison.org.models import Officer
 from liaison.projects.models import Project
+from liaison.scope import get_visible
 from liaison.web import render
 
 router = APIRouter()

@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel, col, select
 
 from liaison.clock import LOCAL_TZ, local
+from liaison.config import Settings
 from liaison.money import FEN_PER_WAN, FEN_PER_YUAN, parse_amount
 
 Values = dict[str, Any]
@@ -234,6 +235,7 @@ DATE_HELP = "日期，格式 YYYY-MM-DD，也可以是 Excel 日期单元格"
 TIME_HELP = "时间，格式 YYYY-MM-DD HH:MM（北京时间）"
 BADGE_HELP = "警号，须在「民警」表或系统中已有"
 PROJECT_HELP = "项目编号，须在「重点项目」表或系统中已有"
+STATION_HELP = "须在「派出所」表或系统中已有"
 
 
 # ---- writing rows for the export -------------------------------------------------------
@@ -300,7 +302,7 @@ class Checking:
     file's codes name in the database (by sheet, then code), and the problems found so far."""
 
     session: Session
-    settings: Any
+    settings: Settings
     sheets: dict[str, Sheet]
     rows: dict[str, list[Row]]
     known: dict[str, dict[str, Any]]
@@ -429,6 +431,31 @@ def check_on_project(
         diff(row, c.found(sheet, row), {key: v[key] for key in copied})
         row.fields.update(_project=v["project"], _officer=v[officer])
         c.moved(sheet, row, project_id="project", **{attribute: officer})
+
+
+def on_project_sheet(
+    name: str,
+    columns: Sequence[Column],
+    model: type[SQLModel],
+    rows: "Callable[[Session, Any], Rows]",
+    *,
+    problems: Problems,
+    copied: Sequence[str],
+    officer: str,
+    save: Callable[..., list[Any]],
+) -> Sheet:
+    """A sheet of a project's records naming an officer (隐患, 纠纷), by its code column: its
+    check is `check_on_project` with the domain's own `problems` and `copied` columns, its save
+    the domain service's `save(session, changes, by_user_id=…)`."""
+
+    def check(c: Checking) -> None:
+        check_on_project(c, sheet, problems, copied, officer)
+
+    def save_rows(w: Writing, changed: list[Row]) -> None:
+        w.keep(sheet, changed, save(w.session, project_changes(w, sheet, changed), by_user_id=w.by))
+
+    sheet = Sheet(name, name, columns, "code", model, rows, check, save_rows)
+    return sheet
 
 
 def project_changes(w: Writing, sheet: Sheet, rows: list[Row]) -> list[tuple[Any, Values]]:

@@ -1,8 +1,9 @@
 """HTML rendering shared by every domain: templates, flash messages, redirects, htmx fragments."""
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -11,8 +12,10 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from sqlmodel import Session
 
 from liaison import clock, money, pii
+from liaison.auth.models import User
 from liaison.auth.roles import PII_REVEAL_ROLES, ROLE_LABELS, Role
 from liaison.config import get_settings
+from liaison.org.models import Officer
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
@@ -123,6 +126,12 @@ def filter_params(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if k != "page" and v}
 
 
+def render_list(request: Request, name: str, context: dict[str, Any]) -> Response:
+    """A list page: its filters as `params` for the pagination links (unless `context` has its
+    own), and only its `results` block for htmx, which the active search swaps in."""
+    return render(request, name, {"params": filter_params(request), **context}, block="results")
+
+
 def render_with_errors(
     request: Request, name: str, context: dict[str, Any], errors: dict[str, str] | None
 ) -> Response:
@@ -132,40 +141,68 @@ def render_with_errors(
     )
 
 
-def render_form(
-    request: Request,
-    *,
-    title: str,
-    action: str,
-    back: str,
-    fields: list[dict[str, Any]],
-    values: dict[str, Any],
-    errors: dict[str, str],
-    links: list[tuple[str, str]] | None = None,
-) -> Response:
-    """A create/edit page from field specs (templates/generic/form.html); 422 with errors."""
-    return render_with_errors(
-        request,
-        "generic/form.html",
-        {
-            "title": title,
-            "action": action,
-            "back": back,
-            "fields": fields,
-            "values": values,
-            "links": links or [],
-        },
-        errors,
-    )
+class Named(Protocol):
+    """A row a form page edits: its id makes the URL, its name the title."""
+
+    id: int | None
+    name: str
+
+
+@dataclass(frozen=True)
+class FormPage:
+    """The create/edit page of one kind of row (templates/generic/form.html): a new row's form
+    posts to `path` and an existing row's to `path/<id>`, which is also where Cancel leads back
+    to unless `back` names the list."""
+
+    path: str
+    new_title: str
+    edit_title: str  # followed by the row's name
+    back: str | None = None
+    fields: list[dict[str, Any]] = field(default_factory=list)
+
+    def render(
+        self,
+        request: Request,
+        row: Named | None,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        *,
+        fields: list[dict[str, Any]] | None = None,
+        links: list[tuple[str, str]] | None = None,
+    ) -> Response:
+        """The page for `row` (None: a new one), its fields from specs; 422 with errors."""
+        action = f"{self.path}/{row.id}" if row else self.path
+        return render_with_errors(
+            request,
+            "generic/form.html",
+            {
+                "title": f"{self.edit_title} {row.name}" if row else self.new_title,
+                "action": action,
+                "back": self.back or action,
+                "fields": self.fields if fields is None else fields,
+                "values": values,
+                "links": links or [],
+            },
+            errors,
+        )
 
 
 def get_or_404(session: Session, model: type[M], object_id: int) -> M:
     """The row a page is about; a 404 page when there is none. (Rows a login may see only
-    some of go through liaison.auth.permissions.get_visible instead.)"""
+    some of go through liaison.scope.get_visible instead.)"""
     row = session.get(model, object_id)
     if row is None:
         raise HTTPException(status_code=404)
     return row
+
+
+def own_officer(session: Session, user: User, refusal: str | None = None) -> Officer:
+    """The officer the login is, who the work is booked under; 403 (`refusal` says why) for a
+    login that is no officer."""
+    officer = session.get(Officer, user.officer_id or 0)
+    if officer is None:
+        raise HTTPException(status_code=403, detail=refusal)
+    return officer
 
 
 def _read_flashes(request: Request) -> list[dict[str, str]]:

@@ -8,11 +8,11 @@ from pydantic import BaseModel
 
 from liaison.api.common import NOT_FOUND, ListOut, Paging, paging
 from liaison.auth.deps import ApiUser, SettingsDep
-from liaison.auth.permissions import get_visible
 from liaison.clock import today
 from liaison.db import SessionDep
 from liaison.projects import queries
 from liaison.projects.models import Project
+from liaison.scope import get_visible
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 

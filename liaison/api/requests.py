@@ -10,11 +10,11 @@ from sqlmodel import col, select
 
 from liaison.api.common import NOT_FOUND, ListOut, Paging, fetch, paging
 from liaison.auth.deps import ApiUser
-from liaison.auth.permissions import get_visible, visible
 from liaison.clock import LOCAL_TZ
 from liaison.db import SessionDep
 from liaison.desk.models import ServiceRequest
-from liaison.listing import OptionalDay, OptionalId
+from liaison.listing import OptionalDay, OptionalId, matching
+from liaison.scope import get_visible, visible
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -57,15 +57,13 @@ def list_requests(
 ) -> ListOut[RequestOut]:
     """`since` and `until` are days of receipt in Asia/Shanghai, both included."""
     query = select(ServiceRequest).where(visible(ServiceRequest, principal.scope))
-    for value, column in (
-        (status, ServiceRequest.status),
-        (type, ServiceRequest.type),
-        (channel, ServiceRequest.channel),
-    ):
-        if value:
-            query = query.where(col(column) == value)
-    if project:
-        query = query.where(col(ServiceRequest.project_id) == project)
+    query = matching(
+        query,
+        (status, col(ServiceRequest.status)),
+        (type, col(ServiceRequest.type)),
+        (channel, col(ServiceRequest.channel)),
+        (project, col(ServiceRequest.project_id)),
+    )
     if since:
         query = query.where(col(ServiceRequest.received_at) >= _start_of(since))
     if until:

@@ -16,7 +16,7 @@ from liaison.auth.deps import require
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
 from liaison.listing import ListFilter, OptionalDay, PageNumber
-from liaison.web import filter_params, get_or_404, redirect, render
+from liaison.web import get_or_404, redirect, render, render_list
 
 router = APIRouter(dependencies=[Depends(require(Role.AUDITOR))])  # every page is the auditor's
 
@@ -45,12 +45,11 @@ def audit_list(
         until=day_start(until + timedelta(days=1)) if until else None,
     )
     rows = paginate(session, query, page=page)
-    return render(
+    return render_list(
         request,
         "audit/list.html",
         {
             "rows": rows,
-            "params": filter_params(request),
             "actor": filters.actor,
             "object_type": filters.object_type,
             "object_id": filters.object_id,
@@ -59,7 +58,6 @@ def audit_list(
             "object_types": service.object_types(session),
             "actions": ACTION_LABELS,
         },
-        block="results",
     )
 
 

@@ -31,7 +31,7 @@ from liaison.enterprises.models import Enterprise
 from liaison.forms import refusals, validate
 from liaison.listing import ListFilter, PageNumber, searching
 from liaison.org.models import Officer
-from liaison.web import filter_params, get_or_404, redirect, render, render_with_errors
+from liaison.web import get_or_404, redirect, render, render_list, render_with_errors
 
 router = APIRouter()
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
@@ -202,19 +202,17 @@ def user_list(
         query = query.where(User.active == (active == "1"))
     users = paginate(session, query.order_by(User.username), page=page)
     locked = service.locked_usernames(session, [u.username for u in users.items])
-    return render(
+    return render_list(
         request,
         "admin/users/list.html",
         {
             "users": users,
-            "params": filter_params(request),
             "q": filters.q,
             "role": role,
             "active": active,
             "roles": list(Role),
             "locked": locked,
         },
-        block="results",
     )
 
 

@@ -4,6 +4,7 @@ day it is loaded, the request desk's year and its open work (demo/desk.py), and 
 every role. Deterministic: the same data every time."""
 
 import random
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
@@ -143,15 +144,29 @@ def _person(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
 
+@dataclass
+class _District:
+    """What the visits, hazards and disputes are made from: one session, one seeded random
+    source (the order of its draws is the data), the day loaded for, projects and crews."""
+
+    session: Session
+    settings: Settings
+    rng: random.Random
+    today: date
+    projects: list[Project]
+    officers: dict[int, list[Officer]]  # by station id
+
+
 def load(session: Session, settings: Settings, today: date | None = None) -> None:
     rng = random.Random(YEAR)
     today = today or clock.today()
     stations, officers = _stations_and_officers(session, rng)
     enterprises = _enterprises(session, rng)
     projects = _projects(session, rng, stations, enterprises)
-    _assignments_and_visits(session, rng, projects, officers, today, settings.visit_interval_days)
-    _hazards(session, settings, rng, projects, officers, today)
-    _disputes_and_recoveries(session, rng, projects, officers, today)
+    district = _District(session, settings, rng, today, projects, officers)
+    _assignments_and_visits(district)
+    _hazards(district)
+    _disputes_and_recoveries(district)
     contact_user_id = _users(session, settings, enterprises[0])
     desk.load(
         session,
@@ -251,16 +266,10 @@ def _projects(
     return projects
 
 
-def _assignments_and_visits(
-    session: Session,
-    rng: random.Random,
-    projects: list[Project],
-    officers: dict[int, list[Officer]],
-    today: date,
-    interval: int,
-) -> None:
-    for project in projects:
-        crew = officers[project.station_id]
+def _assignments_and_visits(district: _District) -> None:
+    session, rng, today = district.session, district.rng, district.today
+    for project in district.projects:
+        crew = district.officers[project.station_id]
         # Uneven loads: the first officers of a station carry more projects.
         officer = rng.choices(crew, weights=range(len(crew) + 2, 2, -1))[0]
         start = date(YEAR, 1, 1) + timedelta(days=rng.randint(0, 80))
@@ -280,7 +289,7 @@ def _assignments_and_visits(
             on=start,
             end_reason="岗位调整",
         )
-        visits = _visit_days(rng, start, today, interval)
+        visits = _visit_days(rng, start, today, district.settings.visit_interval_days)
         entries = []
         for day in visits:
             kind = rng.choices(list(VisitKind), weights=[6, 3, 1, 1])[0]
@@ -329,25 +338,19 @@ HAZARD_TEXT = {
 }
 
 
-def _hazards(
-    session: Session,
-    settings: Settings,
-    rng: random.Random,
-    projects: list[Project],
-    officers: dict[int, list[Officer]],
-    today: date,
-) -> None:
+def _hazards(district: _District) -> None:
     """The 2023 ledger (106 hazards and 4 complex areas, all signed off) and work in progress
     found in the weeks before today: open, in rectification, awaiting review, some overdue.
     Each is recorded as of its day, and reviewed by an officer who neither found nor fixed it."""
+    session, rng, today = district.session, district.rng, district.today
     categories = [c for c in HazardCategory if c != HazardCategory.COMPLEX_AREA]
     levels = [HazardLevel.GENERAL] * 6 + [HazardLevel.SERIOUS] * 3 + [HazardLevel.MAJOR]
     plan = [(c, date(YEAR, 1, 10), True) for c in [HazardCategory.COMPLEX_AREA] * AREAS_2023]
     plan += [(rng.choice(categories), date(YEAR, 1, 5), True) for _ in range(HAZARDS_2023)]
     plan += [(rng.choice(categories), today - timedelta(days=45), False) for _ in range(18)]
     for category, earliest, closed in plan:
-        project = rng.choice(projects)
-        finder, reviewer = rng.sample(officers[project.station_id], 2)
+        project = rng.choice(district.projects)
+        finder, reviewer = rng.sample(district.officers[project.station_id], 2)
         level = (
             HazardLevel.SERIOUS if category == HazardCategory.COMPLEX_AREA else rng.choice(levels)
         )
@@ -370,7 +373,7 @@ def _hazards(
             responsible_party="施工总包单位",
         )
         hazard = hazard_service.log_hazard(
-            session, settings, project, finder, data, by_user_id=None, at=_at(found_on)
+            session, district.settings, project, finder, data, by_user_id=None, at=_at(found_on)
         )
         last = closed_on or min(today, found_on + timedelta(days=6))
         for n, action in enumerate(_steps_to(status), start=1):
@@ -411,18 +414,13 @@ def _current_officer(session: Session, project: Project) -> Officer:
     return officer
 
 
-def _disputes_and_recoveries(
-    session: Session,
-    rng: random.Random,
-    projects: list[Project],
-    officers: dict[int, list[Officer]],
-    today: date,
-) -> None:
+def _disputes_and_recoveries(district: _District) -> None:
     """142 disputes mediated in 2023, the ledger adding up to 7,147,600.00 yuan for 2023 (a few
     entries reversed), and cases still under mediation in the weeks before today."""
+    session, rng, today = district.session, district.rng, district.today
     ledger: list[tuple[Project, Officer, int, date, RecoverySource, int | None]] = []
     for n in range(DISPUTES_2023 + 6):
-        project = rng.choice(projects)
+        project = rng.choice(district.projects)
         handler = _current_officer(session, project)
         ongoing = n >= DISPUTES_2023
         received = (
@@ -490,7 +488,7 @@ def _disputes_and_recoveries(
         RecoverySource.OTHER,
     ]
     while sum(entry[2] for entry in ledger) < RECOVERED_2023_FEN * 0.85:
-        project = rng.choice(projects)
+        project = rng.choice(district.projects)
         ledger.append(
             (
                 project,
@@ -507,7 +505,7 @@ def _disputes_and_recoveries(
     balance = (
         RECOVERED_2023_FEN - sum(e[2] for e in ledger) + sum(amount for _, amount in reversals)
     )
-    project = rng.choice(projects)
+    project = rng.choice(district.projects)
     ledger.append(
         (
             project,

@@ -17,7 +17,6 @@ from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
 from liaison.auth.models import User
-from liaison.auth.permissions import get_visible, visible
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import STAFF_ROLES, Role
 from liaison.clock import local, now
@@ -43,8 +42,8 @@ from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.timeline import Entry
 from liaison.projects.web import Panel
-from liaison.scope import Scope
-from liaison.web import filter_params, redirect, render, render_with_errors
+from liaison.scope import Scope, get_visible, visible
+from liaison.web import redirect, render, render_list, render_with_errors
 
 router = APIRouter()
 WORKERS = STAFF_ROLES
@@ -106,20 +105,18 @@ def request_list(
         return downloads.sheet_response(session, REQUESTS, ids)
     results = paginate(session, query, page=page)
     results.items = _rows(results.items, settings)
-    return render(
+    return render_list(
         request,
         "desk/list.html",
         {
             "results": results,
             "f": filters,
-            "params": filter_params(request),
             "staff": staff,
             "counts": queries.urgency_counts(session, principal, settings, at) if staff else {},
             "statuses": list(RequestStatus),
             "types": list(RequestType),
             "urgencies": [sla.Urgency.BREACHED, sla.Urgency.DUE_SOON],
         },
-        block="results",
     )
 
 

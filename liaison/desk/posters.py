@@ -13,7 +13,6 @@ from markupsafe import Markup
 from sqlmodel import Session
 
 from liaison.auth.deps import Principal, SettingsDep, require
-from liaison.auth.permissions import get_visible
 from liaison.auth.roles import Role
 from liaison.config import Settings
 from liaison.db import SessionDep
@@ -21,6 +20,7 @@ from liaison.enterprises.models import Enterprise
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.service import current_assignment
+from liaison.scope import get_visible
 from liaison.web import render
 
 router = APIRouter()

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from liaison.auth.deps import Principal
-from liaison.auth.permissions import visible
 from liaison.auth.roles import Role
 from liaison.config import Settings
 from liaison.desk import sla
 from liaison.desk.models import CLOSED_STATUSES, ServiceRequest
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
+from liaison.scope import visible
 
 R = ServiceRequest
 is_open = col(R.status).not_in(CLOSED_STATUSES)

@@ -1,6 +1,6 @@
-"""The desk's rules: submission (once), routing, tracking, the handling steps, service levels
-and the rating, the service levels and the calendar: what writes the desk's tables. The
-ledger import still writes requests itself (tests/test_writers.py lists it)."""
+"""The desk's rules: submission (once), routing, tracking, the handling steps, the rating, the
+service levels and the calendar. The only module that writes the desk's tables, the ledger
+import and the demo included."""
 
 import hmac
 from collections.abc import Iterable
@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from liaison.clock import local, now
 from liaison.config import Settings
-from liaison.db import Fields, add_numbered, pk, put_all
+from liaison.db import Fields, add_numbered, pk, put_all, submitted_before
 from liaison.desk import sla
 from liaison.desk.models import (
     CalendarDay,
@@ -63,12 +63,9 @@ def submit(
     """Record a request received `at` (now), route it (a project's to its officer, others to the
     duty desk) and fix its deadlines. The same submission sent twice (same key) makes one
     request: (request, new?)."""
-    if submission_key:
-        earlier = session.exec(
-            select(ServiceRequest).where(ServiceRequest.submission_key == submission_key)
-        ).first()
-        if earlier is not None:
-            return earlier, False
+    earlier = submitted_before(session, ServiceRequest, submission_key)
+    if earlier is not None:
+        return earlier, False
     officer_id = station_id = None
     if project is not None:
         term = current_assignment(session, project.id or 0)

@@ -6,16 +6,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from liaison import sheets
-from liaison.desk import service, sla
-from liaison.desk.models import (
-    CLOSED_STATUSES,
-    Channel,
-    RequestStatus,
-    RequestType,
-    Satisfaction,
-    ServiceRequest,
-    Topic,
-)
+from liaison.desk import models, service, sla
 from liaison.projects.models import Project
 from liaison.sheets import Checking, Column, Row, Rows, Sheet, Values, Writing
 
@@ -24,11 +15,11 @@ SHEET, PROJECTS = "诉求", "重点项目"
 
 def request_rows(session: Session, ids: Any = None) -> Rows:
     query = (
-        select(ServiceRequest, Project.code)
-        .outerjoin(Project, col(Project.id) == ServiceRequest.project_id)
-        .order_by(col(ServiceRequest.received_at), col(ServiceRequest.id))
+        select(models.ServiceRequest, Project.code)
+        .outerjoin(Project, col(Project.id) == models.ServiceRequest.project_id)
+        .order_by(col(models.ServiceRequest.received_at), col(models.ServiceRequest.id))
     )
-    for r, project in sheets.stream(session, query, ids, ServiceRequest.id):
+    for r, project in sheets.stream(session, query, ids, models.ServiceRequest.id):
         yield [
             r.tracking_no,
             r.type,
@@ -57,25 +48,25 @@ def check_requests(c: Checking) -> None:
             ok = False
         if not ok or v["received_at"] is None:
             continue
-        sheets.diff(row, record, _fields(v, levels[RequestType(v["type"])]))
+        sheets.diff(row, record, _fields(v, levels[models.RequestType(v["type"])]))
         if record is not None and row.action == "unchanged":
             project = c.referred(REQUESTS, row, "project")
             if record.project_id != (project.id if project else None):
                 row.action = "update"
 
 
-def _problems(v: Values, record: ServiceRequest | None) -> list[tuple[str, str]]:
+def _problems(v: Values, record: models.ServiceRequest | None) -> list[tuple[str, str]]:
     """What is wrong with a request's times, status and rating, as (column key, reason)."""
     problems = []
     received = v["received_at"]
     for key, label in (("first_response_at", "首次响应时间"), ("closed_at", "办结时间")):
         if received and v[key] and v[key] < received:
             problems.append((key, f"{label}不能早于提交时间"))
-    closed = v["status"] in CLOSED_STATUSES
+    closed = v["status"] in models.CLOSED_STATUSES
     if v["status"] and closed != (v["closed_at"] is not None):
         reason = "已办结、不予受理的诉求须填办结时间" if closed else "未办结的诉求不能有办结时间"
         problems.append(("closed_at", reason))
-    if v["satisfaction"] and v["status"] != RequestStatus.CLOSED.value:
+    if v["satisfaction"] and v["status"] != models.RequestStatus.CLOSED.value:
         problems.append(("satisfaction", "只有已办结的诉求可以有满意度"))
     current = record.satisfaction if record is not None else None
     for reason in service.rating_problems(current, v["satisfaction"] or None):
@@ -87,9 +78,9 @@ def _fields(v: Values, level: sla.Level) -> Values:
     phone = v["phone"] or ""
     return {
         "type": v["type"],
-        "topic": v["topic"] or Topic.OTHER.value,
+        "topic": v["topic"] or models.Topic.OTHER.value,
         "received_at": v["received_at"],
-        "channel": v["channel"] or Channel.COUNTER.value,
+        "channel": v["channel"] or models.Channel.COUNTER.value,
         "content": v["content"],
         "submitter_name": v["name"] or "",
         "submitter_phone": phone,
@@ -121,33 +112,34 @@ def save_requests(w: Writing, rows: list[Row]) -> None:
     )
 
 
+COLUMNS = [
+    Column("受理编号", "tracking_no", sheets.code(), True, "唯一"),
+    sheets.enum_column("类型", "type", models.RequestType, True),
+    sheets.enum_column("事项类别", "topic", models.Topic),
+    Column("提交时间", "received_at", sheets.moment, True, sheets.TIME_HELP),
+    sheets.enum_column("渠道", "channel", models.Channel),
+    Column(
+        "项目编号",
+        "project",
+        sheets.code(),
+        help="可不填；填写时须在「重点项目」表或系统中已有",
+        refers=(PROJECTS,),
+    ),
+    Column("内容", "content", sheets.text(4000), True),
+    Column("姓名", "name", sheets.text(64)),
+    Column("联系电话", "phone", sheets.phone),
+    Column("首次响应时间", "first_response_at", sheets.moment, help=sheets.TIME_HELP),
+    Column("办结时间", "closed_at", sheets.moment, help="状态为已办结、不予受理时必填"),
+    sheets.enum_column("状态", "status", models.RequestStatus, True),
+    sheets.enum_column("满意度", "satisfaction", models.Satisfaction),
+]
 REQUESTS = Sheet(
     SHEET,
     "诉求",
-    [
-        Column("受理编号", "tracking_no", sheets.code(), True, "唯一"),
-        sheets.enum_column("类型", "type", RequestType, True),
-        sheets.enum_column("事项类别", "topic", Topic),
-        Column("提交时间", "received_at", sheets.moment, True, sheets.TIME_HELP),
-        sheets.enum_column("渠道", "channel", Channel),
-        Column(
-            "项目编号",
-            "project",
-            sheets.code(),
-            help="可不填；填写时须在「重点项目」表或系统中已有",
-            refers=(PROJECTS,),
-        ),
-        Column("内容", "content", sheets.text(4000), True),
-        Column("姓名", "name", sheets.text(64)),
-        Column("联系电话", "phone", sheets.phone),
-        Column("首次响应时间", "first_response_at", sheets.moment, help=sheets.TIME_HELP),
-        Column("办结时间", "closed_at", sheets.moment, help="状态为已办结、不予受理时必填"),
-        sheets.enum_column("状态", "status", RequestStatus, True),
-        sheets.enum_column("满意度", "satisfaction", Satisfaction),
-    ],
-    key="tracking_no",
-    model=ServiceRequest,
-    rows=request_rows,
-    check=check_requests,
-    save=save_requests,
+    COLUMNS,
+    "tracking_no",
+    models.ServiceRequest,
+    request_rows,
+    check_requests,
+    save_requests,
 )

@@ -2,15 +2,12 @@
 
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import Field
 from sqlmodel import col
 
-from liaison.auth.permissions import visible
 from liaison.disputes.models import Dispute
 from liaison.listing import ListFilter, OptionalDay, OptionalId, matching
-from liaison.org.models import Officer, Station
-from liaison.projects.models import Project
+from liaison.projects.queries import work_list_query
 from liaison.scope import Scope
 
 
@@ -26,20 +23,10 @@ class DisputeFilter(ListFilter):
 
 def dispute_list_query(scope: Scope, filters: DisputeFilter) -> Any:
     """(dispute, project name, station name, handler name) rows, newest received first."""
-    query = (
-        sa.select(Dispute, col(Project.name), col(Station.name), col(Officer.name))
-        .join(Project, col(Project.id) == Dispute.project_id)
-        .join(Station, col(Station.id) == Project.station_id)
-        .join(Officer, col(Officer.id) == Dispute.handler_id)
-        .where(visible(Project, scope))
-    )
     query = matching(
-        query,
+        work_list_query(Dispute, Dispute.handler_id, scope, filters),
         (filters.status, col(Dispute.status)),
         (filters.type, col(Dispute.type)),
-        (filters.station_id, col(Project.station_id)),
-        (filters.officer_id, col(Dispute.handler_id)),
-        (filters.project_id, col(Dispute.project_id)),
     )
     if filters.since:
         query = query.where(col(Dispute.received_on) >= filters.since)

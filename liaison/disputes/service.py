@@ -1,11 +1,13 @@
 """Mediation cases: 调解中 → 调解成功 / 调解失败 / 已移交, the agreement and its performance. A
-case mediated with money books its recovery in the same step, exactly once."""
+case mediated with money books its recovery in the same step, exactly once. The only module
+that writes the dispute tables, the ledger import and the demo included."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from liaison.clock import local, today
 from liaison.db import Fields, add_numbered, put_all
@@ -223,3 +225,23 @@ def import_disputes(
 ) -> list[Dispute]:
     """Cases as a checked ledger has them (dates in order, the status matching its 办结日期)."""
     return put_all(session, Dispute, rows, created={"created_by_id": by_user_id})
+
+
+def parties(session: Session, dispute: Dispute) -> list[DisputeParty]:
+    """The case's parties as they were entered: its page and its agreement list them."""
+    return _case_rows(session, DisputeParty, dispute, col(DisputeParty.id))
+
+
+def follow_ups(session: Session, dispute: Dispute) -> list[DisputeFollowUp]:
+    return _case_rows(session, DisputeFollowUp, dispute, col(DisputeFollowUp.visited_on))
+
+
+CaseRow = TypeVar("CaseRow", DisputeParty, DisputeFollowUp)
+
+
+def _case_rows(
+    session: Session, model: type[CaseRow], dispute: Dispute, order: Any
+) -> list[CaseRow]:
+    """A case's own rows, parties or follow-up visits, in `order`."""
+    query = select(model).where(model.dispute_id == dispute.id).order_by(order)
+    return list(session.exec(query).all())

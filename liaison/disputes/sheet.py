@@ -3,25 +3,19 @@ the save through liaison.disputes.service."""
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from liaison import sheets
 from liaison.disputes import service
 from liaison.disputes.models import Dispute, DisputeStatus, DisputeType
-from liaison.org.models import Officer
-from liaison.projects.models import Project
-from liaison.sheets import Checking, Column, Row, Rows, Sheet, Values, Writing
+from liaison.projects.sheet import on_project
+from liaison.sheets import Column, Rows, Values
 
 SHEET, PROJECTS, OFFICERS = "纠纷", "重点项目", "民警"
 
 
 def dispute_rows(session: Session, ids: Any = None) -> Rows:
-    query = (
-        select(Dispute, Project.code, Officer.badge_no)
-        .join(Project, col(Project.id) == Dispute.project_id)
-        .join(Officer, col(Officer.id) == Dispute.handler_id)
-        .order_by(col(Dispute.code))
-    )
+    query = on_project(Dispute, Dispute.handler_id)
     for d, project, badge in sheets.stream(session, query, ids, Dispute.id):
         yield [
             d.code,
@@ -50,33 +44,24 @@ def _problems(v: Values) -> list[tuple[str, str]]:
     return problems
 
 
-def check_disputes(c: Checking) -> None:
-    copied = ("type", "received_on", "amount_fen", "status", "closed_on", "facts")
-    sheets.check_on_project(c, DISPUTES, _problems, copied, officer="handler")
-
-
-def save_disputes(w: Writing, rows: list[Row]) -> None:
-    changes = sheets.project_changes(w, DISPUTES, rows)
-    w.keep(DISPUTES, rows, service.import_disputes(w.session, changes, by_user_id=w.by))
-
-
-DISPUTES = Sheet(
+COLUMNS = [
+    Column("纠纷编号", "code", sheets.code(), True, "唯一"),
+    Column("项目编号", "project", sheets.code(), True, sheets.PROJECT_HELP, refers=(PROJECTS,)),
+    sheets.enum_column("类型", "type", DisputeType, True),
+    Column("受理日期", "received_on", sheets.day, True, sheets.DATE_HELP),
+    Column("涉及金额(元)", "amount_fen", sheets.yuan, help="元，最多两位小数"),
+    sheets.enum_column("状态", "status", DisputeStatus, True),
+    Column("办结日期", "closed_on", sheets.day, help="调解中以外的状态必填"),
+    Column("承办人警号", "handler", sheets.code(), True, sheets.BADGE_HELP, refers=(OFFICERS,)),
+    Column("概要", "facts", sheets.text(4000)),
+]
+DISPUTES = sheets.on_project_sheet(
     SHEET,
-    "纠纷",
-    [
-        Column("纠纷编号", "code", sheets.code(), True, "唯一"),
-        Column("项目编号", "project", sheets.code(), True, sheets.PROJECT_HELP, refers=(PROJECTS,)),
-        sheets.enum_column("类型", "type", DisputeType, True),
-        Column("受理日期", "received_on", sheets.day, True, sheets.DATE_HELP),
-        Column("涉及金额(元)", "amount_fen", sheets.yuan, help="元，最多两位小数"),
-        sheets.enum_column("状态", "status", DisputeStatus, True),
-        Column("办结日期", "closed_on", sheets.day, help="调解中以外的状态必填"),
-        Column("承办人警号", "handler", sheets.code(), True, sheets.BADGE_HELP, refers=(OFFICERS,)),
-        Column("概要", "facts", sheets.text(4000)),
-    ],
-    key="code",
-    model=Dispute,
-    rows=dispute_rows,
-    check=check_disputes,
-    save=save_disputes,
+    COLUMNS,
+    Dispute,
+    dispute_rows,
+    problems=_problems,
+    copied=("type", "received_on", "amount_fen", "status", "closed_on", "facts"),
+    officer="handler",
+    save=service.import_disputes,
 )

@@ -12,21 +12,12 @@ from sqlmodel import Session, col, select
 
 from liaison import downloads
 from liaison.auth.deps import Principal, ReaderDep, require
-from liaison.auth.permissions import get_visible
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
 from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
 from liaison.disputes import queries, service
-from liaison.disputes.models import (
-    Dispute,
-    DisputeFollowUp,
-    DisputeParty,
-    DisputeStatus,
-    DisputeType,
-    PartyRole,
-    Performance,
-)
+from liaison.disputes.models import Dispute, DisputeStatus, DisputeType, PartyRole, Performance
 from liaison.disputes.sheet import DISPUTES
 from liaison.forms import refusals, validate
 from liaison.listing import PageNumber
@@ -38,19 +29,13 @@ from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
 from liaison.projects.web import Panel
 from liaison.recoveries.service import entries_for_dispute
-from liaison.scope import Scope
-from liaison.web import filter_params, redirect, render, render_with_errors
+from liaison.scope import Scope, get_visible
+from liaison.web import own_officer, redirect, render, render_list, render_with_errors
 
 router = APIRouter()
+NOT_AN_OFFICER = "须由民警本人办理"
 HandlerDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.OFFICER))]
 PARTY_ROWS = 4
-
-
-def _officer(session: Session, principal: Principal) -> Officer:
-    officer = session.get(Officer, principal.user.officer_id or 0)
-    if officer is None:
-        raise HTTPException(status_code=403, detail="须由民警本人办理")
-    return officer
 
 
 def _amount(value: str, field: str, errors: dict[str, str]) -> int | None:
@@ -82,13 +67,11 @@ def dispute_list(
     results = paginate(session, query, page=page)
     stations = active_stations(session, principal.scope)
     officers = active_officers(session, principal.scope)
-    params = filter_params(request)
-    return render(
+    return render_list(
         request,
         "disputes/list.html",
         {
             "results": results,
-            "params": params,
             "status": filters.status,
             "type": filters.type,
             "station": filters.station_id,
@@ -98,7 +81,6 @@ def dispute_list(
             "statuses": list(DisputeStatus),
             "types": list(DisputeType),
         },
-        block="results",
     )
 
 
@@ -149,7 +131,7 @@ def dispute_new(
     request: Request, session: SessionDep, principal: HandlerDep, project_id: int
 ) -> Response:
     project = get_visible(session, Project, project_id, principal.scope)
-    _officer(session, principal)
+    own_officer(session, principal.user, NOT_AN_OFFICER)
     return _case_form(
         request,
         project,
@@ -163,7 +145,7 @@ async def dispute_create(
     request: Request, session: SessionDep, principal: HandlerDep, project_id: int
 ) -> Response:
     project = get_visible(session, Project, project_id, principal.scope)
-    handler = _officer(session, principal)
+    handler = own_officer(session, principal.user, NOT_AN_OFFICER)
     raw = dict(await request.form())
     form, errors = validate(CaseForm, raw)
     parties = _parties(raw, errors)
@@ -198,16 +180,6 @@ def _detail(
 ) -> Response:
     project = session.get(Project, dispute.project_id)
     handler = session.get(Officer, dispute.handler_id)
-    parties = session.exec(
-        select(DisputeParty)
-        .where(DisputeParty.dispute_id == dispute.id)
-        .order_by(col(DisputeParty.id))
-    ).all()
-    follow_ups = session.exec(
-        select(DisputeFollowUp)
-        .where(DisputeFollowUp.dispute_id == dispute.id)
-        .order_by(col(DisputeFollowUp.visited_on))
-    ).all()
     return render_with_errors(
         request,
         "disputes/detail.html",
@@ -215,8 +187,8 @@ def _detail(
             "dispute": dispute,
             "project": project,
             "handler": handler,
-            "parties": parties,
-            "follow_ups": follow_ups,
+            "parties": service.parties(session, dispute),
+            "follow_ups": service.follow_ups(session, dispute),
             "recoveries": entries_for_dispute(session, pk(dispute)),
             "judicial_deadline": service.judicial_deadline(dispute),
             "today": today(),
@@ -245,11 +217,6 @@ def dispute_agreement(
     dispute = get_visible(session, Dispute, dispute_id, principal.scope)
     if dispute.status != DisputeStatus.RESOLVED.value:
         raise HTTPException(status_code=404)
-    parties = session.exec(
-        select(DisputeParty)
-        .where(DisputeParty.dispute_id == dispute.id)
-        .order_by(col(DisputeParty.id))
-    ).all()
     project = session.get(Project, dispute.project_id)
     station = session.get(Station, project.station_id) if project else None
     return render(
@@ -257,7 +224,7 @@ def dispute_agreement(
         "disputes/agreement.html",
         {
             "dispute": dispute,
-            "parties": parties,
+            "parties": service.parties(session, dispute),
             "project": project,
             "station": station,
             "upper": rmb_upper(dispute.agreement_fen) if dispute.agreement_fen else "",

@@ -88,21 +88,22 @@ def save_enterprises(w: Writing, rows: list[Row]) -> None:
         )
 
 
+COLUMNS = [
+    Column("统一社会信用代码", "uscc", uscc, True, "18 位，按 GB 32100 校验"),
+    Column("企业名称", "name", sheets.text(128), True),
+    Column("行业", "industry", sheets.text(64), True),
+    Column("乡镇街道", "town", sheets.text(64)),
+    Column("地址", "address", sheets.text(255)),
+    Column("联系人", "contact", sheets.text(32)),
+    Column("联系电话", "contact_phone", sheets.phone),
+]
 ENTERPRISES = Sheet(
     SHEET,
     "企业",
-    [
-        Column("统一社会信用代码", "uscc", uscc, True, "18 位，按 GB 32100 校验"),
-        Column("企业名称", "name", sheets.text(128), True),
-        Column("行业", "industry", sheets.text(64), True),
-        Column("乡镇街道", "town", sheets.text(64)),
-        Column("地址", "address", sheets.text(255)),
-        Column("联系人", "contact", sheets.text(32)),
-        Column("联系电话", "contact_phone", sheets.phone),
-    ],
-    key="uscc",
-    model=Enterprise,
-    rows=enterprise_rows,
-    check=check_enterprises,
-    save=save_enterprises,
+    COLUMNS,
+    "uscc",
+    Enterprise,
+    enterprise_rows,
+    check_enterprises,
+    save_enterprises,
 )

@@ -10,7 +10,6 @@ from sqlmodel import Session, col, func, or_, select
 from liaison.auth import service as auth_service
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
 from liaison.auth.passwords import policy_hint
-from liaison.auth.permissions import get_visible, visible
 from liaison.auth.roles import Role
 from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
@@ -20,7 +19,8 @@ from liaison.forms import refusals, validate
 from liaison.listing import ListFilter, PageNumber, matching
 from liaison.projects import queries
 from liaison.projects.models import Project
-from liaison.web import filter_params, redirect, render, render_form, render_with_errors
+from liaison.scope import get_visible, visible
+from liaison.web import FormPage, redirect, render_list, render_with_errors
 
 router = APIRouter()
 
@@ -76,8 +76,7 @@ def enterprise_list(
         .where(Enterprise.industry != "")
         .order_by(Enterprise.industry)
     ).all()
-    params = filter_params(request)
-    return render(
+    return render_list(
         request,
         "enterprises/list.html",
         {
@@ -87,10 +86,8 @@ def enterprise_list(
             "industry": filters.industry,
             "towns": towns,
             "industries": industries,
-            "params": params,
             "can_create": principal.role in EDITORS,
         },
-        block="results",
     )
 
 
@@ -111,23 +108,12 @@ ENTERPRISE_FIELDS: list[dict[str, Any]] = [
 ]
 
 
-def _enterprise_form(
-    request: Request, enterprise: Enterprise | None, values: dict[str, Any], errors: dict[str, str]
-) -> Response:
-    return render_form(
-        request,
-        title=f"编辑 {enterprise.name}" if enterprise else "登记企业",
-        action=f"/enterprises/{enterprise.id}" if enterprise else "/enterprises",
-        back=f"/enterprises/{enterprise.id}" if enterprise else "/enterprises",
-        fields=ENTERPRISE_FIELDS,
-        values=values,
-        errors=errors,
-    )
+ENTERPRISE_PAGE = FormPage("/enterprises", "登记企业", "编辑", fields=ENTERPRISE_FIELDS)
 
 
 @router.get("/enterprises/new")
 def enterprise_new(request: Request, _editor: EditorDep) -> Response:
-    return _enterprise_form(request, None, {}, {})
+    return ENTERPRISE_PAGE.render(request, None, {}, {})
 
 
 @router.get("/enterprises/{enterprise_id}/edit")
@@ -135,7 +121,7 @@ def enterprise_edit(
     request: Request, session: SessionDep, principal: EditorDep, enterprise_id: int
 ) -> Response:
     enterprise = get_visible(session, Enterprise, enterprise_id, principal.scope)
-    return _enterprise_form(request, enterprise, enterprise.model_dump(), {})
+    return ENTERPRISE_PAGE.render(request, enterprise, enterprise.model_dump(), {})
 
 
 @router.post("/enterprises")
@@ -159,7 +145,7 @@ async def enterprise_save(
             return redirect(
                 request, f"/enterprises/{enterprise.id}", f"已保存企业 {enterprise.name}"
             )
-    return _enterprise_form(request, enterprise if enterprise_id else None, raw, errors)
+    return ENTERPRISE_PAGE.render(request, enterprise if enterprise_id else None, raw, errors)
 
 
 def _detail(

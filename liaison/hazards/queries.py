@@ -8,11 +8,9 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlmodel import col
 
-from liaison.auth.permissions import visible
 from liaison.hazards.models import Hazard, HazardCategory, HazardStatus
 from liaison.listing import Flag, ListFilter, OptionalId, matching
-from liaison.org.models import Officer, Station
-from liaison.projects.models import Project
+from liaison.projects.queries import work_list_query
 from liaison.scope import Scope
 
 AREA = HazardCategory.COMPLEX_AREA.value
@@ -53,22 +51,13 @@ class HazardRow:
 
 def hazard_list_query(scope: Scope, filters: HazardFilter, *, today: date) -> Any:
     overdue = sa.and_(col(Hazard.status) != CLOSED, col(Hazard.deadline) < today)
-    query = (
-        sa.select(Hazard, col(Project.name), col(Station.name), col(Officer.name), overdue)
-        .join(Project, col(Project.id) == Hazard.project_id)
-        .join(Station, col(Station.id) == Project.station_id)
-        .join(Officer, col(Officer.id) == Hazard.found_by_id)
-        .where(visible(Project, scope))
-        .where((col(Hazard.category) == AREA) if filters.areas else (col(Hazard.category) != AREA))
-    )
     query = matching(
-        query,
+        work_list_query(Hazard, Hazard.found_by_id, scope, filters, overdue).where(
+            (col(Hazard.category) == AREA) if filters.areas else (col(Hazard.category) != AREA)
+        ),
         (filters.status, col(Hazard.status)),
         (filters.level, col(Hazard.level)),
         (filters.category, col(Hazard.category)),
-        (filters.station_id, col(Project.station_id)),
-        (filters.officer_id, col(Hazard.found_by_id)),
-        (filters.project_id, col(Hazard.project_id)),
     )
     if filters.overdue:
         query = query.where(overdue)

@@ -13,7 +13,7 @@ from liaison.auth.roles import Role
 from liaison.clock import local, now, today
 from liaison.config import Settings
 from liaison.db import Fields, add_numbered, pk, put_all
-from liaison.errors import FieldError
+from liaison.errors import FieldError, Problems, problems
 from liaison.hazards.models import Hazard, HazardEvent, HazardLevel, HazardStatus
 from liaison.hazards.schemas import HazardIn
 from liaison.org.models import Officer
@@ -71,17 +71,13 @@ def step_label(action: str, area: bool) -> str:
     return step.area_label if area else step.label
 
 
-def found_problems(
-    found_on: date, deadline: date | None, *, as_of: date | None = None
-) -> list[tuple[str, str]]:
+def found_problems(found_on: date, deadline: date | None, *, as_of: date | None = None) -> Problems:
     """What is wrong with a hazard's dates as of `as_of` (today), (field, reason): by the form and
     by the import."""
-    problems = []
-    if found_on > (as_of or today()):
-        problems.append(("found_on", "发现日期不能晚于今天"))
-    if deadline is not None and deadline < found_on:
-        problems.append(("deadline", "整改期限不能早于发现日期"))
-    return problems
+    return problems(
+        (found_on > (as_of or today()), "found_on", "发现日期不能晚于今天"),
+        (deadline is not None and deadline < found_on, "deadline", "整改期限不能早于发现日期"),
+    )
 
 
 def log_hazard(
@@ -101,8 +97,7 @@ def log_hazard(
         raise HazardError("项目已归档")
     at = at or now()
     deadline = data.deadline or default_deadline(data.found_on, data.level, settings)
-    for field_name, message in found_problems(data.found_on, deadline, as_of=local(at).date()):
-        raise HazardError(message, field_name)
+    HazardError.refuse(found_problems(data.found_on, deadline, as_of=local(at).date()))
     hazard = Hazard(
         **data.model_dump(mode="json", exclude={"deadline", "found_on"}),
         code="",

@@ -3,25 +3,19 @@
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from liaison import sheets
 from liaison.hazards import service
 from liaison.hazards.models import Hazard, HazardCategory, HazardLevel, HazardStatus
-from liaison.org.models import Officer
-from liaison.projects.models import Project
-from liaison.sheets import Checking, Column, Row, Rows, Sheet, Values, Writing
+from liaison.projects.sheet import on_project
+from liaison.sheets import Column, Rows, Values
 
 SHEET, PROJECTS, OFFICERS = "隐患", "重点项目", "民警"
 
 
 def hazard_rows(session: Session, ids: Any = None) -> Rows:
-    query = (
-        select(Hazard, Project.code, Officer.badge_no)
-        .join(Project, col(Project.id) == Hazard.project_id)
-        .join(Officer, col(Officer.id) == Hazard.found_by_id)
-        .order_by(col(Hazard.code))
-    )
+    query = on_project(Hazard, Hazard.found_by_id)
     for h, project, badge in sheets.stream(session, query, ids, Hazard.id):
         yield [
             h.code,
@@ -49,34 +43,25 @@ def _problems(v: Values) -> list[tuple[str, str]]:
     return problems
 
 
-def check_hazards(c: Checking) -> None:
-    copied = ("category", "level", "description", "found_on", "deadline", "status", "closed_on")
-    sheets.check_on_project(c, HAZARDS, _problems, copied, officer="finder")
-
-
-def save_hazards(w: Writing, rows: list[Row]) -> None:
-    changes = sheets.project_changes(w, HAZARDS, rows)
-    w.keep(HAZARDS, rows, service.import_hazards(w.session, changes, by_user_id=w.by))
-
-
-HAZARDS = Sheet(
+COLUMNS = [
+    Column("隐患编号", "code", sheets.code(), True, "唯一"),
+    Column("项目编号", "project", sheets.code(), True, sheets.PROJECT_HELP, refers=(PROJECTS,)),
+    sheets.enum_column("类别", "category", HazardCategory, True),
+    sheets.enum_column("等级", "level", HazardLevel, True),
+    Column("描述", "description", sheets.text(2000), True),
+    Column("发现日期", "found_on", sheets.day, True, sheets.DATE_HELP),
+    Column("发现人警号", "finder", sheets.code(), True, sheets.BADGE_HELP, refers=(OFFICERS,)),
+    Column("整改期限", "deadline", sheets.day, True, sheets.DATE_HELP),
+    sheets.enum_column("状态", "status", HazardStatus, True),
+    Column("销号日期", "closed_on", sheets.day, help="状态为已销号时必填"),
+]
+HAZARDS = sheets.on_project_sheet(
     SHEET,
-    "隐患",
-    [
-        Column("隐患编号", "code", sheets.code(), True, "唯一"),
-        Column("项目编号", "project", sheets.code(), True, sheets.PROJECT_HELP, refers=(PROJECTS,)),
-        sheets.enum_column("类别", "category", HazardCategory, True),
-        sheets.enum_column("等级", "level", HazardLevel, True),
-        Column("描述", "description", sheets.text(2000), True),
-        Column("发现日期", "found_on", sheets.day, True, sheets.DATE_HELP),
-        Column("发现人警号", "finder", sheets.code(), True, sheets.BADGE_HELP, refers=(OFFICERS,)),
-        Column("整改期限", "deadline", sheets.day, True, sheets.DATE_HELP),
-        sheets.enum_column("状态", "status", HazardStatus, True),
-        Column("销号日期", "closed_on", sheets.day, help="状态为已销号时必填"),
-    ],
-    key="code",
-    model=Hazard,
-    rows=hazard_rows,
-    check=check_hazards,
-    save=save_hazards,
+    COLUMNS,
+    Hazard,
+    hazard_rows,
+    problems=_problems,
+    copied=("category", "level", "description", "found_on", "deadline", "status", "closed_on"),
+    officer="finder",
+    save=service.import_hazards,
 )

@@ -13,7 +13,6 @@ from liaison import downloads
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, StaffDep, require
-from liaison.auth.permissions import get_visible
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import STAFF_ROLES, Role
 from liaison.clock import local, today
@@ -30,8 +29,8 @@ from liaison.projects.models import Project
 from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
 from liaison.projects.web import Panel
-from liaison.scope import Scope
-from liaison.web import filter_params, redirect, render, render_with_errors
+from liaison.scope import Scope, get_visible
+from liaison.web import own_officer, redirect, render_list, render_with_errors
 
 router = APIRouter()
 WORKERS = STAFF_ROLES
@@ -63,14 +62,12 @@ def _list(
     results.items = queries.to_rows(results.items)
     stations = active_stations(session, principal.scope)
     officers = active_officers(session, principal.scope)
-    params = filter_params(request)
-    return render(
+    return render_list(
         request,
         "hazards/list.html",
         {
             "results": results,
             "f": filters,
-            "params": params,
             "stations": stations,
             "officers": officers,
             "status_options": [
@@ -82,7 +79,6 @@ def _list(
             "area_status": service.AREA_STATUS,
             "path": "/areas" if filters.areas else "/hazards",
         },
-        block="results",
     )
 
 
@@ -159,9 +155,7 @@ async def hazard_create(
     project_id: int,
 ) -> Response:
     project = get_visible(session, Project, project_id, principal.scope)
-    finder = session.get(Officer, principal.user.officer_id or 0)
-    if finder is None:
-        raise HTTPException(status_code=403)
+    finder = own_officer(session, principal.user)
     form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     form, errors = validate(HazardIn, raw)

@@ -2,9 +2,8 @@
 
 from sqlmodel import Session, col, select
 
-from liaison.auth.permissions import visible
 from liaison.org.models import Officer, Station
-from liaison.scope import Scope
+from liaison.scope import Scope, visible
 
 
 def active_stations(session: Session, scope: Scope) -> list[Station]:

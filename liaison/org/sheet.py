@@ -10,7 +10,7 @@ from liaison.org import service
 from liaison.org.models import Officer, Station
 from liaison.sheets import Checking, Column, Row, Rows, Sheet, Writing
 
-STATION_SHEET, OFFICER_SHEET = "派出所", "民警"
+STATION, OFFICER = "派出所", "民警"
 
 
 def station_rows(session: Session, ids: Any = None) -> Rows:
@@ -20,7 +20,7 @@ def station_rows(session: Session, ids: Any = None) -> Rows:
 
 
 def check_stations(c: Checking) -> None:
-    for row in c.rows[STATION_SHEET]:
+    for row in c.rows[STATION]:
         sheets.diff(row, c.found(STATIONS, row), {"name": row.values["name"]})
 
 
@@ -28,18 +28,19 @@ def save_stations(w: Writing, rows: list[Row]) -> None:
     w.keep(STATIONS, rows, service.import_stations(w.session, w.changes(STATIONS, rows)))
 
 
+STATION_COLUMNS = [
+    Column("单位编码", "code", sheets.code(), True, "唯一编码，如 S01"),
+    Column("单位名称", "name", sheets.text(64), True),
+]
 STATIONS = Sheet(
-    STATION_SHEET,
+    STATION,
     "单位",
-    [
-        Column("单位编码", "code", sheets.code(), True, "唯一编码，如 S01"),
-        Column("单位名称", "name", sheets.text(64), True),
-    ],
-    key="code",
-    model=Station,
-    rows=station_rows,
-    check=check_stations,
-    save=save_stations,
+    STATION_COLUMNS,
+    "code",
+    Station,
+    station_rows,
+    check_stations,
+    save_stations,
 )
 
 
@@ -54,7 +55,7 @@ def officer_rows(session: Session, ids: Any = None) -> Rows:
 def check_officers(c: Checking) -> None:
     """An officer may move to another station only as the service lets them: its guards (an
     officer who holds projects stays) decide, as they do for the form."""
-    for row in c.rows[OFFICER_SHEET]:
+    for row in c.rows[OFFICER]:
         if not c.need(OFFICERS, row, "station"):
             continue
         record = c.found(OFFICERS, row)
@@ -73,29 +74,23 @@ def check_officers(c: Checking) -> None:
 
 
 def save_officers(w: Writing, rows: list[Row]) -> None:
-    changes = w.changes(OFFICERS, rows, station_id=w.id_of(STATION_SHEET, "_station"))
+    changes = w.changes(OFFICERS, rows, station_id=w.id_of(STATION, "_station"))
     w.keep(OFFICERS, rows, service.import_officers(w.session, changes))
 
 
+OFFICER_COLUMNS = [
+    Column("警号", "badge_no", sheets.code(), True, "唯一，按文本填写"),
+    Column("姓名", "name", sheets.text(32), True),
+    Column("单位编码", "station", sheets.code(), True, sheets.STATION_HELP, refers=(STATION,)),
+    Column("手机号", "phone", sheets.mobile, help="11 位手机号，可不填"),
+]
 OFFICERS = Sheet(
-    OFFICER_SHEET,
+    OFFICER,
     "民警",
-    [
-        Column("警号", "badge_no", sheets.code(), True, "唯一，按文本填写"),
-        Column("姓名", "name", sheets.text(32), True),
-        Column(
-            "单位编码",
-            "station",
-            sheets.code(),
-            True,
-            "须在「派出所」表或系统中已有",
-            refers=(STATION_SHEET,),
-        ),
-        Column("手机号", "phone", sheets.mobile, help="11 位手机号，可不填"),
-    ],
-    key="badge_no",
-    model=Officer,
-    rows=officer_rows,
-    check=check_officers,
-    save=save_officers,
+    OFFICER_COLUMNS,
+    "badge_no",
+    Officer,
+    officer_rows,
+    check_officers,
+    save_officers,
 )

@@ -16,7 +16,7 @@ from liaison.listing import PageNumber, searching
 from liaison.org import service
 from liaison.org.models import Officer, Station
 from liaison.pii import keep_if_masked, mask_phone
-from liaison.web import filter_params, get_or_404, redirect, render, render_form
+from liaison.web import FormPage, get_or_404, redirect, render, render_list
 
 router = APIRouter(dependencies=[Depends(require(Role.ADMIN))])  # every page is the admin's
 
@@ -25,6 +25,8 @@ router = APIRouter(dependencies=[Depends(require(Role.ADMIN))])  # every page is
 
 
 class StationForm(BaseModel):
+    """What service.save_station takes, field for field (as OfficerForm for save_officer)."""
+
     code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
     name: str = Field(min_length=1, max_length=64)
     active: bool = False
@@ -35,6 +37,10 @@ STATION_FIELDS: list[dict[str, Any]] = [
     {"name": "name", "label": "单位名称", "required": True},
     {"name": "active", "label": "启用", "type": "checkbox"},
 ]
+STATION_PAGE = FormPage(
+    "/admin/stations", "新建单位", "编辑单位", back="/admin/stations", fields=STATION_FIELDS
+)
+OFFICER_PAGE = FormPage("/admin/officers", "新建民警", "编辑民警", back="/admin/officers")
 
 
 @router.get("/admin/stations")
@@ -48,29 +54,15 @@ def station_list(request: Request, session: SessionDep) -> Response:
     return render(request, "admin/stations/list.html", {"rows": rows})
 
 
-def _station_form(
-    request: Request, station: Station | None, values: dict[str, Any], errors: dict[str, str]
-) -> Response:
-    return render_form(
-        request,
-        title=f"编辑单位 {station.name}" if station else "新建单位",
-        action=f"/admin/stations/{station.id}" if station else "/admin/stations",
-        back="/admin/stations",
-        fields=STATION_FIELDS,
-        values=values,
-        errors=errors,
-    )
-
-
 @router.get("/admin/stations/new")
 def station_new(request: Request) -> Response:
-    return _station_form(request, None, {"active": True}, {})
+    return STATION_PAGE.render(request, None, {"active": True}, {})
 
 
 @router.get("/admin/stations/{station_id}")
 def station_edit(request: Request, session: SessionDep, station_id: int) -> Response:
     station = get_or_404(session, Station, station_id)
-    return _station_form(request, station, station.model_dump(), {})
+    return STATION_PAGE.render(request, station, station.model_dump(), {})
 
 
 @router.post("/admin/stations")
@@ -83,12 +75,10 @@ async def station_save(
     form, errors = validate(StationForm, raw)
     if form and not errors:
         with refusals(session, errors, "code", service.OrgError):
-            service.save_station(
-                session, station, code=form.code, name=form.name, active=form.active
-            )
+            service.save_station(session, station, **form.model_dump())
             session.commit()
             return redirect(request, "/admin/stations", f"已保存单位 {form.name}")
-    return _station_form(request, station if station_id else None, raw, errors)
+    return STATION_PAGE.render(request, station if station_id else None, raw, errors)
 
 
 # ---- officer records -------------------------------------------------------------------
@@ -130,11 +120,10 @@ def officer_list(
     )
     query = searching(query, q, Officer.badge_no, Officer.name)
     rows = paginate(session, query.order_by(Officer.badge_no), page=page)
-    return render(
+    return render_list(
         request,
         "admin/officers/list.html",
-        {"rows": rows, "q": q, "params": filter_params(request)},
-        block="results",
+        {"rows": rows, "q": q},
     )
 
 
@@ -145,16 +134,10 @@ def _officer_form(
     values: dict[str, Any],
     errors: dict[str, str],
 ) -> Response:
-    return render_form(
-        request,
-        title=f"编辑民警 {officer.name}" if officer else "新建民警",
-        action=f"/admin/officers/{officer.id}" if officer else "/admin/officers",
-        back="/admin/officers",
-        # An officer holding projects cannot leave: the page offers the way out.
-        links=[(f"/officers/{officer.id}/reassign", "改派名下项目")] if officer else [],
-        fields=_officer_fields(session),
-        values=values,
-        errors=errors,
+    # An officer holding projects cannot leave: the page offers the way out.
+    links = [(f"/officers/{officer.id}/reassign", "改派名下项目")] if officer else []
+    return OFFICER_PAGE.render(
+        request, officer, values, errors, fields=_officer_fields(session), links=links
     )
 
 
@@ -186,15 +169,7 @@ async def officer_save(
     form, errors = validate(OfficerForm, {**raw, "phone": phone})
     if form and not errors:
         with refusals(session, errors, "badge_no", service.OrgError):
-            service.save_officer(
-                session,
-                officer,
-                badge_no=form.badge_no,
-                name=form.name,
-                phone=form.phone,
-                station_code=form.station_code,
-                active=form.active,
-            )
+            service.save_officer(session, officer, **form.model_dump())
             session.commit()
             return redirect(request, "/admin/officers", f"已保存民警 {form.name}")
     return _officer_form(request, session, officer if officer_id else None, raw, errors)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col
 
 from liaison.clock import now
-from liaison.db import UTCDateTime, enum_check
+from liaison.db import UTCDateTime, enum_check, unique_where
 from liaison.pii import mask_phone
 
 if TYPE_CHECKING:
@@ -113,13 +113,7 @@ class Assignment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
     __table_args__ = (
-        sa.Index(
-            "uq_assignment_current_project",
-            "project_id",
-            unique=True,
-            sqlite_where=sa.text("end_date IS NULL"),
-            postgresql_where=sa.text("end_date IS NULL"),
-        ),
+        unique_where("uq_assignment_current_project", "project_id", "end_date IS NULL"),
         sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
     )
 

@@ -3,18 +3,17 @@ figures come from a fixed number of SQL statements, whatever the number of rows.
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from pydantic import Field
 from sqlmodel import Session, col, func, select
 
-from liaison.auth.permissions import visible
 from liaison.enterprises.models import Enterprise
-from liaison.listing import Flag, ListFilter, OptionalId, SearchText
+from liaison.listing import Flag, ListFilter, OptionalId, SearchText, matching
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Assignment, Project, Visit
-from liaison.scope import Scope
+from liaison.scope import Scope, visible
 
 
 def current_terms() -> Any:
@@ -37,6 +36,35 @@ def last_visit_date() -> Any:
         .where(col(Visit.project_id) == Project.id)
         .correlate(Project)
         .scalar_subquery()
+    )
+
+
+class WorkFilter(Protocol):
+    """What every list of a project's work (hazards, disputes) is filtered by, beside its own."""
+
+    station_id: int | None
+    officer_id: int | None
+    project_id: int | None
+
+
+def work_list_query(
+    model: Any, officer: Any, scope: Scope, filters: WorkFilter, *columns: Any
+) -> Any:
+    """(row, project name, station name, officer name, *columns) for `model`'s rows whose
+    project the scope reaches, narrowed to the filters' station, officer and project; `officer`
+    is the row's column naming its officer."""
+    query = (
+        sa.select(model, col(Project.name), col(Station.name), col(Officer.name), *columns)
+        .join(Project, col(Project.id) == model.project_id)
+        .join(Station, col(Station.id) == Project.station_id)
+        .join(Officer, col(Officer.id) == officer)
+        .where(visible(Project, scope))
+    )
+    return matching(
+        query,
+        (filters.station_id, col(Project.station_id)),
+        (filters.officer_id, col(officer)),
+        (filters.project_id, col(model.project_id)),
     )
 
 

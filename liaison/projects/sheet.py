@@ -20,6 +20,17 @@ SHEET = "重点项目"
 STATIONS, OFFICERS, ENTERPRISES = "派出所", "民警", "企业"
 
 
+def on_project(model: Any, officer_id: Any) -> Any:
+    """The query of a sheet of a project's records (隐患, 纠纷, 挽回损失): each record with its
+    project's code and the badge of the officer `officer_id` names, in the records' code order."""
+    return (
+        select(model, Project.code, Officer.badge_no)
+        .join(Project, col(Project.id) == model.project_id)
+        .join(Officer, col(Officer.id) == officer_id)
+        .order_by(col(model.code))
+    )
+
+
 def project_rows(session: Session, ids: Any = None) -> Rows:
     query = (
         select(Project, Enterprise.uscc, Station.code, Officer.badge_no)
@@ -131,38 +142,31 @@ def save_projects(w: Writing, rows: list[Row]) -> None:
     service.import_officers_of(w.session, terms, by_user_id=w.by)
 
 
-STATION_HELP = "须在「派出所」表或系统中已有"
+COLUMNS = [
+    Column("项目编号", "code", sheets.code(), True, "唯一"),
+    Column("项目名称", "name", sheets.text(128), True),
+    Column(
+        "统一社会信用代码",
+        "enterprise",
+        uscc,
+        True,
+        "须在「企业」表或系统中已有",
+        refers=(ENTERPRISES,),
+    ),
+    sheets.enum_column("项目级别", "level", Level, True),
+    Column("项目类别", "category", sheets.text(32)),
+    sheets.enum_column("建设阶段", "stage", Stage),
+    Column("总投资(万元)", "investment_fen", sheets.wan, help="万元，最多 6 位小数"),
+    Column("单位编码", "station", sheets.code(), True, sheets.STATION_HELP, refers=(STATIONS,)),
+    Column(
+        "项目警官警号",
+        "officer",
+        sheets.code(),
+        help="空表示暂无项目警官（未覆盖）",
+        refers=(OFFICERS,),
+    ),
+    Column("任命日期", "assigned_on", sheets.day, help=sheets.DATE_HELP),
+]
 PROJECTS = Sheet(
-    SHEET,
-    "项目",
-    [
-        Column("项目编号", "code", sheets.code(), True, "唯一"),
-        Column("项目名称", "name", sheets.text(128), True),
-        Column(
-            "统一社会信用代码",
-            "enterprise",
-            uscc,
-            True,
-            "须在「企业」表或系统中已有",
-            refers=(ENTERPRISES,),
-        ),
-        sheets.enum_column("项目级别", "level", Level, True),
-        Column("项目类别", "category", sheets.text(32)),
-        sheets.enum_column("建设阶段", "stage", Stage),
-        Column("总投资(万元)", "investment_fen", sheets.wan, help="万元，最多 6 位小数"),
-        Column("单位编码", "station", sheets.code(), True, STATION_HELP, refers=(STATIONS,)),
-        Column(
-            "项目警官警号",
-            "officer",
-            sheets.code(),
-            help="空表示暂无项目警官（未覆盖）",
-            refers=(OFFICERS,),
-        ),
-        Column("任命日期", "assigned_on", sheets.day, help=sheets.DATE_HELP),
-    ],
-    key="code",
-    model=Project,
-    rows=project_rows,
-    check=check_projects,
-    save=save_projects,
+    SHEET, "项目", COLUMNS, "code", Project, project_rows, check_projects, save_projects
 )

@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 
 from liaison import clock, downloads
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
-from liaison.auth.permissions import get_visible
 from liaison.auth.policy import Action, OnProject, can
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
@@ -28,7 +27,8 @@ from liaison.projects import queries, service
 from liaison.projects.models import CATEGORIES, Level, Project, Stage, VisitKind
 from liaison.projects.sheet import PROJECTS
 from liaison.projects.timeline import timeline
-from liaison.web import filter_params, redirect, render, render_form, render_with_errors
+from liaison.scope import get_visible
+from liaison.web import FormPage, filter_params, redirect, render, render_list, render_with_errors
 
 router = APIRouter()
 
@@ -88,7 +88,7 @@ def project_list(
         unit = getattr(session.get(Officer, filters.officer_id), "station_id", None)
     one_unit = unit or len(stations) <= 1
     officers = active_officers(session, principal.scope, unit) if one_unit else []
-    return render(
+    return render_list(
         request,
         "projects/list.html",
         {
@@ -101,7 +101,6 @@ def project_list(
             "stages": list(Stage),
             "can_create": principal.role in MANAGERS,
         },
-        block="results",
     )
 
 
@@ -184,6 +183,9 @@ def _project_fields(session: Session, principal: Principal) -> list[dict[str, An
     ]
 
 
+PROJECT_PAGE = FormPage("/projects", "新建重点项目", "编辑")
+
+
 def _project_form(
     request: Request,
     session: Session,
@@ -192,14 +194,8 @@ def _project_form(
     values: dict[str, Any],
     errors: dict[str, str],
 ) -> Response:
-    return render_form(
-        request,
-        title=f"编辑 {project.name}" if project else "新建重点项目",
-        action=f"/projects/{project.id}" if project else "/projects",
-        back=f"/projects/{project.id}" if project else "/projects",
-        fields=_project_fields(session, principal),
-        values=values,
-        errors=errors,
+    return PROJECT_PAGE.render(
+        request, project, values, errors, fields=_project_fields(session, principal)
     )
 
 
@@ -551,8 +547,7 @@ def officer_loads(
     )
     results = paginate(session, query, page=page)
     results.items = queries.to_loads(results.items)
-    params = filter_params(request)
-    return render(
+    return render_list(
         request,
         "projects/officers.html",
         {
@@ -560,10 +555,8 @@ def officer_loads(
             "stations": active_stations(session, principal.scope),
             "station": station,
             "q": q,
-            "params": params,
             "can_manage": principal.role in MANAGERS,
         },
-        block="results",
     )
 
 

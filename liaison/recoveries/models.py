@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col, select
 
 from liaison.clock import now
-from liaison.db import UTCDateTime, enum_check
+from liaison.db import UTCDateTime, enum_check, unique_where
 from liaison.projects.models import Project
 
 if TYPE_CHECKING:
@@ -52,12 +52,10 @@ class Recovery(SQLModel, table=True):
             name="sign_matches_kind",
         ),
         # A mediated dispute books its agreement once.
-        sa.Index(
+        unique_where(
             "uq_recovery_dispute_entry",
             "dispute_id",
-            unique=True,
-            sqlite_where=sa.text("reverses_id IS NULL AND dispute_id IS NOT NULL"),
-            postgresql_where=sa.text("reverses_id IS NULL AND dispute_id IS NOT NULL"),
+            "reverses_id IS NULL AND dispute_id IS NOT NULL",
         ),
     )
 

@@ -7,13 +7,12 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlmodel import Session, col, func
 
-from liaison.auth.permissions import visible
 from liaison.enterprises.models import Enterprise
 from liaison.listing import ListFilter, OptionalDay, OptionalId, matching
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.recoveries.models import Recovery
-from liaison.scope import Scope
+from liaison.scope import Scope, visible
 
 DIMENSIONS: dict[str, tuple[str, Any]] = {
     "station": ("单位", Station.name),

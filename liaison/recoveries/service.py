@@ -1,6 +1,6 @@
-"""The recovery ledger: recording entries and reversing them. What writes it (the ledger
-import still adds entries itself: tests/test_writers.py lists it); nothing
-here or anywhere updates or deletes an entry."""
+"""The recovery ledger: recording entries and reversing them. The only module that writes it,
+the ledger import and the demo included; nothing here or anywhere updates or deletes an
+entry."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -9,8 +9,8 @@ from datetime import date, datetime
 from sqlmodel import Session, col, func, select
 
 from liaison.clock import local, today
-from liaison.db import Fields, add_numbered, put_all
-from liaison.errors import FieldError
+from liaison.db import Fields, add_numbered, put_all, submitted_before
+from liaison.errors import FieldError, Problems, problems
 from liaison.money import yuan
 from liaison.org.models import Officer
 from liaison.projects.models import Project
@@ -32,20 +32,15 @@ class Entry:
     hazard_id: int | None = None
 
 
-Problems = list[tuple[str, str]]  # (field, reason): "amount", "recovered_on", "project", "source"
-
-
 def recovery_problems(
     amount_fen: int, recovered_on: date, *, as_of: date | None = None
 ) -> Problems:
     """What is wrong with an entry booked on `as_of` (today), before it is booked: by the form
     and by the ledger import."""
-    problems = []
-    if amount_fen <= 0:
-        problems.append(("amount", "金额必须大于零"))
-    if recovered_on > (as_of or today()):
-        problems.append(("recovered_on", "挽回日期不能晚于今天"))
-    return problems
+    return problems(
+        (amount_fen <= 0, "amount", "金额必须大于零"),
+        (recovered_on > (as_of or today()), "recovered_on", "挽回日期不能晚于今天"),
+    )
 
 
 def reversal_problems(
@@ -61,22 +56,27 @@ def reversal_problems(
     """What is wrong with reversing `amount_fen` (positive) of `original` on `on`, with `left_fen`
     of it left, booked on `as_of` (today). A reversal takes its entry's project and source: one
     naming others is refused."""
-    problems = []
-    if original.is_reversal:
-        problems.append(("amount", "冲销记录不能再被冲销"))
-    if amount_fen <= 0:
-        problems.append(("amount", "冲销金额必须大于零"))
-    elif amount_fen > left_fen:
-        problems.append(("amount", f"冲销金额不能超过该笔剩余的 {yuan(left_fen)}"))
-    if on < original.recovered_on:
-        problems.append(("recovered_on", "冲销日期不能早于原记录"))
-    if on > (as_of or today()):
-        problems.append(("recovered_on", "冲销日期不能晚于今天"))
-    if project_id is not None and project_id != original.project_id:
-        problems.append(("project", "冲销须记在原记录的项目上"))
-    if source is not None and source != original.source:
-        problems.append(("source", f"冲销须与原记录来源一致（{original.source}）"))
-    return problems
+    return problems(
+        (original.is_reversal, "amount", "冲销记录不能再被冲销"),
+        (amount_fen <= 0, "amount", "冲销金额必须大于零"),
+        (
+            amount_fen > 0 and amount_fen > left_fen,
+            "amount",
+            f"冲销金额不能超过该笔剩余的 {yuan(left_fen)}",
+        ),
+        (on < original.recovered_on, "recovered_on", "冲销日期不能早于原记录"),
+        (on > (as_of or today()), "recovered_on", "冲销日期不能晚于今天"),
+        (
+            project_id is not None and project_id != original.project_id,
+            "project",
+            "冲销须记在原记录的项目上",
+        ),
+        (
+            source is not None and source != original.source,
+            "source",
+            f"冲销须与原记录来源一致（{original.source}）",
+        ),
+    )
 
 
 def record(
@@ -92,15 +92,11 @@ def record(
 ) -> tuple[Recovery, bool]:
     """Book an amount recovered as of `at` (now), numbered by its day unless it already has its
     `code`; the same form submitted twice books it once: (entry, new?)."""
-    if submission_key:
-        earlier = session.exec(
-            select(Recovery).where(Recovery.submission_key == submission_key)
-        ).first()
-        if earlier is not None:
-            return earlier, False
+    earlier = submitted_before(session, Recovery, submission_key)
+    if earlier is not None:
+        return earlier, False
     as_of = local(at).date() if at else None
-    for field_name, message in recovery_problems(entry.amount_fen, entry.recovered_on, as_of=as_of):
-        raise RecoveryError(message, field_name)
+    RecoveryError.refuse(recovery_problems(entry.amount_fen, entry.recovered_on, as_of=as_of))
     row = Recovery(
         code="",
         project_id=project.id or 0,
@@ -166,10 +162,9 @@ def reverse(
     left = remaining_fen(session, original)
     as_of = local(at).date() if at else today()
     on = on or as_of
-    for field_name, message in reversal_problems(
-        original, amount_fen=amount_fen, on=on, left_fen=left, as_of=as_of
-    ):
-        raise RecoveryError(message, field_name)
+    RecoveryError.refuse(
+        reversal_problems(original, amount_fen=amount_fen, on=on, left_fen=left, as_of=as_of)
+    )
     row = Recovery(
         code="",
         project_id=original.project_id,

@@ -14,8 +14,7 @@ from sqlmodel import Session, col, func, select
 from liaison import sheets
 from liaison.disputes.models import Dispute
 from liaison.hazards.models import Hazard
-from liaison.org.models import Officer
-from liaison.projects.models import Project
+from liaison.projects.sheet import on_project
 from liaison.recoveries import service
 from liaison.recoveries.models import Recovery, RecoverySource
 from liaison.sheets import Checking, Column, Row, Rows, Sheet, Values, Writing
@@ -26,14 +25,12 @@ SHEET, PROJECTS, OFFICERS, HAZARDS, DISPUTES = "挽回损失", "重点项目", "
 def recovery_rows(session: Session, ids: Any = None) -> Rows:
     reversed_entry = aliased(Recovery)
     query = (
-        select(Recovery, Project.code, Officer.badge_no, reversed_entry.code)
-        .add_columns(col(Dispute.code))
-        .join(Project, col(Project.id) == Recovery.project_id)
-        .join(Officer, col(Officer.id) == Recovery.officer_id)
+        on_project(Recovery, Recovery.officer_id)
+        .add_columns(col(reversed_entry.code), col(Dispute.code), col(Hazard.code))
         .outerjoin(reversed_entry, col(reversed_entry.id) == Recovery.reverses_id)
         .outerjoin(Dispute, col(Dispute.id) == Recovery.dispute_id)
-        .add_columns(col(Hazard.code))
         .outerjoin(Hazard, col(Hazard.id) == Recovery.hazard_id)
+        .order_by(None)
         .order_by(col(Recovery.reverses_id).is_not(None), col(Recovery.code))
     )
     for r, project, badge, reverses, dispute, hazard in sheets.stream(
@@ -279,30 +276,29 @@ def save_recoveries(w: Writing, rows: list[Row]) -> None:
         w.session.flush()
 
 
+COLUMNS = [
+    Column("登记编号", "code", sheets.code(), True, "唯一；已导入的登记不能修改，更正请另登冲正"),
+    Column("项目编号", "project", sheets.code(), True, sheets.PROJECT_HELP, refers=(PROJECTS,)),
+    Column("金额(元)", "amount_fen", sheets.yuan, True, "元，最多两位小数；负数为冲正"),
+    Column("挽回日期", "recovered_on", sheets.day, True, sheets.DATE_HELP),
+    sheets.enum_column("来源", "source", RecoverySource, True),
+    Column(
+        "关联编号",
+        "link",
+        sheets.code(64),
+        help="冲正时填被冲正的登记编号；否则可填纠纷、隐患编号或案件号",
+        refers=(SHEET, DISPUTES, HAZARDS),
+    ),
+    Column("承办人警号", "officer", sheets.code(), True, sheets.BADGE_HELP, refers=(OFFICERS,)),
+    Column("说明", "note", sheets.text(1000)),
+]
 RECOVERIES = Sheet(
     SHEET,
     "挽回损失",
-    [
-        Column(
-            "登记编号", "code", sheets.code(), True, "唯一；已导入的登记不能修改，更正请另登冲正"
-        ),
-        Column("项目编号", "project", sheets.code(), True, sheets.PROJECT_HELP, refers=(PROJECTS,)),
-        Column("金额(元)", "amount_fen", sheets.yuan, True, "元，最多两位小数；负数为冲正"),
-        Column("挽回日期", "recovered_on", sheets.day, True, sheets.DATE_HELP),
-        sheets.enum_column("来源", "source", RecoverySource, True),
-        Column(
-            "关联编号",
-            "link",
-            sheets.code(64),
-            help="冲正时填被冲正的登记编号；否则可填纠纷、隐患编号或案件号",
-            refers=(SHEET, DISPUTES, HAZARDS),
-        ),
-        Column("承办人警号", "officer", sheets.code(), True, sheets.BADGE_HELP, refers=(OFFICERS,)),
-        Column("说明", "note", sheets.text(1000)),
-    ],
-    key="code",
-    model=Recovery,
-    rows=recovery_rows,
-    check=check_recoveries,
-    save=save_recoveries,
+    COLUMNS,
+    "code",
+    Recovery,
+    recovery_rows,
+    check_recoveries,
+    save_recoveries,
 )

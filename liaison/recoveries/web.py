@@ -15,7 +15,6 @@ from liaison import downloads
 from liaison.attachments import service as attachments
 from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, ReaderDep, require
-from liaison.auth.permissions import get_visible
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
 from liaison.clock import today
@@ -33,10 +32,11 @@ from liaison.projects.web import Panel
 from liaison.recoveries import queries, service
 from liaison.recoveries.models import Recovery, RecoverySource
 from liaison.recoveries.sheet import RECOVERIES
-from liaison.scope import Scope
-from liaison.web import filter_params, redirect, render, render_with_errors
+from liaison.scope import Scope, get_visible
+from liaison.web import own_officer, redirect, render_list, render_with_errors
 
 router = APIRouter()
+NOT_AN_OFFICER = "登记挽回损失须由民警本人操作"
 BookerDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.OFFICER))]
 OWNER = "recovery"
 UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024
@@ -73,8 +73,7 @@ def recovery_list(
         page=page,
     )
     stations = active_stations(session, principal.scope)
-    params = filter_params(request)
-    return render(
+    return render_list(
         request,
         "recoveries/list.html",
         {
@@ -87,7 +86,6 @@ def recovery_list(
             "grand_fen": int(grand[0]),
             "grand_count": grand[1],
             "entries": entries,
-            "params": params,
             "since": filters.since or "",
             "until": filters.until or "",
             "station": filters.station_id,
@@ -95,7 +93,6 @@ def recovery_list(
             "stations": stations,
             "sources": list(RecoverySource),
         },
-        block="results",
     )
 
 
@@ -128,21 +125,21 @@ def _entry_form(
     )
 
 
-def _officer(session: Session, principal: Principal) -> Officer:
-    officer = session.get(Officer, principal.user.officer_id or 0)
-    if officer is None:
-        raise HTTPException(status_code=403, detail="登记挽回损失须由民警本人操作")
-    return officer
+def _booking(session: Session, principal: Principal, project_id: int) -> tuple[Project, Officer]:
+    """The project an entry is booked on and the officer booking it: 404 for a project out of
+    reach, 403 for a login that may not book on it."""
+    project = get_visible(session, Project, project_id, principal.scope)
+    officer = own_officer(session, principal.user, NOT_AN_OFFICER)
+    if not can(principal, Action.RECOVERY_BOOK, on_project(session, project)):
+        raise HTTPException(status_code=403)
+    return project, officer
 
 
 @router.get("/projects/{project_id}/recoveries/new")
 def recovery_new(
     request: Request, session: SessionDep, principal: BookerDep, project_id: int
 ) -> Response:
-    project = get_visible(session, Project, project_id, principal.scope)
-    _officer(session, principal)
-    if not can(principal, Action.RECOVERY_BOOK, on_project(session, project)):
-        raise HTTPException(status_code=403)
+    project, _ = _booking(session, principal, project_id)
     values = {"recovered_on": today(), "submission_key": uuid.uuid4().hex}
     return _entry_form(request, project, values, {})
 
@@ -151,10 +148,7 @@ def recovery_new(
 async def recovery_create(
     request: Request, session: SessionDep, principal: BookerDep, project_id: int
 ) -> Response:
-    project = get_visible(session, Project, project_id, principal.scope)
-    officer = _officer(session, principal)
-    if not can(principal, Action.RECOVERY_BOOK, on_project(session, project)):
-        raise HTTPException(status_code=403)
+    project, officer = _booking(session, principal, project_id)
     form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     form, errors = validate(EntryForm, raw)
@@ -252,7 +246,7 @@ async def recovery_reverse(
     request: Request, session: SessionDep, principal: BookerDep, recovery_id: int
 ) -> Response:
     entry = get_visible(session, Recovery, recovery_id, principal.scope)
-    officer = _officer(session, principal)
+    officer = own_officer(session, principal.user, NOT_AN_OFFICER)
     project = session.get(Project, entry.project_id)
     if project is None or not can(principal, Action.RECOVERY_REVERSE, on_project(session, project)):
         raise HTTPException(status_code=403)

@@ -5,10 +5,11 @@ import pytest
 from fastapi import HTTPException
 from sqlmodel import select
 
-from liaison.auth.permissions import get_visible, restrict, scope_for
+from liaison.auth.permissions import scope_for
 from liaison.auth.roles import Role
 from liaison.enterprises.models import Enterprise
 from liaison.org.models import Officer, Station
+from liaison.scope import get_visible, restrict
 from tests.factories import make_enterprise, make_officer, make_station, make_user
 
 
