@@ -2,12 +2,30 @@
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass
+class Filled:
+    """A form as it goes back to the user: what they typed (shown again, never lost) and what is
+    wrong with it, by field. The two always travel together, from the route that checked the
+    form to the page that shows it."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def named(self, form: str) -> "Filled":
+        """The same, for one of several forms on a page, whose fields it names `{form}_{field}`."""
+        return Filled(
+            {f"{form}_{k}": v for k, v in self.values.items()},
+            {f"{form}_{k}": v for k, v in self.errors.items()},
+        )
 
 
 def _message(error: Mapping[str, Any]) -> str:

@@ -15,6 +15,7 @@ from liaison import clock, money, pii
 from liaison.auth.models import User
 from liaison.auth.roles import PII_REVEAL_ROLES, ROLE_LABELS, Role
 from liaison.config import get_settings
+from liaison.forms import Filled
 from liaison.org.models import Officer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,8 +165,7 @@ class FormPage:
         self,
         request: Request,
         row: Named | None,
-        values: dict[str, Any],
-        errors: dict[str, str],
+        form: Filled,
         *,
         fields: list[dict[str, Any]] | None = None,
         links: list[tuple[str, str]] | None = None,
@@ -180,10 +180,10 @@ class FormPage:
                 "action": action,
                 "back": self.back or action,
                 "fields": self.fields if fields is None else fields,
-                "values": values,
+                "values": form.values,
                 "links": links or [],
             },
-            errors,
+            form.errors,
         )
 
 

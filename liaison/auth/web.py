@@ -28,7 +28,7 @@ from liaison.auth.roles import Role, home_path
 from liaison.config import Settings
 from liaison.db import SessionDep, paginate
 from liaison.enterprises.models import Enterprise
-from liaison.forms import refusals, validate
+from liaison.forms import Filled, refusals, validate
 from liaison.listing import ListFilter, PageNumber, searching
 from liaison.org.models import Officer
 from liaison.web import get_or_404, redirect, render, render_list, render_with_errors
@@ -284,19 +284,19 @@ def _user_detail(
     session: SessionDep,
     user: User,
     *,
-    values: dict[str, object] | None = None,
-    errors: dict[str, str] | None = None,
+    form: Filled | None = None,
     temporary_password: str | None = None,
 ) -> Response:
     officer = session.get(Officer, user.officer_id) if user.officer_id else None
     enterprise = session.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
-    if values is None:
+    if form is None:
         values = {
             "display_name": user.display_name,
             "role": user.role,
             "badge_no": officer.badge_no if officer else "",
             "enterprise_uscc": enterprise.uscc if enterprise else "",
         }
+        form = Filled(values)
     return render_with_errors(
         request,
         "admin/users/detail.html",
@@ -306,10 +306,10 @@ def _user_detail(
             "enterprise": enterprise,
             "locked": service.is_locked(session, user.username),
             "roles": list(Role),
-            "values": values,
+            "values": form.values,
             "temporary_password": temporary_password,
         },
-        errors,
+        form.errors,
     )
 
 
@@ -347,7 +347,7 @@ async def user_update(
             session.commit()
             return redirect(request, f"/admin/users/{user.id}", "已保存")
     values: dict[str, object] = {k: v for k, v in raw.items() if k != "csrf_token"}
-    return _user_detail(request, session, user, values=values, errors=errors)
+    return _user_detail(request, session, user, form=Filled(values, errors))
 
 
 @router.post("/admin/users/{user_id}/active")

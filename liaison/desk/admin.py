@@ -2,7 +2,6 @@
 working-day calendar (a holiday or make-up day the package gets wrong or does not know yet)."""
 
 from datetime import date, timedelta
-from typing import Any
 
 import chinese_calendar
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -17,7 +16,7 @@ from liaison.config import Settings
 from liaison.db import SessionDep
 from liaison.desk import service, sla
 from liaison.desk.models import CalendarDay, RequestType
-from liaison.forms import validate
+from liaison.forms import Filled, validate
 from liaison.web import redirect, render_with_errors
 
 router = APIRouter(dependencies=[Depends(require(Role.ADMIN))])  # every page is the admin's
@@ -35,8 +34,7 @@ def _levels_page(
     request: Request,
     session: Session,
     settings: Settings,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
+    form: Filled | None = None,
 ) -> Response:
     levels = sla.levels(session, settings)
     current = {
@@ -49,9 +47,9 @@ def _levels_page(
         "desk/admin_levels.html",
         {
             "types": list(RequestType),
-            "values": values or current,
+            "values": form.values if form else current,
         },
-        errors,
+        form.errors if form else None,
     )
 
 
@@ -77,7 +75,7 @@ async def service_levels_save(
         errors.update({f"{kind.value}.{name}": message for name, message in problems.items()})
         forms[kind] = form
     if errors:
-        return _levels_page(request, session, settings, raw, errors)
+        return _levels_page(request, session, settings, Filled(raw, errors))
     for kind, form in forms.items():
         assert form is not None
         service.set_service_level(session, kind, **form.model_dump())
@@ -94,9 +92,9 @@ class DayForm(BaseModel):
 def _calendar_page(
     request: Request,
     session: Session,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
+    form: Filled | None = None,
 ) -> Response:
+    form = form or Filled()
     since = today() - timedelta(days=366)
     days = session.exec(
         select(CalendarDay).where(col(CalendarDay.day) >= since).order_by(col(CalendarDay.day))
@@ -107,9 +105,9 @@ def _calendar_page(
         {
             "days": days,
             "known_until": KNOWN_UNTIL,
-            "values": values or {},
+            "values": form.values,
         },
-        errors,
+        form.errors,
     )
 
 
@@ -124,7 +122,7 @@ async def calendar_save(request: Request, session: SessionDep) -> Response:
     raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     form, errors = validate(DayForm, raw)
     if form is None or errors:
-        return _calendar_page(request, session, raw, errors)
+        return _calendar_page(request, session, Filled(raw, errors))
     service.set_calendar_day(session, form.day, workday=form.workday, note=form.note)
     session.commit()
     kind = "工作日" if form.workday else "休息日"

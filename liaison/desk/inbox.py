@@ -36,7 +36,7 @@ from liaison.desk.service import OWNER
 from liaison.desk.sheet import REQUESTS
 from liaison.desk.web import PHONE, RequestForm
 from liaison.enterprises.models import Enterprise, EnterpriseContact
-from liaison.forms import validate
+from liaison.forms import Filled, validate
 from liaison.listing import PageNumber
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
@@ -147,8 +147,7 @@ def _new_form(
     request: Request,
     session: Session,
     principal: Principal,
-    values: dict[str, Any],
-    errors: dict[str, str],
+    form: Filled,
 ) -> Response:
     enterprise = (
         session.get(Enterprise, principal.user.enterprise_id)
@@ -159,7 +158,7 @@ def _new_form(
         request,
         "desk/new.html",
         {
-            "values": {"submission_key": uuid.uuid4().hex, **values},
+            "values": {"submission_key": uuid.uuid4().hex, **form.values},
             "types": list(RequestType),
             "topics": list(Topic),
             "channels": [Channel.PHONE, Channel.COUNTER],
@@ -167,13 +166,13 @@ def _new_form(
             "enterprise": enterprise,
             "phone_pattern": PHONE,
         },
-        errors,
+        form.errors,
     )
 
 
 @router.get("/requests/new")
 def request_new(request: Request, session: SessionDep, principal: SubmitterDep) -> Response:
-    return _new_form(request, session, principal, _defaults(session, principal), {})
+    return _new_form(request, session, principal, Filled(_defaults(session, principal)))
 
 
 def _project_by_code(session: Session, principal: Principal, code: str) -> Project | None:
@@ -200,7 +199,7 @@ async def request_create(
     staff = principal.role in WORKERS
     form, errors = validate(StaffRequestForm, {**raw, "consent": "on"})
     if form is None or errors:
-        return _new_form(request, session, principal, raw, errors)
+        return _new_form(request, session, principal, Filled(raw, errors))
     try:
         project = _project_by_code(session, principal, form.project_code) if staff else None
         if staff and form.channel not in (Channel.PHONE, Channel.COUNTER):
@@ -231,10 +230,12 @@ async def request_create(
         session.commit()
     except service.DeskError as exc:
         session.rollback()
-        return _new_form(request, session, principal, raw, {exc.field or "content": str(exc)})
+        return _new_form(
+            request, session, principal, Filled(raw, {exc.field or "content": str(exc)})
+        )
     except attachments.AttachmentError as exc:
         session.rollback()
-        return _new_form(request, session, principal, raw, {"photos": str(exc)})
+        return _new_form(request, session, principal, Filled(raw, {"photos": str(exc)}))
     return redirect(request, f"/requests/{created.id}", f"已登记，受理编号 {created.tracking_no}")
 
 
@@ -261,10 +262,10 @@ def _detail(
     settings: Settings,
     principal: Principal,
     found: ServiceRequest,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
+    form: Filled | None = None,
     status_code: int = 200,
 ) -> Response:
+    form = form or Filled()
     staff = principal.role in WORKERS or principal.role == Role.ADMIN
     events = session.exec(
         select(RequestEvent, User.display_name)
@@ -294,8 +295,8 @@ def _detail(
             and found.status == RequestStatus.CLOSED.value
             and found.satisfaction is None,
             "satisfactions": list(Satisfaction),
-            "errors": errors or {},
-            "values": values or {},
+            "errors": form.errors,
+            "values": form.values,
             **(_targets(session) if handling else {}),
         },
         status_code=status_code,
@@ -403,7 +404,7 @@ async def request_action(
         found = get_visible(session, ServiceRequest, request_id, principal.scope)
         field = exc.field if exc.field and exc.field != "action" else None
         errors = {f"{action}.{field}" if field else "action": str(exc)}
-        return _detail(request, session, settings, principal, found, errors, raw, 422)
+        return _detail(request, session, settings, principal, found, Filled(raw, errors), 422)
     still_visible = session.exec(
         select(ServiceRequest.id).where(
             ServiceRequest.id == request_id, visible(ServiceRequest, principal.scope)

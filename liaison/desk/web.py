@@ -19,7 +19,7 @@ from liaison.config import Settings
 from liaison.db import SessionDep
 from liaison.desk import service
 from liaison.desk.models import Channel, RequestEvent, RequestType, Satisfaction, Topic
-from liaison.forms import validate
+from liaison.forms import Filled, validate
 from liaison.pii import pseudonym
 from liaison.projects.models import Project
 from liaison.web import render
@@ -62,8 +62,7 @@ def _project(session: Session, code: str | None) -> Project | None:
 def _form(
     request: Request,
     project: Project | None,
-    values: dict[str, Any],
-    errors: dict[str, str],
+    form: Filled,
     status_code: int = 200,
 ) -> Response:
     return render(
@@ -71,12 +70,12 @@ def _form(
         "desk/form.html",
         {
             "project": project,
-            "values": {"submission_key": uuid.uuid4().hex, **values},
-            "errors": errors,
+            "values": {"submission_key": uuid.uuid4().hex, **form.values},
+            "errors": form.errors,
             "types": list(RequestType),
             "topics": list(Topic),
         },
-        status_code=422 if errors and status_code == 200 else status_code,
+        status_code=422 if form.errors and status_code == 200 else status_code,
     )
 
 
@@ -85,7 +84,7 @@ def _form(
 def request_form(
     request: Request, session: SessionDep, project_code: str | None = None
 ) -> Response:
-    return _form(request, _project(session, project_code), {}, {})
+    return _form(request, _project(session, project_code), Filled())
 
 
 def _limited(session: Session, settings: Settings, request: Request, phone: str) -> int | None:
@@ -117,9 +116,8 @@ def _refusals(form: RequestForm) -> dict[str, str]:
 def _too_frequent(
     request: Request, project: Project | None, values: dict[str, Any], wait: int
 ) -> Response:
-    response = _form(
-        request, project, values, {"content": "提交过于频繁，请稍后再试"}, status_code=429
-    )
+    refused = Filled(values, {"content": "提交过于频繁，请稍后再试"})
+    response = _form(request, project, refused, status_code=429)
     response.headers["Retry-After"] = str(wait)
     return response
 
@@ -144,7 +142,7 @@ async def request_submit(
         errors.update(_refusals(form))
     values = {k: v for k, v in raw.items() if k != "website"}
     if not form or errors:
-        return _form(request, project, values, errors)
+        return _form(request, project, Filled(values, errors))
     wait = _limited(session, settings, request, form.phone)
     if wait is not None:
         session.commit()
@@ -167,7 +165,7 @@ async def request_submit(
             )
     except attachments.AttachmentError as exc:
         session.rollback()
-        return _form(request, project, values, {"photos": str(exc)})
+        return _form(request, project, Filled(values, {"photos": str(exc)}))
     session.commit()
     return render(request, "desk/submitted.html", {"tracking_no": submitted.tracking_no})
 

@@ -19,7 +19,7 @@ from liaison.db import SessionDep, paginate, pk
 from liaison.disputes import queries, service
 from liaison.disputes.models import Dispute, DisputeStatus, DisputeType, PartyRole, Performance
 from liaison.disputes.sheet import DISPUTES
-from liaison.forms import refusals, validate
+from liaison.forms import Filled, refusals, validate
 from liaison.listing import PageNumber
 from liaison.money import parse_amount, rmb_upper
 from liaison.org.models import Officer, Station
@@ -109,20 +109,18 @@ def _parties(raw: dict[str, Any], errors: dict[str, str]) -> list[service.Party]
     return parties
 
 
-def _case_form(
-    request: Request, project: Project, values: dict[str, Any], errors: dict[str, str]
-) -> Response:
+def _case_form(request: Request, project: Project, form: Filled) -> Response:
     return render_with_errors(
         request,
         "disputes/form.html",
         {
             "project": project,
-            "values": values,
+            "values": form.values,
             "types": list(DisputeType),
             "roles": list(PartyRole),
             "rows": range(PARTY_ROWS),
         },
-        errors,
+        form.errors,
     )
 
 
@@ -132,12 +130,8 @@ def dispute_new(
 ) -> Response:
     project = get_visible(session, Project, project_id, principal.scope)
     own_officer(session, principal.user, NOT_AN_OFFICER)
-    return _case_form(
-        request,
-        project,
-        {"received_on": today(), "party_role_0": "申请人", "party_role_1": "被申请人"},
-        {},
-    )
+    values = {"received_on": today(), "party_role_0": "申请人", "party_role_1": "被申请人"}
+    return _case_form(request, project, Filled(values))
 
 
 @router.post("/projects/{project_id}/disputes")
@@ -167,7 +161,7 @@ async def dispute_create(
             )
             session.commit()
             return redirect(request, f"/disputes/{dispute.id}", f"已受理纠纷 {dispute.code}")
-    return _case_form(request, project, raw, errors)
+    return _case_form(request, project, Filled(raw, errors))
 
 
 def _detail(
@@ -175,9 +169,9 @@ def _detail(
     session: Session,
     principal: Principal,
     dispute: Dispute,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
+    form: Filled | None = None,
 ) -> Response:
+    form = form or Filled()
     project = session.get(Project, dispute.project_id)
     handler = session.get(Officer, dispute.handler_id)
     return render_with_errors(
@@ -194,9 +188,9 @@ def _detail(
             "today": today(),
             "can_handle": project is not None
             and can(principal, Action.DISPUTE_HANDLE, on_project(session, project)),
-            "values": values or {},
+            "values": form.values,
         },
-        errors,
+        form.errors,
     )
 
 
@@ -346,7 +340,7 @@ async def _outcome(
             session.commit()
             return redirect(request, f"/disputes/{dispute.id}", "已保存")
     dispute = get_visible(session, Dispute, dispute_id, principal.scope)
-    return _detail(request, session, principal, dispute, errors, raw)
+    return _detail(request, session, principal, dispute, Filled(raw, errors))
 
 
 @router.post("/disputes/{dispute_id}/{action}")

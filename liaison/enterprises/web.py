@@ -15,7 +15,7 @@ from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises import service
 from liaison.enterprises.models import Enterprise, EnterpriseContact
-from liaison.forms import refusals, validate
+from liaison.forms import Filled, refusals, validate
 from liaison.listing import ListFilter, PageNumber, matching
 from liaison.projects import queries
 from liaison.projects.models import Project
@@ -113,7 +113,7 @@ ENTERPRISE_PAGE = FormPage("/enterprises", "登记企业", "编辑", fields=ENTE
 
 @router.get("/enterprises/new")
 def enterprise_new(request: Request, _editor: EditorDep) -> Response:
-    return ENTERPRISE_PAGE.render(request, None, {}, {})
+    return ENTERPRISE_PAGE.render(request, None, Filled())
 
 
 @router.get("/enterprises/{enterprise_id}/edit")
@@ -121,7 +121,7 @@ def enterprise_edit(
     request: Request, session: SessionDep, principal: EditorDep, enterprise_id: int
 ) -> Response:
     enterprise = get_visible(session, Enterprise, enterprise_id, principal.scope)
-    return ENTERPRISE_PAGE.render(request, enterprise, enterprise.model_dump(), {})
+    return ENTERPRISE_PAGE.render(request, enterprise, Filled(enterprise.model_dump()))
 
 
 @router.post("/enterprises")
@@ -145,7 +145,9 @@ async def enterprise_save(
             return redirect(
                 request, f"/enterprises/{enterprise.id}", f"已保存企业 {enterprise.name}"
             )
-    return ENTERPRISE_PAGE.render(request, enterprise if enterprise_id else None, raw, errors)
+    return ENTERPRISE_PAGE.render(
+        request, enterprise if enterprise_id else None, Filled(raw, errors)
+    )
 
 
 def _detail(
@@ -154,12 +156,11 @@ def _detail(
     settings: Any,
     principal: Principal,
     enterprise: Enterprise,
-    form: str = "",
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
+    form: Filled | None = None,
 ) -> Response:
-    """The enterprise's page; after a refused post, with that `form`'s errors and values back
-    (its fields are named `{form}_{field}` on the page)."""
+    """The enterprise's page; after a refused post, with that form's values and errors back
+    (`Filled.named`: the page holds several forms)."""
+    form = form or Filled()
     interval = settings.visit_interval_days
     rows = queries.to_rows(
         list(
@@ -185,9 +186,9 @@ def _detail(
             "can_open_accounts": principal.role in (Role.ADMIN, Role.LEADER),
             "can_create_project": principal.role in (Role.ADMIN, Role.LEADER, Role.CHIEF),
             "password_hint": policy_hint(settings),
-            "values": {f"{form}_{k}": v for k, v in (values or {}).items()},
+            "values": form.values,
         },
-        {f"{form}_{k}": v for k, v in (errors or {}).items()},
+        form.errors,
     )
 
 
@@ -240,7 +241,8 @@ async def contact_save(
         service.save_contact(session, contact, enterprise_id=enterprise_id, **form.model_dump())
         session.commit()
         return redirect(request, f"/enterprises/{enterprise_id}", f"已保存联系人 {form.name}")
-    return _detail(request, session, settings, principal, enterprise, "contact", errors, raw)
+    refused = Filled(raw, errors).named("contact")
+    return _detail(request, session, settings, principal, enterprise, refused)
 
 
 @router.post("/enterprises/{enterprise_id}/contacts/{contact_id}/delete")
@@ -296,4 +298,5 @@ async def contact_account(
                 f"已为 {contact.name} 开通账号 {user.username}，首次登录须修改密码",
             )
     values = {"username": raw.get("username", ""), "contact": contact_id}
-    return _detail(request, session, settings, principal, enterprise, "account", errors, values)
+    refused = Filled(values, errors).named("account")
+    return _detail(request, session, settings, principal, enterprise, refused)

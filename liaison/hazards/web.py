@@ -17,7 +17,7 @@ from liaison.auth.policy import Action, can
 from liaison.auth.roles import STAFF_ROLES, Role
 from liaison.clock import local, today
 from liaison.db import SessionDep, paginate, pk
-from liaison.forms import refusals, validate
+from liaison.forms import Filled, refusals, validate
 from liaison.hazards import queries, service
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
 from liaison.hazards.schemas import HazardIn
@@ -107,15 +107,14 @@ def _form(
     request: Request,
     project: Project,
     settings: Any,
-    values: dict[str, Any],
-    errors: dict[str, str],
+    form: Filled,
 ) -> Response:
     return render_with_errors(
         request,
         "hazards/form.html",
         {
             "project": project,
-            "values": values,
+            "values": form.values,
             "categories": list(HazardCategory),
             "levels": list(HazardLevel),
             "days": {
@@ -124,7 +123,7 @@ def _form(
                 "一般": settings.hazard_days_general,
             },
         },
-        errors,
+        form.errors,
     )
 
 
@@ -143,7 +142,7 @@ def hazard_new(
         "level": "一般",
         "category": HazardCategory.COMPLEX_AREA.value if area else "",
     }
-    return _form(request, project, settings, values, {})
+    return _form(request, project, settings, Filled(values))
 
 
 @router.post("/projects/{project_id}/hazards", max_body_size=UPLOAD_LIMIT)
@@ -177,7 +176,7 @@ async def hazard_create(
                 f"/hazards/{hazard.id}",
                 f"已登记{'复杂区域' if hazard.is_area else '隐患'} {hazard.code}",
             )
-    return _form(request, project, settings, raw, errors)
+    return _form(request, project, settings, Filled(raw, errors))
 
 
 # ---- one hazard and its loop -----------------------------------------------------------

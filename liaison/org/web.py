@@ -11,7 +11,7 @@ from liaison.auth.deps import require
 from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
-from liaison.forms import refusals, validate
+from liaison.forms import Filled, refusals, validate
 from liaison.listing import PageNumber, searching
 from liaison.org import service
 from liaison.org.models import Officer, Station
@@ -56,13 +56,13 @@ def station_list(request: Request, session: SessionDep) -> Response:
 
 @router.get("/admin/stations/new")
 def station_new(request: Request) -> Response:
-    return STATION_PAGE.render(request, None, {"active": True}, {})
+    return STATION_PAGE.render(request, None, Filled({"active": True}))
 
 
 @router.get("/admin/stations/{station_id}")
 def station_edit(request: Request, session: SessionDep, station_id: int) -> Response:
     station = get_or_404(session, Station, station_id)
-    return STATION_PAGE.render(request, station, station.model_dump(), {})
+    return STATION_PAGE.render(request, station, Filled(station.model_dump()))
 
 
 @router.post("/admin/stations")
@@ -78,7 +78,7 @@ async def station_save(
             service.save_station(session, station, **form.model_dump())
             session.commit()
             return redirect(request, "/admin/stations", f"已保存单位 {form.name}")
-    return STATION_PAGE.render(request, station if station_id else None, raw, errors)
+    return STATION_PAGE.render(request, station if station_id else None, Filled(raw, errors))
 
 
 # ---- officer records -------------------------------------------------------------------
@@ -131,19 +131,16 @@ def _officer_form(
     request: Request,
     session: SessionDep,
     officer: Officer | None,
-    values: dict[str, Any],
-    errors: dict[str, str],
+    form: Filled,
 ) -> Response:
     # An officer holding projects cannot leave: the page offers the way out.
     links = [(f"/officers/{officer.id}/reassign", "改派名下项目")] if officer else []
-    return OFFICER_PAGE.render(
-        request, officer, values, errors, fields=_officer_fields(session), links=links
-    )
+    return OFFICER_PAGE.render(request, officer, form, fields=_officer_fields(session), links=links)
 
 
 @router.get("/admin/officers/new")
 def officer_new(request: Request, session: SessionDep) -> Response:
-    return _officer_form(request, session, None, {"active": True}, {})
+    return _officer_form(request, session, None, Filled({"active": True}))
 
 
 @router.get("/admin/officers/{officer_id}")
@@ -155,7 +152,7 @@ def officer_edit(request: Request, session: SessionDep, officer_id: int) -> Resp
         "phone": mask_phone(officer.phone),
         "station_code": station.code if station else "",
     }
-    return _officer_form(request, session, officer, values, {})
+    return _officer_form(request, session, officer, Filled(values))
 
 
 @router.post("/admin/officers")
@@ -172,4 +169,4 @@ async def officer_save(
             service.save_officer(session, officer, **form.model_dump())
             session.commit()
             return redirect(request, "/admin/officers", f"已保存民警 {form.name}")
-    return _officer_form(request, session, officer if officer_id else None, raw, errors)
+    return _officer_form(request, session, officer if officer_id else None, Filled(raw, errors))

@@ -147,16 +147,23 @@ def assign_officer(
         end_current_assignment(
             session, project, by_user_id=by_user_id, reason=end_reason or reason, on=on
         )
-    term = Assignment(
-        project_id=project.id or 0,
-        officer_id=officer.id or 0,
-        start_date=on,
-        reason=reason,
-        assigned_by_id=by_user_id,
-    )
+    term = _term(project, officer, on, reason, by_user_id)
     session.add(term)
     session.flush()
     return term
+
+
+def _term(
+    project: Project, officer: Officer, start: date, reason: str, by_user_id: int | None
+) -> Assignment:
+    """A new current term: `officer` is the project's liaison officer from `start`."""
+    return Assignment(
+        project_id=pk(project),
+        officer_id=pk(officer),
+        start_date=start,
+        reason=reason,
+        assigned_by_id=by_user_id,
+    )
 
 
 def projects_held(session: Session, officer_id: int) -> list[Project]:
@@ -369,12 +376,4 @@ def import_officers_of(
             session.add(current)
             session.flush()  # the one-current-officer index must see the old term end
         if officer is not None:
-            session.add(
-                Assignment(
-                    project_id=pk(project),
-                    officer_id=pk(officer),
-                    start_date=start,
-                    reason=IMPORTED,
-                    assigned_by_id=by_user_id,
-                )
-            )
+            session.add(_term(project, officer, start, IMPORTED, by_user_id))

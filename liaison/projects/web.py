@@ -17,7 +17,7 @@ from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises.models import Enterprise
 from liaison.enterprises.service import enterprise_by_uscc
-from liaison.forms import refusals, validate
+from liaison.forms import Filled, refusals, validate
 from liaison.listing import OptionalId, PageNumber
 from liaison.money import FEN_PER_WAN, parse_amount, wan_input
 from liaison.org.models import Officer, Station
@@ -191,12 +191,9 @@ def _project_form(
     session: Session,
     principal: Principal,
     project: Project | None,
-    values: dict[str, Any],
-    errors: dict[str, str],
+    form: Filled,
 ) -> Response:
-    return PROJECT_PAGE.render(
-        request, project, values, errors, fields=_project_fields(session, principal)
-    )
+    return PROJECT_PAGE.render(request, project, form, fields=_project_fields(session, principal))
 
 
 @router.get("/projects/new")
@@ -208,7 +205,7 @@ def project_new(
         "stage": Stage.BUILDING.value,
         "station_id": principal.scope.station_id or "",
     }
-    return _project_form(request, session, principal, None, values, {})
+    return _project_form(request, session, principal, None, Filled(values))
 
 
 def _project_values(session: Session, project: Project) -> dict[str, Any]:
@@ -228,9 +225,8 @@ def project_edit(
     project = get_visible(session, Project, project_id, principal.scope)
     if not can(principal, Action.PROJECT_EDIT, service.on_project(session, project)):
         raise HTTPException(status_code=403)
-    return _project_form(
-        request, session, principal, project, _project_values(session, project), {}
-    )
+    values = _project_values(session, project)
+    return _project_form(request, session, principal, project, Filled(values))
 
 
 def _project_to_save(
@@ -303,7 +299,7 @@ async def project_save(
             saved = service.save_project(session, project, data)
             session.commit()
             return redirect(request, f"/projects/{saved.id}", f"已保存项目 {saved.name}")
-    return _project_form(request, session, principal, project, raw, errors)
+    return _project_form(request, session, principal, project, Filled(raw, errors))
 
 
 @router.post("/projects/{project_id}/archive")
@@ -330,10 +326,9 @@ def _detail(
     settings: Any,
     principal: Principal,
     project: Project,
-    *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
+    form: Filled | None = None,
 ) -> Response:
+    form = form or Filled()
     file = queries.project_file(
         session, project, today=clock.today(), interval_days=settings.visit_interval_days
     )
@@ -355,9 +350,9 @@ def _detail(
             "can_manage": principal.role in MANAGERS,
             "can_log_visit": can_log_visit,
             "visit_kinds": list(VisitKind),
-            "values": values or {},
+            "values": form.values,
         },
-        errors,
+        form.errors,
     )
 
 
@@ -402,7 +397,7 @@ async def project_assign(
                 return redirect(
                     request, f"/projects/{project.id}", f"已任命 {officer.name} 为项目警官"
                 )
-    return _detail(request, session, settings, principal, project, errors=errors, values=raw)
+    return _detail(request, session, settings, principal, project, Filled(raw, errors))
 
 
 class VisitForm(BaseModel):
@@ -440,7 +435,7 @@ async def project_visit(
             )
             session.commit()
             return redirect(request, f"/projects/{project.id}", f"已登记{form.kind.value}")
-    return _detail(request, session, settings, principal, project, errors=errors, values=raw)
+    return _detail(request, session, settings, principal, project, Filled(raw, errors))
 
 
 # ---- coverage, auto-assign, workloads --------------------------------------------------
@@ -569,7 +564,7 @@ class ReassignForm(BaseModel):
 def reassign_page(
     request: Request, session: SessionDep, principal: ManagerDep, officer_id: int
 ) -> Response:
-    return _reassign(request, session, principal, officer_id, {}, {})
+    return _reassign(request, session, principal, officer_id, Filled())
 
 
 def _reassign(
@@ -577,8 +572,7 @@ def _reassign(
     session: Session,
     principal: Principal,
     officer_id: int,
-    values: dict[str, Any],
-    errors: dict[str, str],
+    form: Filled,
 ) -> Response:
     officer = get_visible(session, Officer, officer_id, principal.scope)
     colleagues = session.exec(
@@ -595,9 +589,9 @@ def _reassign(
             "officer": officer,
             "held": service.projects_held(session, officer_id),
             "colleagues": colleagues,
-            "values": values,
+            "values": form.values,
         },
-        errors,
+        form.errors,
     )
 
 
@@ -620,4 +614,4 @@ async def reassign(
             return redirect(
                 request, "/officers", f"已将 {source.name} 的 {count} 个项目改派给 {target.name}"
             )
-    return _reassign(request, session, principal, officer_id, raw, errors)
+    return _reassign(request, session, principal, officer_id, Filled(raw, errors))

@@ -4,7 +4,7 @@ recording one (once, however often the form is sent); reversing one."""
 import uuid
 from collections.abc import Iterable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -19,7 +19,7 @@ from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
 from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
-from liaison.forms import refusals, validate
+from liaison.forms import Filled, refusals, validate
 from liaison.hazards.models import Hazard
 from liaison.listing import PageNumber
 from liaison.money import parse_amount, yuan
@@ -114,14 +114,12 @@ def _hazard_by_code(session: Session, project: Project, code: str) -> int | None
     ).first()
 
 
-def _entry_form(
-    request: Request, project: Project, values: dict[str, Any], errors: dict[str, str]
-) -> Response:
+def _entry_form(request: Request, project: Project, form: Filled) -> Response:
     return render_with_errors(
         request,
         "recoveries/form.html",
-        {"project": project, "values": values, "sources": list(RecoverySource)},
-        errors,
+        {"project": project, "values": form.values, "sources": list(RecoverySource)},
+        form.errors,
     )
 
 
@@ -141,7 +139,7 @@ def recovery_new(
 ) -> Response:
     project, _ = _booking(session, principal, project_id)
     values = {"recovered_on": today(), "submission_key": uuid.uuid4().hex}
-    return _entry_form(request, project, values, {})
+    return _entry_form(request, project, Filled(values))
 
 
 @router.post("/projects/{project_id}/recoveries", max_body_size=UPLOAD_LIMIT)
@@ -191,7 +189,7 @@ async def recovery_create(
             session.commit()
             message = f"已登记 {entry.code}" if created else f"{entry.code} 已登记过，未重复计入"
             return redirect(request, f"/recoveries/{entry.id}", message)
-    return _entry_form(request, project, raw, errors)
+    return _entry_form(request, project, Filled(raw, errors))
 
 
 def _detail(
