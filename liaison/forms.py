@@ -45,6 +45,8 @@ def _message(error: Mapping[str, Any]) -> str:
         return f"不能小于 {ctx['ge']}"
     if kind == "less_than_equal":
         return f"不能大于 {ctx['le']}"
+    if kind.startswith("date"):  # date_parsing, date_from_datetime_parsing, datetime_…
+        return "此项必填" if error.get("input") in ("", None) else "请填写有效日期（YYYY-MM-DD）"
     if kind.startswith("int_") or kind.startswith("float_"):
         return "请填写数字"
     if kind == "value_error":

@@ -67,3 +67,7 @@ def test_a_bad_date_is_refused_beside_the_field(client, db):
     login_as(client, db, Role.ADMIN)
     refused = post(client, "/admin/calendar", {"day": "2099-02-30"})
     assert refused.status_code == 422 and 'id="e-day"' in refused.text
+    assert "请填写有效日期（YYYY-MM-DD）" in refused.text
+    blank = post(client, "/admin/calendar", {"day": "", "note": "调休"})
+    assert blank.status_code == 422 and "此项必填" in blank.text
+    assert 'value="调休"' in blank.text  # what was typed stays
