@@ -15,19 +15,8 @@ from liaison.api import metrics as metrics_api
 from liaison.api import projects as projects_api
 from liaison.api import requests as requests_api
 from liaison.api.common import API_ERRORS
-from liaison.attachments import web as attachments_web
-from liaison.audit import web as audit_web
-from liaison.auth import policy_web, second_factor_web
-from liaison.auth import web as auth_web
 from liaison.config import get_settings
-from liaison.desk import admin as desk_admin
-from liaison.desk import inbox as desk_inbox
-from liaison.desk import posters as desk_posters
-from liaison.desk import web as desk_web
-from liaison.disputes import web as disputes_web
-from liaison.enterprises import web as enterprises_web
-from liaison.hazards import web as hazards_web
-from liaison.home import router as home_router
+from liaison.db import database_problems
 from liaison.http import (
     BodyGuard,
     HttpMiddleware,
@@ -36,12 +25,27 @@ from liaison.http import (
     install_error_handlers,
     refuse_unstorable,
 )
-from liaison.ledger import web as ledger_web
-from liaison.metrics import web as metrics_web
-from liaison.org import web as org_web
-from liaison.projects import web as projects_web
-from liaison.recoveries import web as recoveries_web
-from liaison.reveal import router as reveal_router
+from liaison.pages import (
+    attachments,
+    audit,
+    auth,
+    desk_settings,
+    disputes,
+    enterprises,
+    hazards,
+    home,
+    ledger,
+    metrics,
+    org,
+    policy,
+    posters,
+    projects,
+    public,
+    recoveries,
+    requests,
+    reveal,
+    second_factor,
+)
 from liaison.web import ROOT
 from liaison.wiring import wire
 
@@ -55,25 +59,25 @@ API_ROUTERS: list[APIRouter] = [
     metrics_api.router,
 ]
 WEB_ROUTERS: list[APIRouter] = [
-    auth_web.router,
-    second_factor_web.router,
-    policy_web.router,
-    org_web.router,
-    audit_web.router,
-    home_router,
-    projects_web.router,
-    enterprises_web.router,
-    hazards_web.router,
-    disputes_web.router,
-    recoveries_web.router,
-    desk_web.router,
-    desk_posters.router,
-    desk_inbox.router,
-    desk_admin.router,
-    attachments_web.router,
-    ledger_web.router,
-    metrics_web.router,
-    reveal_router,
+    auth.router,
+    second_factor.router,
+    policy.router,
+    org.router,
+    audit.router,
+    home.router,
+    projects.router,
+    enterprises.router,
+    hazards.router,
+    disputes.router,
+    recoveries.router,
+    public.router,
+    posters.router,
+    requests.router,
+    desk_settings.router,
+    attachments.router,
+    ledger.router,
+    metrics.router,
+    reveal.router,
 ]
 
 
@@ -93,7 +97,7 @@ async def _freeze_start_up(app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     settings = get_settings()  # refuses an insecure production configuration
     wire()
-    if settings.is_production and (refused := checks.refusal(checks.database_problems(settings))):
+    if settings.is_production and (refused := checks.refusal(database_problems(settings))):
         raise ValueError(refused)
     docs = settings.docs_on
     app = FastAPI(

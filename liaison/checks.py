@@ -1,12 +1,15 @@
 """Is this configuration fit for production? One set of rules: `liaison check` lists every
-problem with what to change, and the settings refuse to load in production on any error."""
+problem with what to change, and the settings refuse to load in production on any error. The
+rules read the settings and import nothing of the app, so liaison/config.py can apply them as
+it loads (liaison/db.py adds what only an open connection tells)."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import typer
+if TYPE_CHECKING:
+    from liaison.config import Settings
 
-from liaison.config import DEV_SECRET_KEY, Settings
-from liaison.db import make_engine, normalise_url
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105  (refused in production)
 
 SECRET_MIN_LENGTH = 32
 # A key of few distinct characters ("xxxx…", "1234…") is guessed however long it is;
@@ -26,12 +29,12 @@ class Problem:
         return f"{self.setting} {self.what}。修改：{self.fix}"
 
 
-def settings_problems(settings: Settings) -> list[Problem]:
+def settings_problems(settings: "Settings") -> list[Problem]:
     """What is wrong with these settings for production."""
     return [p for p in _settings_rules(settings) if p is not None]
 
 
-def _settings_rules(s: Settings) -> list[Problem | None]:
+def _settings_rules(s: "Settings") -> list[Problem | None]:
     return [
         _environment(s),
         _secret_key(s.secret_key),
@@ -70,7 +73,7 @@ def _settings_rules(s: Settings) -> list[Problem | None]:
     ]
 
 
-def _environment(s: Settings) -> Problem | None:
+def _environment(s: "Settings") -> Problem | None:
     if s.is_production:
         return None
     return Problem(
@@ -116,54 +119,10 @@ def _public_url(url: str) -> list[Problem]:
 
 
 def _is_sqlite(url: str) -> bool:
-    return normalise_url(url).startswith("sqlite")
-
-
-def database_problems(settings: Settings) -> list[Problem]:
-    """What the database connections, as this code opens them, would lack. Foreign keys are a
-    per-connection pragma on SQLite, so an in-memory database opened the same way tells."""
-    if not _is_sqlite(settings.database_url):
-        return []
-    engine = make_engine("sqlite://")
-    try:
-        with engine.connect() as conn:
-            on = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
-    finally:
-        engine.dispose()
-    if on == 1:
-        return []
-    return [
-        Problem(
-            "LIAISON_DATABASE_URL",
-            "SQLite 连接未开启外键约束（PRAGMA foreign_keys），可写入指向不存在记录的数据",
-            "检查 liaison/db.py 中的 SQLite 连接设置，或改用 PostgreSQL",
-        )
-    ]
+    return url.startswith("sqlite")
 
 
 def refusal(problems: list[Problem]) -> str | None:
     """The start-up refusal for these problems, or None when none is an error."""
     errors = [str(p) for p in problems if p.error]
     return "生产环境配置不安全：" + "；".join(errors) if errors else None
-
-
-class _AsConfigured(Settings):
-    """The settings as configured, read without the production refusal, so that the command
-    lists every problem instead of stopping at the refusal."""
-
-    refuses_insecure_production = False
-
-
-def check() -> None:
-    """Check the configuration for production: each problem and what to change; exit 1 on an
-    error (production refuses to start with it), 0 with warnings only."""
-    settings = _AsConfigured()
-    problems = settings_problems(settings) + database_problems(settings)
-    for problem in sorted(problems, key=lambda p: not p.error):
-        typer.echo(f"{'错误' if problem.error else '提醒'}  {problem}")
-    errors = sum(p.error for p in problems)
-    warnings = len(problems) - errors
-    if errors:
-        typer.echo(f"共 {errors} 处错误、{warnings} 条提醒：生产环境将拒绝以此配置启动", err=True)
-        raise typer.Exit(code=1)
-    typer.echo("检查通过" + (f"（{warnings} 条提醒）" if warnings else ""))

@@ -10,13 +10,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from liaison import backup, checks, models  # noqa: F401
-from liaison.audit.cli import audit_app
 from liaison.audit.service import record_event
 from liaison.auth import service as auth_service
 from liaison.auth.roles import Role
 from liaison.commands import cli_session, fail
-from liaison.config import get_settings
-from liaison.db import upgrade
+from liaison.commands.audit import audit_app
+from liaison.config import Settings, get_settings
+from liaison.db import database_problems, upgrade
 from liaison.desk import retention
 from liaison.org import service as org_service
 from liaison.wiring import wire
@@ -27,7 +27,6 @@ app = typer.Typer(
 token_app = typer.Typer(help="API 令牌", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
-app.command("check")(checks.check)
 app.command("backup")(backup.backup_command)
 app.command("restore")(backup.restore_command)
 app.command("retention")(retention.command)
@@ -37,6 +36,29 @@ app.command("retention")(retention.command)
 def _wired() -> None:
     """Every command runs with every domain's guards and registries in place."""
     wire()
+
+
+class _AsConfigured(Settings):
+    """The settings as configured, read without the production refusal, so that the command
+    lists every problem instead of stopping at the refusal."""
+
+    refuses_insecure_production = False
+
+
+@app.command()
+def check() -> None:
+    """Check the configuration for production: each problem and what to change; exit 1 on an
+    error (production refuses to start with it), 0 with warnings only."""
+    settings = _AsConfigured()
+    problems = checks.settings_problems(settings) + database_problems(settings)
+    for problem in sorted(problems, key=lambda p: not p.error):
+        typer.echo(f"{'错误' if problem.error else '提醒'}  {problem}")
+    errors = sum(p.error for p in problems)
+    warnings = len(problems) - errors
+    if errors:
+        typer.echo(f"共 {errors} 处错误、{warnings} 条提醒：生产环境将拒绝以此配置启动", err=True)
+        raise typer.Exit(code=1)
+    typer.echo("检查通过" + (f"（{warnings} 条提醒）" if warnings else ""))
 
 
 @app.command()

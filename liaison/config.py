@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105  (refused in production)
+from liaison.checks import DEV_SECRET_KEY, refusal, settings_problems
 
 
 class Settings(BaseSettings):
@@ -132,8 +132,6 @@ class Settings(BaseSettings):
     def _refuse_insecure_production(self) -> "Settings":
         if not (self.is_production and self.refuses_insecure_production):
             return self
-        from liaison.checks import refusal, settings_problems  # checks.py reads Settings
-
         refused = refusal(settings_problems(self))
         if refused:
             raise ValueError(refused)

@@ -14,7 +14,8 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, func, select
 
-from liaison.config import get_settings
+from liaison.checks import Problem
+from liaison.config import Settings, get_settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -248,3 +249,25 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+
+
+def database_problems(settings: Settings) -> list[Problem]:
+    """What the database connections, as this code opens them, would lack. Foreign keys are a
+    per-connection pragma on SQLite, so an in-memory database opened the same way tells."""
+    if not normalise_url(settings.database_url).startswith("sqlite"):
+        return []
+    engine = make_engine("sqlite://")
+    try:
+        with engine.connect() as conn:
+            on = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    finally:
+        engine.dispose()
+    if on == 1:
+        return []
+    return [
+        Problem(
+            "LIAISON_DATABASE_URL",
+            "SQLite 连接未开启外键约束（PRAGMA foreign_keys），可写入指向不存在记录的数据",
+            "检查 liaison/db.py 中的 SQLite 连接设置，或改用 PostgreSQL",
+        )
+    ]

@@ -9,22 +9,17 @@ the tests each call it before doing anything else. The order of each list is the
 sections appear on the page.
 """
 
-from liaison import home
 from liaison.attachments import service as attachments
-from liaison.desk import inbox as desk_inbox
 from liaison.desk.models import RequestStatus
 from liaison.desk.service import OWNER as REQUEST_OWNER
 from liaison.desk.sla import Urgency
-from liaison.disputes import web as disputes_web
 from liaison.disputes.models import DisputeStatus, Performance
 from liaison.hazards import service as hazards_service
-from liaison.hazards import web as hazards_web
 from liaison.hazards.models import HazardLevel, HazardStatus
 from liaison.org import service as org_service
+from liaison.pages import disputes, hazards, home, projects, recoveries, requests
 from liaison.projects import service as projects_service
 from liaison.projects import timeline
-from liaison.projects import web as projects_web
-from liaison.recoveries import web as recoveries_web
 from liaison.web import templates
 
 # The domain words templates compare against, so none spells a status out ('已销号') again.
@@ -33,28 +28,28 @@ TEMPLATE_ENUMS = (HazardLevel, HazardStatus, DisputeStatus, Performance, Request
 
 def wire() -> None:
     """Fill every registry; calling it again changes nothing."""
-    home.home_panels[:] = [desk_inbox.home_panel, hazards_web.home_panel]
-    projects_web.project_panels[:] = [
-        desk_inbox.project_panel,
-        disputes_web.project_panel,
-        hazards_web.project_panel,
-        recoveries_web.project_panel,
+    home.home_panels[:] = [requests.home_panel, hazards.home_panel]
+    projects.project_panels[:] = [
+        requests.project_panel,
+        disputes.project_panel,
+        hazards.project_panel,
+        recoveries.project_panel,
     ]
     timeline.sources[:] = [
         timeline.assignment_entries,
         timeline.visit_entries,
-        desk_inbox.timeline_entries,
-        disputes_web.timeline_entries,
-        hazards_web.timeline_entries,
-        recoveries_web.timeline_entries,
+        requests.timeline_entries,
+        disputes.timeline_entries,
+        hazards.timeline_entries,
+        recoveries.timeline_entries,
     ]
     org_service.officer_guards[:] = [projects_service.holding_guard]
     attachments.owners.clear()
     attachments.owners.update(
         {
-            REQUEST_OWNER: desk_inbox.attachment_owner,
-            hazards_service.OWNER: hazards_web.attachment_owner,
-            recoveries_web.OWNER: recoveries_web.attachment_owner,
+            REQUEST_OWNER: requests.attachment_owner,
+            hazards_service.OWNER: hazards.attachment_owner,
+            recoveries.OWNER: recoveries.attachment_owner,
         }
     )
     templates.env.globals.update({enum.__name__: enum for enum in TEMPLATE_ENUMS})

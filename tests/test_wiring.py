@@ -7,7 +7,7 @@ import sys
 PROBE = """
 import sys
 from liaison.org import service as org_service
-from liaison.projects import web as projects_web
+from liaison.pages import projects as projects_web
 before = len(org_service.officer_guards), len(projects_web.project_panels)
 from liaison.cli import app
 try:
@@ -35,7 +35,7 @@ def test_importing_a_module_registers_nothing_and_every_command_has_the_officer_
 
 def test_the_app_shows_each_domains_panel_on_the_project_page_once(client, db) -> None:
     from liaison.app import create_app
-    from liaison.projects import web as projects_web
+    from liaison.pages import projects as projects_web
 
     create_app()
     create_app()

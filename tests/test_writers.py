@@ -33,7 +33,6 @@ SERVICES = {
     "audit": {"liaison.audit.service", "liaison.audit.retention"},
     "auth": {"liaison.auth.service", "liaison.auth.second_factor", "liaison.auth.throttle"},
     "desk": {"liaison.desk.service", "liaison.desk.retention"},
-    "ledger": {"liaison.ledger.web"},  # the uploads' own table
 }
 
 # What the demo and the import write through: each table with the service seen writing it.

@@ -29,7 +29,7 @@ from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.service import current_assignment, current_terms
 
-OWNER = "request"  # attachments of a request; who may read them is decided in desk/inbox.py
+OWNER = "request"  # attachments of a request; who may read them is decided in pages/requests.py
 S = RequestStatus
 OPEN = (S.NEW, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
 

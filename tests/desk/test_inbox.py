@@ -7,8 +7,9 @@ from sqlmodel import select
 
 from liaison.attachments.models import Attachment
 from liaison.auth.roles import Role
-from liaison.desk import inbox, service
+from liaison.desk import service
 from liaison.desk.models import ServiceRequest
+from liaison.pages import requests as inbox
 from tests.desk.test_public import submit as submit_public
 from tests.factories import (
     login_as,

@@ -19,7 +19,7 @@ from liaison.desk import retention
 from liaison.desk import service as desk_service
 from liaison.desk.models import Channel, RequestEvent, RequestType, ServiceRequest
 from liaison.desk.service import OWNER
-from liaison.desk.web import TRACK_FAILED
+from liaison.pages.public import TRACK_FAILED
 from tests.conftest import Clock
 from tests.factories import post
 from tests.images import jpeg

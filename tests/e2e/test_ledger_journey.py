@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlmodel import func, select
 
 from liaison.auth.roles import Role
-from liaison.ledger import web as ledger_web
+from liaison.pages import ledger as ledger_web
 from liaison.projects.models import Project
 from tests.e2e.test_login_journey import log_in
 from tests.factories import make_user

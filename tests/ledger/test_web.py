@@ -17,10 +17,10 @@ from liaison.audit.models import AuditLog
 from liaison.auth.roles import Role
 from liaison.config import get_settings
 from liaison.ledger import importer, schema, service
-from liaison.ledger import web as ledger_web
 from liaison.ledger.models import LedgerUpload, UploadStatus
 from liaison.ledger.reader import open_source
 from liaison.org.models import Station
+from liaison.pages import ledger as ledger_web
 from liaison.projects.models import Project
 from liaison.projects.service import today
 from liaison.recoveries.models import Recovery

@@ -27,10 +27,10 @@ from liaison.hazards.models import Hazard, HazardCategory
 from liaison.hazards.service import OWNER as HAZARD_OWNER
 from liaison.ledger.models import LedgerUpload
 from liaison.org.models import Officer, Station
+from liaison.pages.recoveries import OWNER as RECOVERY_OWNER
 from liaison.projects import service as project_service
 from liaison.projects.models import Project, Visit, VisitKind
 from liaison.recoveries.models import Recovery
-from liaison.recoveries.web import OWNER as RECOVERY_OWNER
 from tests.factories import (
     login,
     make_dispute,

@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 
 from liaison import downloads
 from liaison.attachments import service as attachments
-from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, StaffDep, require
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import STAFF_ROLES, Role
@@ -25,10 +24,11 @@ from liaison.hazards.sheet import HAZARDS
 from liaison.listing import PageNumber
 from liaison.org.models import Officer
 from liaison.org.queries import active_officers, active_stations
+from liaison.pages.attachments import uploads
+from liaison.pages.projects import Panel
 from liaison.projects.models import Project
 from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
-from liaison.projects.web import Panel
 from liaison.scope import Scope, get_visible
 from liaison.web import own_officer, redirect, render_list, render_with_errors
 

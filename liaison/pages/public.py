@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
 from liaison.attachments import service as attachments
-from liaison.attachments.web import uploads
 from liaison.auth.deps import SettingsDep, client_ip, public
 from liaison.auth.throttle import allow
 from liaison.config import Settings
@@ -20,6 +19,7 @@ from liaison.db import SessionDep
 from liaison.desk import service
 from liaison.desk.models import Channel, RequestEvent, RequestType, Satisfaction, Topic
 from liaison.forms import Filled, validate
+from liaison.pages.attachments import uploads
 from liaison.pii import pseudonym
 from liaison.projects.models import Project
 from liaison.web import render

@@ -13,7 +13,6 @@ from sqlmodel import Session, col, func, select
 
 from liaison import downloads
 from liaison.attachments import service as attachments
-from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, ReaderDep, require
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
@@ -25,10 +24,11 @@ from liaison.listing import PageNumber
 from liaison.money import parse_amount, yuan
 from liaison.org.models import Officer
 from liaison.org.queries import active_stations
+from liaison.pages.attachments import uploads
+from liaison.pages.projects import Panel
 from liaison.projects.models import Project
 from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
-from liaison.projects.web import Panel
 from liaison.recoveries import queries, service
 from liaison.recoveries.models import Recovery, RecoverySource
 from liaison.recoveries.sheet import RECOVERIES

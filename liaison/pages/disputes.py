@@ -24,10 +24,10 @@ from liaison.listing import PageNumber
 from liaison.money import parse_amount, rmb_upper
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
+from liaison.pages.projects import Panel
 from liaison.projects.models import Project
 from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
-from liaison.projects.web import Panel
 from liaison.recoveries.service import entries_for_dispute
 from liaison.scope import Scope, get_visible
 from liaison.web import own_officer, redirect, render, render_list, render_with_errors

@@ -16,8 +16,8 @@ from liaison.auth.roles import Role
 from liaison.db import SessionDep
 from liaison.enterprises.models import Enterprise
 from liaison.org.models import Officer
+from liaison.pages.projects import Panel
 from liaison.projects import queries
-from liaison.projects.web import Panel
 from liaison.web import render
 
 router = APIRouter()

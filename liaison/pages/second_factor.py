@@ -10,8 +10,8 @@ from liaison.audit.service import record_event
 from liaison.auth import second_factor, service
 from liaison.auth.deps import Principal, SettingsDep, client_ip, require_login
 from liaison.auth.roles import home_path
-from liaison.auth.web import AdminDep, safe_next, set_session_cookie, user_or_404
 from liaison.db import SessionDep
+from liaison.pages.auth import AdminDep, safe_next, set_session_cookie, user_or_404
 from liaison.web import redirect, render
 
 router = APIRouter()

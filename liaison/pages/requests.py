@@ -14,7 +14,6 @@ from sqlmodel import Session, col, select
 
 from liaison import downloads
 from liaison.attachments import service as attachments
-from liaison.attachments.web import uploads
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
 from liaison.auth.models import User
 from liaison.auth.policy import Action, can
@@ -34,14 +33,15 @@ from liaison.desk.models import (
 )
 from liaison.desk.service import OWNER
 from liaison.desk.sheet import REQUESTS
-from liaison.desk.web import PHONE, RequestForm
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.forms import Filled, validate
 from liaison.listing import PageNumber
 from liaison.org.models import Officer, Station
+from liaison.pages.attachments import uploads
+from liaison.pages.projects import Panel
+from liaison.pages.public import PHONE, RequestForm
 from liaison.projects.models import Project
 from liaison.projects.timeline import Entry
-from liaison.projects.web import Panel
 from liaison.scope import Scope, get_visible, visible
 from liaison.web import redirect, render, render_list, render_with_errors
 

@@ -35,7 +35,7 @@ router = APIRouter()
 
 @dataclass
 class Panel:
-    """A section another domain adds to the home page (liaison/home.py) or the project page."""
+    """A section another domain adds to the home page (pages/home.py) or the project page."""
 
     template: str
     context: dict[str, Any]
