@@ -62,6 +62,14 @@ def _settings_rules(s: "Settings") -> list[Problem | None]:
         else None,
         *_public_url(s.public_url),
         Problem(
+            "LIAISON_BUREAU_NAME",
+            "未设置：群众表单的个人信息处理告知不写处理者名称，简报也没有发文单位",
+            "设为分局的全称，例如 XX市公安局XX分局",
+            error=False,
+        )
+        if not s.bureau_name.strip()
+        else None,
+        Problem(
             "LIAISON_TRUSTED_PROXIES",
             "信任所有地址（0.0.0.0/0 或 ::/0）：任何人都能在 X-Forwarded-For 中伪造来源地址，"
             "绕过按地址的登录锁定和群众表单限流",

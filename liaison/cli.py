@@ -18,7 +18,10 @@ from liaison.commands.audit import audit_app
 from liaison.config import Settings, get_settings
 from liaison.db import database_problems, upgrade
 from liaison.desk import retention
+from liaison.fields import label
+from liaison.forms import validate
 from liaison.org import service as org_service
+from liaison.org.schemas import OfficerIn
 from liaison.wiring import wire
 
 app = typer.Typer(
@@ -121,14 +124,12 @@ def create_user(
             if badge and org_service.officer_by_badge(session, badge) is None:
                 if not (station and name):
                     fail(f"警号 {badge} 不存在；新建民警记录需要 --station 和 --name")
-                org_service.save_officer(
-                    session,
-                    None,
-                    badge_no=badge,
-                    name=name,
-                    phone=None,
-                    station_code=station or "",
+                record, errors = validate(
+                    OfficerIn, {"badge_no": badge, "name": name, "station_code": station or ""}
                 )
+                if record is None:
+                    fail("；".join(f"{label(OfficerIn, k)}：{v}" for k, v in errors.items()))
+                org_service.save_officer(session, None, record)
             user = auth_service.create_user(
                 session,
                 settings,

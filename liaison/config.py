@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # behind a proxy or on an intranet host is not one a phone outside can open.
     public_url: str = Field("", pattern=r"^(https?://[^\s/?#]+[^\s?#]*)?$")
 
+    # The bureau (分局) this deployment serves, as it signs what it issues: the public form's
+    # notice names it as the processor of personal data (PIPL 17), the brief as its issuer.
+    bureau_name: str = Field("", max_length=64)
+    # Its duty telephone, which the public form offers when it cannot take a request.
+    bureau_phone: str = Field("", max_length=32)
+
     # The dashboard's league table ranks a station only with at least this many cases
     # (hazards found, disputes and requests received) in the period.
     metrics_league_min_cases: int = Field(10, ge=0)

@@ -12,15 +12,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlmodel import Session, SQLModel, col, select
 
+from liaison import fields
 from liaison.clock import LOCAL_TZ, local
 from liaison.config import Settings
+from liaison.forms import validate
 from liaison.money import FEN_PER_WAN, FEN_PER_YUAN, parse_amount
 
 Values = dict[str, Any]
+M = TypeVar("M", bound=BaseModel)
 Rows = Iterator[list[str]]
 
 
@@ -231,6 +235,28 @@ def enum_column(header: str, key: str, kind: type[StrEnum], required: bool = Fal
     )
 
 
+def column(
+    model: type[BaseModel],
+    key: str,
+    parse: Parse | None = None,
+    *,
+    help: str = "",
+    refers: tuple[str, ...] = (),
+) -> Column:
+    """The column of the field `key` as `model` (a domain's XIn) declares it
+    (liaison/fields.py): its header is the field's label, `*` when the field is required, and
+    a cell is read as an enumeration's words, a date or a text of the field's length, unless
+    `parse` says how (a code, an amount in 万元)."""
+    header, required = fields.label(model, key), fields.required(model, key)
+    kind = fields.choices(model, key)
+    if kind is not None:
+        return enum_column(header, key, kind, required)
+    if parse is None:
+        length = fields.max_length(model, key)
+        parse = day if fields.kind(model, key) is date else text(length or 4000)
+    return Column(header, key, parse, required, help, refers=refers)
+
+
 DATE_HELP = "日期，格式 YYYY-MM-DD，也可以是 Excel 日期单元格"
 TIME_HELP = "时间，格式 YYYY-MM-DD HH:MM（北京时间）"
 BADGE_HELP = "警号，须在「民警」表或系统中已有"
@@ -330,6 +356,16 @@ class Checking:
             self.fail(sheet, row, key, f"没有{self.sheets[kind].noun} {value}")
             return False
         return True
+
+    def valid(self, sheet: Sheet, row: Row, model: type[M], data: Values) -> M | None:
+        """The row as its record's one input (a domain's XIn) takes it, or None with a problem
+        on the column of each field it refuses, in the words a form gets: what a form may not
+        save, a file may not either."""
+        valid, errors = validate(model, data)
+        keys = {c.key for c in sheet.columns}
+        for name, message in errors.items():
+            self.fail(sheet, row, name if name in keys else "", message)
+        return valid
 
     def found(self, sheet: Sheet, row: Row) -> Any:
         """The record the row's code names in the database, if any."""

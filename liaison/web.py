@@ -102,8 +102,12 @@ def render(
     """Render a page, or only `block` of it for an htmx request."""
     principal = getattr(request.state, "principal", None)
     flashes = _read_flashes(request)
+    settings = get_settings()
     ctx = {
         "request": request,
+        # Who this deployment is, as the public's notices and the printed documents name it.
+        "bureau_name": settings.bureau_name,
+        "bureau_phone": settings.bureau_phone,
         "principal": principal,
         "user": principal.user if principal else None,
         "nav": nav_items(principal.role if principal else None),

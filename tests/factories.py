@@ -13,20 +13,26 @@ from liaison.auth.roles import Role
 from liaison.config import get_settings
 from liaison.desk import service as desk_service
 from liaison.desk.models import Channel, RequestType, ServiceRequest
+from liaison.desk.schemas import RequestIn
 from liaison.disputes import service as dispute_service
-from liaison.disputes.models import Dispute, DisputeType, PartyRole
+from liaison.disputes.models import Dispute
+from liaison.disputes.schemas import AgreementIn, DisputeIn, DisputeType, PartyIn, PartyRole
 from liaison.enterprises import service as enterprise_service
 from liaison.enterprises.models import Enterprise
+from liaison.enterprises.schemas import EnterpriseIn
 from liaison.enterprises.uscc import uscc_check_char
 from liaison.hazards import service as hazard_service
 from liaison.hazards.models import Hazard, HazardCategory, HazardLevel
 from liaison.hazards.schemas import HazardIn
 from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
+from liaison.org.schemas import OfficerIn, StationIn
 from liaison.projects import service as project_service
 from liaison.projects.models import Level, Project
+from liaison.projects.schemas import ProjectIn
 from liaison.recoveries import service as recovery_service
 from liaison.recoveries.models import Recovery, RecoverySource
+from liaison.recoveries.schemas import RecoveryIn
 
 PASSWORD = "Kx7#mQ2!vR9pLw"
 _serial = itertools.count(1)
@@ -35,11 +41,7 @@ _serial = itertools.count(1)
 def make_station(db: Session, code: str | None = None, name: str | None = None) -> Station:
     n = next(_serial)
     station = org_service.save_station(
-        db,
-        None,
-        code=code or f"S{n:03d}",
-        name=name or f"第{n}派出所",
-        active=True,
+        db, None, StationIn(code=code or f"S{n:03d}", name=name or f"第{n}派出所")
     )
     db.commit()
     return station
@@ -51,10 +53,12 @@ def make_officer(db: Session, station: Station | None = None, phone: str | None 
     officer = org_service.save_officer(
         db,
         None,
-        badge_no=f"9{n:05d}",
-        name=f"民警{n}",
-        phone=phone or f"138{n:08d}",
-        station_code=station.code,
+        OfficerIn(
+            badge_no=f"9{n:05d}",
+            name=f"民警{n}",
+            phone=phone or f"138{n:08d}",
+            station_code=station.code,
+        ),
     )
     db.commit()
     return officer
@@ -62,8 +66,10 @@ def make_officer(db: Session, station: Station | None = None, phone: str | None 
 
 def make_enterprise(db: Session) -> Enterprise:
     body = f"91350100MA{next(_serial):07d}"
-    enterprise = enterprise_service.create_enterprise(
-        db, uscc=body + uscc_check_char(body), name="测试企业"
+    enterprise = enterprise_service.save_enterprise(
+        db,
+        None,
+        EnterpriseIn(uscc=body + uscc_check_char(body), name="测试企业", industry="制造业"),
     )
     db.commit()
     return enterprise
@@ -152,7 +158,7 @@ def make_project(
     project = project_service.save_project(
         db,
         None,
-        project_service.ProjectData(
+        ProjectIn(
             code=code or f"XM-{n:04d}",
             name=name or f"测试项目{n}",
             enterprise_id=enterprise.id or 0,
@@ -207,16 +213,19 @@ def make_dispute(
         db,
         project,
         handler,
-        dispute_service.Case(
+        DisputeIn(
             type=DisputeType.LABOUR,
             facts="拖欠农民工工资",
             received_on=project_service.today(),
             amount_fen=50_000_00,
             parties=[
-                dispute_service.Party(
-                    PartyRole.APPLICANT, "张三", "13900001111", "11010519491231002X"
+                PartyIn(
+                    role=PartyRole.APPLICANT,
+                    name="张三",
+                    phone="13900001111",
+                    id_number="11010519491231002X",
                 ),
-                dispute_service.Party(PartyRole.RESPONDENT, "某建筑公司"),
+                PartyIn(role=PartyRole.RESPONDENT, name="某建筑公司"),
             ],
         ),
         by_user_id=None,
@@ -225,9 +234,9 @@ def make_dispute(
         dispute_service.resolve(
             db,
             dispute,
-            dispute_service.Agreement(
+            AgreementIn(
                 obligations="被申请人支付工资",
-                amount_fen=agreement_fen,
+                agreement_fen=agreement_fen,
                 book_recovery=book_recovery,
             ),
             handler,
@@ -244,7 +253,7 @@ def make_recovery(
         db,
         project,
         officer,
-        recovery_service.Entry(
+        RecoveryIn(
             amount_fen=amount_fen,
             recovered_on=project_service.today(),
             source=RecoverySource.FRAUD_REFUND,
@@ -266,15 +275,15 @@ def make_request(
     desk; the enterprise's own when `enterprise` is given."""
     request, _ = desk_service.submit(
         db,
-        desk_service.Submission(
+        RequestIn(
             type=RequestType.HELP,
             content=content,
-            name="张三",
-            phone="13811112222",
+            submitter_name="张三",
+            submitter_phone="13811112222",
+            channel=Channel.QR if project else Channel.WEB,
             enterprise_id=enterprise.id if enterprise else None,
         ),
         settings=get_settings(),
-        channel=Channel.QR if project else Channel.WEB,
         project=project,
     )
     db.commit()

@@ -59,6 +59,7 @@ PAGES = {
     "/audit/{row_id}": {Role.AUDITOR},
     "/projects": READERS,
     "/projects/new": MANAGERS,
+    "/projects/enterprise-choices": STAFF,  # the project form's enterprise suggestions
     "/projects/{project_id}": READERS,
     "/projects/{project_id}/edit": MANAGERS,  # and the project's own officer, tested apart
     "/coverage": STAFF,

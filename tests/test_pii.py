@@ -21,6 +21,7 @@ from liaison.cli import app
 from liaison.disputes.models import DisputeParty
 from liaison.downloads import XLSX
 from liaison.enterprises import service as enterprise_service
+from liaison.enterprises.schemas import ContactIn
 from liaison.ledger.models import LedgerUpload
 from liaison.projects.models import Project
 from tests.factories import (
@@ -63,11 +64,13 @@ def district(db: Session) -> dict:
     contact = enterprise_service.save_contact(
         db,
         None,
-        enterprise_id=enterprise.id,
-        name="赵六",
-        title="经理",
-        phone=CONTACT_PHONE,
-        is_primary=True,
+        ContactIn(
+            enterprise_id=enterprise.id,
+            name="赵六",
+            title="经理",
+            phone=CONTACT_PHONE,
+            is_primary=True,
+        ),
     )
     project = make_project(db, station, enterprise=enterprise, officer=holder)
     project.site_security_phone = SITE_PHONE

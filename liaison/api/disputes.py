@@ -1,34 +1,21 @@
 """GET /api/v1/disputes and /api/v1/recoveries: cases and ledger entries the user may see.
 Parties' personal data stays out of the API."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 from sqlmodel import col
 
 from liaison.api.common import ListOut, Paging, fetch, paging
 from liaison.auth.deps import ApiUser
 from liaison.db import SessionDep
 from liaison.disputes.queries import DisputeFilter, dispute_list_query
+from liaison.disputes.schemas import DisputeOut
 from liaison.recoveries.models import Recovery
 from liaison.recoveries.queries import RecoveryFilter, ledger_query
+from liaison.recoveries.schemas import RecoveryOut
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-
-
-class DisputeOut(BaseModel):
-    id: int
-    code: str
-    project_id: int
-    type: str
-    status: str
-    amount_fen: int | None
-    received_on: date
-    closed_on: date | None
-    agreement_fen: int | None
-    performance: str | None
 
 
 @router.get("/disputes", response_model=ListOut[DisputeOut], summary="矛盾纠纷列表")
@@ -42,20 +29,6 @@ def list_disputes(
     rows, total = fetch(session, dispute_list_query(principal.scope, filters), page)
     items = [DisputeOut.model_validate(row[0], from_attributes=True) for row in rows]
     return ListOut.page(items, total, page)
-
-
-class RecoveryOut(BaseModel):
-    id: int
-    code: str
-    project_id: int
-    amount_fen: int
-    recovered_on: date
-    source: str
-    dispute_id: int | None
-    hazard_id: int | None
-    case_number: str
-    officer_id: int
-    reverses_id: int | None
 
 
 @router.get("/recoveries", response_model=ListOut[RecoveryOut], summary="挽回损失台账")

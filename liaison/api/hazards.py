@@ -1,35 +1,17 @@
 """GET /api/v1/hazards: hazards (and, with areas=true, complex areas) the user may see."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
 from liaison.api.common import ListOut, Paging, fetch, paging
 from liaison.auth.deps import ApiUser
 from liaison.clock import today
 from liaison.db import SessionDep
 from liaison.hazards import queries
+from liaison.hazards.schemas import HazardOut
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-
-
-class HazardOut(BaseModel):
-    id: int
-    code: str
-    project_id: int
-    project: str
-    station: str
-    category: str
-    level: str
-    status: str
-    description: str
-    found_on: date
-    found_by: str
-    deadline: date
-    closed_on: date | None
-    overdue: bool
 
 
 @router.get("/hazards", response_model=ListOut[HazardOut], summary="隐患列表")

@@ -1,10 +1,8 @@
 """GET /api/v1/projects: key projects the token's user may see, filtered like the list page."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
 from liaison.api.common import NOT_FOUND, ListOut, Paging, paging
 from liaison.auth.deps import ApiUser, SettingsDep
@@ -12,27 +10,10 @@ from liaison.clock import today
 from liaison.db import SessionDep
 from liaison.projects import queries
 from liaison.projects.models import Project
+from liaison.projects.schemas import ProjectOut
 from liaison.scope import get_visible
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-
-
-class ProjectOut(BaseModel):
-    id: int
-    code: str
-    name: str
-    enterprise: str
-    level: str
-    stage: str
-    category: str
-    investment_fen: int | None
-    station: str
-    officer_badge: str | None
-    officer_name: str | None
-    last_visit: date | None
-    next_visit_due: date | None
-    visit_overdue: bool
-    archived: bool
 
 
 def _out(row: queries.ProjectRow) -> ProjectOut:

@@ -5,7 +5,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
 from sqlmodel import col, select
 
 from liaison.api.common import NOT_FOUND, ListOut, Paging, fetch, paging
@@ -13,30 +12,11 @@ from liaison.auth.deps import ApiUser
 from liaison.clock import LOCAL_TZ
 from liaison.db import SessionDep
 from liaison.desk.models import ServiceRequest
+from liaison.desk.schemas import RequestOut
 from liaison.listing import OptionalDay, OptionalId, matching
 from liaison.scope import get_visible, visible
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-
-
-class RequestOut(BaseModel):
-    id: int
-    tracking_no: str
-    type: str
-    topic: str
-    channel: str
-    status: str
-    project_id: int | None
-    enterprise_id: int | None
-    station_id: int | None
-    officer_id: int | None
-    received_at: datetime
-    respond_by: datetime
-    close_by: datetime
-    first_response_at: datetime | None
-    closed_at: datetime | None
-    satisfaction: str | None
-    reopened: bool
 
 
 def _start_of(day: date) -> datetime:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select, update
 
-from liaison.audit.service import record_event
+from liaison.audit.service import record_event, set_actor
 from liaison.auth import second_factor
 from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
 from liaison.auth.passwords import hash_password, policy_errors, verify_password
@@ -295,6 +295,8 @@ def login(
             _count_failure(session, settings, key) for key in _throttle_keys(username, client_ip)
         ]
         return _turned_away(session, "login_failed", user, username, {"locked": any(locked)})
+    # From here on the one acting is the person whose password this is, not "anonymous".
+    set_actor(session, user_id=user.id, name=user.username, client_ip=client_ip)
     unlock(session, username)
     if second_factor.enrolled(user) or second_factor.required(user, settings):
         token = _open_session(session, user, client_ip, pending=True)

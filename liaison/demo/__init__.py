@@ -16,19 +16,30 @@ from liaison.config import Settings
 from liaison.db import pk
 from liaison.demo import desk
 from liaison.disputes import service as dispute_service
-from liaison.disputes.models import DisputeType, PartyRole, Performance
+from liaison.disputes.schemas import (
+    AgreementIn,
+    DisputeIn,
+    DisputeType,
+    PartyIn,
+    PartyRole,
+    Performance,
+)
 from liaison.enterprises import service as enterprise_service
 from liaison.enterprises.models import Enterprise
+from liaison.enterprises.schemas import ContactIn, EnterpriseIn
 from liaison.enterprises.uscc import uscc_check_char
 from liaison.hazards import service as hazard_service
 from liaison.hazards.models import HazardCategory, HazardLevel, HazardStatus
 from liaison.hazards.schemas import HazardIn
 from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
+from liaison.org.schemas import OfficerIn, StationIn
 from liaison.projects import service as project_service
 from liaison.projects.models import CATEGORIES, Level, Project, Stage, VisitKind
+from liaison.projects.schemas import ProjectIn
 from liaison.recoveries import service as recovery_service
 from liaison.recoveries.models import Recovery, RecoverySource
+from liaison.recoveries.schemas import RecoveryIn, ReversalIn
 
 DEMO_PASSWORD = "Liaison#Demo2023"  # noqa: S105  (demo only; demo refuses production)
 PROJECTS = 264
@@ -185,16 +196,18 @@ def _stations_and_officers(
     for index, ((code, name, _town), count) in enumerate(
         zip(STATIONS, OFFICERS_PER_STATION, strict=True)
     ):
-        station = org_service.save_station(session, None, code=code, name=name, active=True)
+        station = org_service.save_station(session, None, StationIn(code=code, name=name))
         stations.append(station)
         officers[pk(station)] = [
             org_service.save_officer(
                 session,
                 None,
-                badge_no=f"{index + 1:02d}{n:04d}",
-                name=_person(rng),
-                phone=f"13{rng.randint(5, 9)}{rng.randint(0, 99999999):08d}",
-                station_code=code,
+                OfficerIn(
+                    badge_no=f"{index + 1:02d}{n:04d}",
+                    name=_person(rng),
+                    phone=f"13{rng.randint(5, 9)}{rng.randint(0, 99999999):08d}",
+                    station_code=code,
+                ),
             )
             for n in range(1, count + 1)
         ]
@@ -205,23 +218,28 @@ def _enterprises(session: Session, rng: random.Random) -> list[int]:
     ids = []
     for serial in range(1, 201):
         town = rng.choice(STATIONS)[2]
-        enterprise = enterprise_service.create_enterprise(
+        enterprise = enterprise_service.save_enterprise(
             session,
-            uscc=_uscc(serial),
-            name=f"{rng.choice(FIRM_WORDS)}{rng.choice(FIRM_TRADES)}"
-            f"{'有限公司' if serial % 4 else '股份有限公司'}（{serial:03d}）",
-            industry=rng.choice(INDUSTRIES),
-            town=town,
-            address=f"{town}{rng.randint(1, 300)}号",
+            None,
+            EnterpriseIn(
+                uscc=_uscc(serial),
+                name=f"{rng.choice(FIRM_WORDS)}{rng.choice(FIRM_TRADES)}"
+                f"{'有限公司' if serial % 4 else '股份有限公司'}（{serial:03d}）",
+                industry=rng.choice(INDUSTRIES),
+                town=town,
+                address=f"{town}{rng.randint(1, 300)}号",
+            ),
         )
         enterprise_service.save_contact(
             session,
             None,
-            enterprise_id=pk(enterprise),
-            name=_person(rng),
-            title="安保负责人",
-            phone=f"139{rng.randint(0, 99999999):08d}",
-            is_primary=True,
+            ContactIn(
+                enterprise_id=pk(enterprise),
+                name=_person(rng),
+                title="安保负责人",
+                phone=f"139{rng.randint(0, 99999999):08d}",
+                is_primary=True,
+            ),
         )
         ids.append(pk(enterprise))
     session.flush()
@@ -237,7 +255,7 @@ def _projects(
     projects = []
     for n in range(1, PROJECTS + 1):
         station = rng.choices(stations, weights=PROJECT_SHARE)[0]
-        data = project_service.ProjectData(
+        data = ProjectIn(
             code=f"XM{YEAR}-{n:03d}",
             name=f"{rng.choice(FIRM_WORDS)}{rng.choice(PROJECT_WORDS)}",
             enterprise_id=enterprises[(n * 7) % len(enterprises)] if n > 1 else enterprises[0],
@@ -434,32 +452,36 @@ def _disputes_and_recoveries(district: _District) -> None:
         agreement = None
         if not ongoing:
             closed = received + timedelta(days=rng.randint(1, 20))
-            agreement = dispute_service.Agreement(
+            agreement = AgreementIn(
                 obligations="被申请人按约定支付款项，双方不再就此事争议",
-                amount_fen=amount * rng.choice([6, 8, 10]) // 10,
+                agreement_fen=amount * rng.choice([6, 8, 10]) // 10,
                 performance_method="银行转账",
                 perform_by=closed + timedelta(days=15),
                 judicial_confirmation=rng.random() < 0.2,
                 performance=Performance.PERFORMED,
             )
         parties = [
-            dispute_service.Party(
-                PartyRole.APPLICANT,
-                rng.choice(PARTY_NAMES),
+            PartyIn(
+                role=PartyRole.APPLICANT,
+                name=rng.choice(PARTY_NAMES),
                 phone=f"139{rng.randint(0, 99999999):08d}",
             ),
-            dispute_service.Party(PartyRole.RESPONDENT, rng.choice(FIRMS)),
+            PartyIn(role=PartyRole.RESPONDENT, name=rng.choice(FIRMS)),
         ]
         dispute = dispute_service.open_case(
             session,
             project,
             handler,
-            dispute_service.Case(
-                type=kind, facts=facts, received_on=received, amount_fen=amount, parties=parties
+            DisputeIn(
+                code=f"JF{received:%Y%m%d}-{n + 1:04d}",
+                type=kind,
+                facts=facts,
+                received_on=received,
+                amount_fen=amount,
+                parties=parties,
             ),
             by_user_id=None,
             at=_at(received),
-            code=f"JF{received:%Y%m%d}-{n + 1:04d}",
         )
         if agreement is not None:
             dispute_service.resolve(
@@ -523,7 +545,7 @@ def _disputes_and_recoveries(district: _District) -> None:
             session,
             project,
             officer,
-            recovery_service.Entry(
+            RecoveryIn(
                 amount_fen=amount,
                 recovered_on=day,
                 source=source,
@@ -543,10 +565,8 @@ def _disputes_and_recoveries(district: _District) -> None:
             session,
             rows[id(project), amount, day],
             officer,
-            amount_fen=reversed_fen,
-            reason="金额录入有误，冲销差额",
+            ReversalIn(amount_fen=reversed_fen, reason="金额录入有误，冲销差额", on=on),
             by_user_id=None,
-            on=on,
             at=_at(on),
             code=f"WH{on:%Y%m%d}-R{n:03d}",
         )

@@ -17,6 +17,7 @@ from liaison.desk.models import (
     ServiceRequest,
     Topic,
 )
+from liaison.desk.schemas import RequestIn
 from liaison.org.models import Station
 from liaison.projects.models import Project
 
@@ -135,14 +136,7 @@ class _Desk:
         if project is None and not duty and rng.random() < 0.65:
             project = rng.choice(self.projects)
         phone = f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
-        submission = service.Submission(
-            type=kind,
-            content=content,
-            name=rng.choice(NAMES),
-            phone=phone,
-            topic=topic,
-            enterprise_id=submitter[1] if submitter else None,
-        )
+        name = rng.choice(NAMES)
         channel = (
             Channel.WEB
             if submitter
@@ -150,11 +144,19 @@ class _Desk:
             if project
             else rng.choice([Channel.WEB, Channel.PHONE, Channel.COUNTER])
         )
+        submission = RequestIn(
+            type=kind,
+            content=content,
+            submitter_name=name,
+            submitter_phone=phone,
+            topic=topic,
+            channel=channel,
+            enterprise_id=submitter[1] if submitter else None,
+        )
         request, _ = service.submit(
             self.session,
             submission,
             settings=self.settings,
-            channel=channel,
             project=project,
             by_user_id=submitter[0] if submitter else None,
             at=received,

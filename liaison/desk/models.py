@@ -1,14 +1,23 @@
 """The request desk (接诉即办): requests from enterprises and the public, and their timeline."""
 
+from collections.abc import Callable
 from datetime import date, datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col, select
 
 from liaison.clock import now
 from liaison.db import UTCDateTime, enum_check
+from liaison.desk.schemas import (
+    Channel,
+    RequestBase,
+    RequestStatus,
+    RequestType,
+    ServiceLevelBase,
+    Topic,
+)
+from liaison.desk.schemas import Satisfaction as Satisfaction  # re-exported for its importers
 from liaison.pii import mask_name, mask_numbers, mask_phone
 from liaison.projects.models import Project
 
@@ -16,53 +25,16 @@ if TYPE_CHECKING:
     from liaison.scope import Scope
 
 
-class RequestType(StrEnum):
-    CONSULTATION = "咨询"
-    COMPLAINT = "投诉"
-    SUGGESTION = "建议"
-    HELP = "求助"
-
-
-class Topic(StrEnum):
-    PUBLIC_ORDER = "治安秩序"
-    DISPUTE = "矛盾纠纷"
-    DOCUMENTS = "证件办理"
-    BUSINESS = "涉企服务"
-    OTHER = "其他"
-
-
-class Channel(StrEnum):
-    QR = "二维码"
-    WEB = "网页"
-    PHONE = "电话"
-    COUNTER = "窗口"
-
-
-class RequestStatus(StrEnum):
-    NEW = "待受理"
-    ACCEPTED = "已受理"
-    IN_PROGRESS = "办理中"
-    ANSWERED = "已答复"
-    CLOSED = "已办结"
-    DECLINED = "不予受理"
-
-
 # A request in one of these needs nothing more from the desk (unless a rating reopens it).
 CLOSED_STATUSES = frozenset({RequestStatus.CLOSED.value, RequestStatus.DECLINED.value})
 
 
-class Satisfaction(StrEnum):
-    SATISFIED = "满意"
-    FAIRLY = "基本满意"
-    UNSATISFIED = "不满意"
-
-
-class ServiceRequest(SQLModel, table=True):
+class ServiceRequest(RequestBase, table=True):
     """A request (诉求). With a project it goes to that project's officer; without, to the duty
     desk (值班). The submitter follows it by tracking number and the last 4 digits of the phone."""
 
     __tablename__ = "service_request"
-    __audit_masked__ = {
+    __audit_masked__: ClassVar[dict[str, Callable[[str], str]]] = {
         "submitter_name": mask_name,
         "submitter_phone": mask_phone,
         "content": mask_numbers,
@@ -71,18 +43,11 @@ class ServiceRequest(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     tracking_no: str = Field(max_length=32, unique=True)
-    type: str = Field(max_length=8)
-    topic: str = Field(default=Topic.OTHER.value, max_length=8)
-    content: str = Field(max_length=4000)
-    submitter_name: str = Field(default="", max_length=64)
-    submitter_phone: str = Field(default="", max_length=20)
     phone_last4: str = Field(default="", max_length=4)
     # The enterprise that submitted it (a contact logged in), which may follow it; a request
     # sent from a project's poster may be about that enterprise and is not shown to it.
     enterprise_id: int | None = Field(default=None, foreign_key="enterprise.id", index=True)
-    enterprise_name: str = Field(default="", max_length=128)  # as the submitter wrote it
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
-    channel: str = Field(max_length=8)
     status: str = Field(default=RequestStatus.NEW.value, max_length=8)
     officer_id: int | None = Field(default=None, foreign_key="officer.id", index=True)
     station_id: int | None = Field(default=None, foreign_key="station.id", index=True)
@@ -146,7 +111,7 @@ class RequestEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
 
-class ServiceLevel(SQLModel, table=True):
+class ServiceLevel(ServiceLevelBase, table=True):
     """The desk's service levels for one type of request, set by an admin; a type without a row
     uses the defaults of the settings. The first response is counted in hours round the clock
     (the desk is staffed 24 hours); closure in calendar days or in working days."""
@@ -154,9 +119,6 @@ class ServiceLevel(SQLModel, table=True):
     __tablename__ = "service_level"
 
     type: str = Field(primary_key=True, max_length=8)
-    response_hours: int = Field(ge=1, le=720)
-    close_days: int = Field(ge=1, le=365)
-    working_days: bool = False
 
     __table_args__ = (
         enum_check("type", RequestType),

@@ -4,7 +4,6 @@ import and the demo included."""
 
 import hmac
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session, select
@@ -15,15 +14,14 @@ from liaison.db import Fields, add_numbered, pk, put_all, submitted_before
 from liaison.desk import sla
 from liaison.desk.models import (
     CalendarDay,
-    Channel,
     RequestEvent,
     RequestStatus,
     RequestType,
     Satisfaction,
     ServiceLevel,
     ServiceRequest,
-    Topic,
 )
+from liaison.desk.schemas import RequestBase, RequestIn
 from liaison.errors import FieldError
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
@@ -38,23 +36,11 @@ class DeskError(FieldError):
     """A refused request, reply or step at the request desk."""
 
 
-@dataclass
-class Submission:
-    type: RequestType
-    content: str
-    name: str
-    phone: str
-    topic: Topic = Topic.OTHER
-    enterprise_id: int | None = None
-    enterprise_name: str = ""
-
-
 def submit(
     session: Session,
-    submission: Submission,
+    data: RequestIn,
     *,
     settings: Settings,
-    channel: Channel,
     project: Project | None = None,
     submission_key: str | None = None,
     by_user_id: int | None = None,
@@ -70,20 +56,13 @@ def submit(
     if project is not None:
         term = current_assignment(session, project.id or 0)
         officer_id, station_id = (term.officer_id if term else None), project.station_id
-    level = sla.levels(session, settings)[submission.type]
+    level = sla.levels(session, settings)[data.type]
     received_at = at or now()
     request = ServiceRequest(
+        **data.model_dump(mode="json", include=set(RequestBase.model_fields) | {"enterprise_id"}),
         tracking_no="",
-        type=submission.type.value,
-        topic=submission.topic.value,
-        content=submission.content,
-        submitter_name=submission.name,
-        submitter_phone=submission.phone,
-        phone_last4=submission.phone[-4:],
-        enterprise_id=submission.enterprise_id,
-        enterprise_name=submission.enterprise_name,
+        phone_last4=data.submitter_phone[-4:],
         project_id=project.id if project else None,
-        channel=channel.value,
         officer_id=officer_id,
         station_id=station_id,
         submission_key=submission_key or None,

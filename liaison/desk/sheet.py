@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from liaison import sheets
 from liaison.desk import models, service, sla
+from liaison.desk.schemas import RequestBase, RequestIn
 from liaison.projects.models import Project
 from liaison.sheets import Checking, Column, Row, Rows, Sheet, Values, Writing
 
@@ -75,14 +76,14 @@ def _problems(v: Values, record: models.ServiceRequest | None) -> list[tuple[str
 
 
 def _fields(v: Values, level: sla.Level) -> Values:
-    phone = v["phone"] or ""
+    phone = v["submitter_phone"] or ""
     return {
         "type": v["type"],
         "topic": v["topic"] or models.Topic.OTHER.value,
         "received_at": v["received_at"],
         "channel": v["channel"] or models.Channel.COUNTER.value,
         "content": v["content"],
-        "submitter_name": v["name"] or "",
+        "submitter_name": v["submitter_name"] or "",
         "submitter_phone": phone,
         "phone_last4": phone[-4:],
         "first_response_at": v["first_response_at"],
@@ -114,10 +115,10 @@ def save_requests(w: Writing, rows: list[Row]) -> None:
 
 COLUMNS = [
     Column("受理编号", "tracking_no", sheets.code(), True, "唯一"),
-    sheets.enum_column("类型", "type", models.RequestType, True),
-    sheets.enum_column("事项类别", "topic", models.Topic),
+    sheets.column(RequestIn, "type"),
+    sheets.column(RequestIn, "topic"),
     Column("提交时间", "received_at", sheets.moment, True, sheets.TIME_HELP),
-    sheets.enum_column("渠道", "channel", models.Channel),
+    sheets.column(RequestIn, "channel"),
     Column(
         "项目编号",
         "project",
@@ -125,9 +126,10 @@ COLUMNS = [
         help="可不填；填写时须在「重点项目」表或系统中已有",
         refers=(PROJECTS,),
     ),
-    Column("内容", "content", sheets.text(4000), True),
-    Column("姓名", "name", sheets.text(64)),
-    Column("联系电话", "phone", sheets.phone),
+    # A past request as it is stored: its submitter may be missing, its phone a landline.
+    sheets.column(RequestBase, "content"),
+    sheets.column(RequestBase, "submitter_name"),
+    sheets.column(RequestBase, "submitter_phone", sheets.phone),
     Column("首次响应时间", "first_response_at", sheets.moment, help=sheets.TIME_HELP),
     Column("办结时间", "closed_at", sheets.moment, help="状态为已办结、不予受理时必填"),
     sheets.enum_column("状态", "status", models.RequestStatus, True),

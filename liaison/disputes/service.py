@@ -3,20 +3,19 @@ case mediated with money books its recovery in the same step, exactly once. The 
 that writes the dispute tables, the ledger import and the demo included."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
 from liaison.clock import local, today
-from liaison.db import Fields, add_numbered, put_all
-from liaison.disputes.models import (
-    Dispute,
-    DisputeFollowUp,
-    DisputeParty,
+from liaison.db import Fields, add_numbered, pk, put_all
+from liaison.disputes.models import Dispute, DisputeFollowUp, DisputeParty
+from liaison.disputes.schemas import (
+    AgreementBase,
+    AgreementIn,
+    DisputeIn,
     DisputeStatus,
-    DisputeType,
     PartyRole,
     Performance,
 )
@@ -25,7 +24,7 @@ from liaison.org.models import Officer
 from liaison.pii import id_number_error
 from liaison.projects.models import Project
 from liaison.recoveries import service as recoveries
-from liaison.recoveries.models import RecoverySource
+from liaison.recoveries.schemas import RecoveryIn, RecoverySource
 
 JUDICIAL_CONFIRMATION_DAYS = 30  # the parties may apply to a court within 30 days of the agreement
 
@@ -34,34 +33,16 @@ class DisputeError(FieldError):
     """A refused step of a dispute case."""
 
 
-@dataclass
-class Party:
-    role: PartyRole
-    name: str
-    phone: str = ""
-    id_number: str = ""
-
-
-@dataclass
-class Case:
-    type: DisputeType
-    facts: str
-    received_on: date
-    amount_fen: int | None = None
-    parties: list[Party] = field(default_factory=list)
-
-
 def open_case(
     session: Session,
     project: Project,
     handler: Officer,
-    case: Case,
+    case: DisputeIn,
     *,
     by_user_id: int | None,
     at: datetime | None = None,
-    code: str | None = None,
 ) -> Dispute:
-    """Open a case as of `at` (now), numbered by its day unless it already has its `code`."""
+    """Open a case as of `at` (now), numbered by its day unless it already has its code."""
     if case.received_on > (local(at).date() if at else today()):
         raise DisputeError("受理日期不能晚于今天", "received_on")
     if not any(p.role == PartyRole.APPLICANT for p in case.parties):
@@ -70,32 +51,25 @@ def open_case(
         if party.id_number and (error := id_number_error(party.id_number)):
             raise DisputeError(f"{party.name}：{error}", "parties")
     dispute = Dispute(
+        **case.model_dump(exclude={"code", "type", "parties"}),
         code="",
-        project_id=project.id or 0,
         type=case.type.value,
-        amount_fen=case.amount_fen,
-        facts=case.facts,
-        received_on=case.received_on,
-        handler_id=handler.id or 0,
+        project_id=pk(project),
+        handler_id=pk(handler),
         created_by_id=by_user_id,
     )
-    if code is None:
+    if not case.code:
         add_numbered(session, dispute, f"JF{case.received_on:%Y%m%d}-")
-    elif session.exec(select(Dispute.id).where(Dispute.code == code)).first() is not None:
-        raise DisputeError(f"编号 {code} 已被使用", "code")
+    elif session.exec(select(Dispute.id).where(Dispute.code == case.code)).first() is not None:
+        raise DisputeError(f"编号 {case.code} 已被使用", "code")
     else:
-        dispute.code = code
+        dispute.code = case.code
         session.add(dispute)
         session.flush()
     for party in case.parties:
+        role = party.role.value
         session.add(
-            DisputeParty(
-                dispute_id=dispute.id or 0,
-                role=party.role.value,
-                name=party.name,
-                phone=party.phone,
-                id_number=party.id_number,
-            )
+            DisputeParty(**party.model_dump(exclude={"role"}), role=role, dispute_id=pk(dispute))
         )
     session.flush()
     return dispute
@@ -108,22 +82,10 @@ def _close(dispute: Dispute, status: DisputeStatus, at: datetime | None = None) 
     dispute.status, dispute.closed_on = status.value, max(on, dispute.received_on)
 
 
-@dataclass
-class Agreement:
-    obligations: str
-    amount_fen: int | None = None
-    performance_method: str = ""
-    perform_by: date | None = None
-    judicial_confirmation: bool = False
-    book_recovery: bool = False  # the amount is money recovered for the enterprise
-    # Where it stands when entered: history may know it is already performed.
-    performance: Performance = Performance.PERFORMING
-
-
 def resolve(
     session: Session,
     dispute: Dispute,
-    agreement: Agreement,
+    agreement: AgreementIn,
     officer: Officer,
     *,
     by_user_id: int | None,
@@ -134,28 +96,27 @@ def resolve(
     most once."""
     if not agreement.obligations.strip():
         raise DisputeError("请填写协议内容（各方义务）", "obligations")
-    if agreement.book_recovery and not agreement.amount_fen:
+    if agreement.book_recovery and not agreement.agreement_fen:
         raise DisputeError("计入挽回损失须填写协议金额", "agreement_amount")
     _close(dispute, DisputeStatus.RESOLVED, at)
     if agreement.perform_by and agreement.perform_by < (dispute.closed_on or today()):
         raise DisputeError("履行期限不能早于协议日期", "perform_by")
-    dispute.obligations = agreement.obligations.strip()
-    dispute.agreement_fen = agreement.amount_fen
-    dispute.performance_method = agreement.performance_method
-    dispute.perform_by = agreement.perform_by
-    dispute.judicial_confirmation = agreement.judicial_confirmation
+    dispute.sqlmodel_update(
+        agreement.model_dump(include=set(AgreementBase.model_fields)),
+        update={"obligations": agreement.obligations.strip()},
+    )
     dispute.performance = agreement.performance.value
     session.add(dispute)
     session.flush()
-    if agreement.book_recovery and agreement.amount_fen:
+    if agreement.book_recovery and agreement.agreement_fen:
         project = session.get(Project, dispute.project_id)
         assert project is not None
         recoveries.record(
             session,
             project,
             officer,
-            recoveries.Entry(
-                amount_fen=agreement.amount_fen,
+            RecoveryIn(
+                amount_fen=agreement.agreement_fen,
                 recovered_on=dispute.closed_on or today(),
                 source=RecoverySource.DISPUTE,
                 dispute_id=dispute.id,

@@ -7,7 +7,8 @@ from sqlmodel import Session
 
 from liaison import sheets
 from liaison.disputes import service
-from liaison.disputes.models import Dispute, DisputeStatus, DisputeType
+from liaison.disputes.models import Dispute
+from liaison.disputes.schemas import DisputeBase, DisputeIn, DisputeStatus
 from liaison.projects.sheet import on_project
 from liaison.sheets import Column, Rows, Values
 
@@ -44,16 +45,18 @@ def _problems(v: Values) -> list[tuple[str, str]]:
     return problems
 
 
+# A row is a case as history has it: numbered, its facts perhaps blank (DisputeBase), where a
+# form's case (DisputeIn) is numbered by the service and must state its facts.
 COLUMNS = [
-    Column("纠纷编号", "code", sheets.code(), True, "唯一"),
+    sheets.column(DisputeBase, "code", sheets.code(), help="唯一"),
     Column("项目编号", "project", sheets.code(), True, sheets.PROJECT_HELP, refers=(PROJECTS,)),
-    sheets.enum_column("类型", "type", DisputeType, True),
-    Column("受理日期", "received_on", sheets.day, True, sheets.DATE_HELP),
-    Column("涉及金额(元)", "amount_fen", sheets.yuan, help="元，最多两位小数"),
+    sheets.column(DisputeIn, "type"),
+    sheets.column(DisputeIn, "received_on", help=sheets.DATE_HELP),
+    sheets.column(DisputeIn, "amount_fen", sheets.yuan, help="元，最多两位小数"),
     sheets.enum_column("状态", "status", DisputeStatus, True),
     Column("办结日期", "closed_on", sheets.day, help="调解中以外的状态必填"),
     Column("承办人警号", "handler", sheets.code(), True, sheets.BADGE_HELP, refers=(OFFICERS,)),
-    Column("概要", "facts", sheets.text(4000)),
+    sheets.column(DisputeBase, "facts"),
 ]
 DISPUTES = sheets.on_project_sheet(
     SHEET,

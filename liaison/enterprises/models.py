@@ -1,28 +1,25 @@
 """Enterprises (企业) and the people at them whom the bureau deals with."""
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from liaison.clock import now
 from liaison.db import UTCDateTime
+from liaison.enterprises.schemas import ContactBase, EnterpriseBase
 from liaison.pii import mask_phone
 
 if TYPE_CHECKING:
     from liaison.scope import Scope
 
 
-class Enterprise(SQLModel, table=True):
+class Enterprise(EnterpriseBase, table=True):
     """An enterprise, keyed by its unified social credit code (always text: 18 characters)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    uscc: str = Field(max_length=18, unique=True)
-    name: str = Field(max_length=128, index=True)
-    industry: str = Field(default="", max_length=64)
-    town: str = Field(default="", max_length=64)  # 乡镇街道
-    address: str = Field(default="", max_length=255)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
     __table_args__ = (sa.CheckConstraint("length(uscc) = 18", name="uscc_length"),)
@@ -38,18 +35,14 @@ class Enterprise(SQLModel, table=True):
         return sa.literal(scope.enterprise_id is not None) & (col(cls.id) == scope.enterprise_id)
 
 
-class EnterpriseContact(SQLModel, table=True):
+class EnterpriseContact(ContactBase, table=True):
     """A person at an enterprise (联系人); the primary one is the ledger's 联系人/联系电话."""
 
     __tablename__ = "enterprise_contact"
-    __audit_masked__ = {"phone": mask_phone}
+    __audit_masked__: ClassVar[dict[str, Callable[[str], str]]] = {"phone": mask_phone}
 
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
-    name: str = Field(max_length=32)
-    title: str = Field(default="", max_length=32)  # 职务
-    phone: str = Field(default="", max_length=20)
-    is_primary: bool = False
     user_id: int | None = Field(default=None, foreign_key="user_account.id", unique=True)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 

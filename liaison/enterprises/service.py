@@ -2,12 +2,12 @@
 too comes through here; tests/test_writers.py holds every module to its own tables)."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from liaison.db import Fields, pk, put_all
 from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.enterprises.schemas import ContactIn, EnterpriseIn
 from liaison.enterprises.uscc import normalise_uscc, uscc_error
 from liaison.errors import FieldError
 
@@ -16,42 +16,29 @@ class EnterpriseError(FieldError):
     """A refused change to an enterprise or its contacts."""
 
 
-@dataclass
-class EnterpriseData:
-    uscc: str
-    name: str
-    industry: str = ""
-    town: str = ""
-    address: str = ""
-
-
 def enterprise_by_uscc(session: Session, uscc: str) -> Enterprise | None:
     return session.exec(select(Enterprise).where(Enterprise.uscc == normalise_uscc(uscc))).first()
 
 
-def save_enterprise(session: Session, enterprise: Enterprise, data: EnterpriseData) -> Enterprise:
-    """Create or edit; the credit code must pass its check character and be unique."""
+def save_enterprise(
+    session: Session, enterprise: Enterprise | None, data: EnterpriseIn
+) -> Enterprise:
+    """Change `enterprise`, or (None) register a new one; the credit code must pass its check
+    character (EnterpriseIn checked it as typed; a constructed input is checked again here)
+    and be unique."""
     code = normalise_uscc(data.uscc)
     if error := uscc_error(code):
         raise EnterpriseError(error, "uscc")
     clash = enterprise_by_uscc(session, code)
-    if clash is not None and clash.id != enterprise.id:
+    if clash is not None and (enterprise is None or clash.id != enterprise.id):
         raise EnterpriseError(f"统一社会信用代码 {code} 已属于 {clash.name}", "uscc")
-    enterprise.uscc, enterprise.name = code, data.name
-    enterprise.industry, enterprise.town, enterprise.address = (
-        data.industry,
-        data.town,
-        data.address,
-    )
+    enterprise = enterprise or Enterprise(uscc=code, name=data.name)
+    for key, value in data.model_dump().items():
+        setattr(enterprise, key, value)
+    enterprise.uscc = code
     session.add(enterprise)
     session.flush()
     return enterprise
-
-
-def create_enterprise(session: Session, *, uscc: str, name: str, **fields: str) -> Enterprise:
-    return save_enterprise(
-        session, Enterprise(uscc="", name=""), EnterpriseData(uscc, name, **fields)
-    )
 
 
 def contacts(session: Session, enterprise_id: int) -> list[EnterpriseContact]:
@@ -65,22 +52,20 @@ def contacts(session: Session, enterprise_id: int) -> list[EnterpriseContact]:
 
 
 def save_contact(
-    session: Session,
-    contact: EnterpriseContact | None,
-    *,
-    enterprise_id: int | None = None,
-    name: str,
-    title: str,
-    phone: str,
-    is_primary: bool,
+    session: Session, contact: EnterpriseContact | None, data: ContactIn
 ) -> EnterpriseContact:
-    """Change `contact`, or (None) add one to enterprise `enterprise_id`. One primary contact
-    per enterprise: making one primary demotes the others."""
-    contact = contact or EnterpriseContact(enterprise_id=enterprise_id or 0, name=name)
-    contact.name, contact.title, contact.phone, contact.is_primary = name, title, phone, is_primary
+    """Change `contact`, or (None) add one to enterprise `data.enterprise_id`. One primary
+    contact per enterprise: making one primary demotes the others."""
+    if contact is not None and contact.enterprise_id != data.enterprise_id:
+        raise EnterpriseError("联系人不属于该企业", "contact")
+    if session.get(Enterprise, data.enterprise_id) is None:
+        raise EnterpriseError("企业不存在", "contact")
+    contact = contact or EnterpriseContact(enterprise_id=data.enterprise_id, name=data.name)
+    for key, value in data.model_dump().items():
+        setattr(contact, key, value)
     session.add(contact)
     session.flush()
-    if is_primary:
+    if data.is_primary:
         for other in contacts(session, contact.enterprise_id):
             if other.id != contact.id and other.is_primary:
                 other.is_primary = False

@@ -7,9 +7,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from liaison import sheets
+from liaison import fields, sheets
 from liaison.enterprises import service
 from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.enterprises.schemas import ContactIn, EnterpriseIn
 from liaison.enterprises.uscc import uscc_error
 from liaison.sheets import Checking, Column, Row, Rows, Sheet, Writing
 
@@ -88,13 +89,15 @@ def save_enterprises(w: Writing, rows: list[Row]) -> None:
         )
 
 
+# The primary contact's two columns are another record's fields (ContactIn's name and phone)
+# under the sheet's own headers and keys, so they are made here, of ContactIn's length.
 COLUMNS = [
-    Column("统一社会信用代码", "uscc", uscc, True, "18 位，按 GB 32100 校验"),
-    Column("企业名称", "name", sheets.text(128), True),
-    Column("行业", "industry", sheets.text(64), True),
-    Column("乡镇街道", "town", sheets.text(64)),
-    Column("地址", "address", sheets.text(255)),
-    Column("联系人", "contact", sheets.text(32)),
+    sheets.column(EnterpriseIn, "uscc", uscc, help="18 位，按 GB 32100 校验"),
+    sheets.column(EnterpriseIn, "name"),
+    sheets.column(EnterpriseIn, "industry"),
+    sheets.column(EnterpriseIn, "town"),
+    sheets.column(EnterpriseIn, "address"),
+    Column("联系人", "contact", sheets.text(fields.max_length(ContactIn, "name") or 32)),
     Column("联系电话", "contact_phone", sheets.phone),
 ]
 ENTERPRISES = Sheet(

@@ -9,26 +9,11 @@ from sqlmodel import Field, SQLModel, col, select
 
 from liaison.clock import now
 from liaison.db import UTCDateTime, enum_check
+from liaison.hazards.schemas import HazardBase, HazardCategory, HazardLevel
 from liaison.projects.models import Project
 
 if TYPE_CHECKING:
     from liaison.scope import Scope
-
-
-class HazardCategory(StrEnum):
-    FIRE = "消防安全"
-    PUBLIC_ORDER = "治安防范"
-    TRAFFIC = "交通安全"
-    WORK_SAFETY = "生产安全"
-    ENVIRONMENT = "环境保护"
-    COMPLEX_AREA = "周边治安复杂区域"
-    OTHER = "其他"
-
-
-class HazardLevel(StrEnum):
-    GENERAL = "一般"
-    SERIOUS = "较大"
-    MAJOR = "重大"  # under bureau supervision (挂牌督办) until signed off
 
 
 class HazardStatus(StrEnum):
@@ -38,20 +23,13 @@ class HazardStatus(StrEnum):
     CLOSED = "已销号"
 
 
-class Hazard(SQLModel, table=True):
+class Hazard(HazardBase, table=True):
     """A hazard found at or around a key project. Overdue = not closed after its deadline."""
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)
     project_id: int = Field(foreign_key="project.id", index=True)
-    category: str = Field(max_length=16)
-    level: str = Field(max_length=8)
-    description: str = Field(max_length=2000)
-    location: str = Field(default="", max_length=255)
-    found_on: date
     found_by_id: int = Field(foreign_key="officer.id", index=True)
-    deadline: date
-    responsible_party: str = Field(default="", max_length=128)
     status: str = Field(default=HazardStatus.OPEN.value, max_length=8)
     closed_on: date | None = None
     closed_by_id: int | None = Field(default=None, foreign_key="user_account.id")

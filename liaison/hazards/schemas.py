@@ -1,32 +1,75 @@
-"""A hazard as it is recorded, declared once: `HazardIn` is what the form and every other way of
-recording a hazard validate, and what `service.log_hazard` takes. Its text lengths are the
-table's own columns', so the input cannot admit what the database would refuse."""
+"""A hazard's fields, declared once. `HazardBase` holds each field a person or a ledger row
+supplies, with its label, length and limits; the table (models.Hazard) inherits it, `HazardIn`
+is the one validated input that the form page (and the demo, the tests) produce and
+`service.log_hazard` takes, and `HazardOut` is what the API answers. The form's fields and the
+隐患 sheet's columns are read from these declarations (liaison/fields.py). A complex area
+(周边治安复杂区域) is a hazard of that category: the same fields."""
 
 from datetime import date
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Any
 
-import sqlalchemy as sa
-from pydantic import BaseModel, BeforeValidator, Field
-
-from liaison.hazards.models import Hazard, HazardCategory, HazardLevel
-
-
-def _length(column: str) -> int:
-    length = getattr(sa.inspect(Hazard).columns[column].type, "length", None)
-    assert isinstance(length, int), column
-    return length
+from pydantic import BaseModel, field_validator
+from sqlmodel import Field, SQLModel
 
 
-def _blank_is_none(value: Any) -> Any:
-    return None if value == "" else value
+class HazardCategory(StrEnum):
+    FIRE = "消防安全"
+    PUBLIC_ORDER = "治安防范"
+    TRAFFIC = "交通安全"
+    WORK_SAFETY = "生产安全"
+    ENVIRONMENT = "环境保护"
+    COMPLEX_AREA = "周边治安复杂区域"
+    OTHER = "其他"
 
 
-class HazardIn(BaseModel):
-    category: HazardCategory
-    level: HazardLevel
-    description: str = Field(min_length=1, max_length=_length("description"))
-    location: str = Field(default="", max_length=_length("location"))
+class HazardLevel(StrEnum):
+    GENERAL = "一般"
+    SERIOUS = "较大"
+    MAJOR = "重大"  # under bureau supervision (挂牌督办) until signed off
+
+
+class HazardBase(SQLModel):
+    category: str = Field(max_length=16, title="类别")
+    level: str = Field(max_length=8, title="等级")
+    description: str = Field(max_length=2000, min_length=1, title="描述")
+    location: str = Field(default="", max_length=255, title="位置")
+    found_on: date = Field(title="发现日期")
+    # Every hazard has one; the ledger states it, the form may leave it to the level's default.
+    deadline: date = Field(title="整改期限")
+    responsible_party: str = Field(default="", max_length=128, title="整改责任方")
+
+
+class HazardIn(HazardBase):
+    """A hazard as it is to be recorded, whoever typed it. The project and the finder are the
+    service's arguments, the code, status and history the service's own."""
+
+    category: HazardCategory = Field(title="类别")
+    level: HazardLevel = Field(title="等级")
+    # None: the level's default number of days (settings), counted from found_on. The record
+    # always has one (HazardBase); only the input may leave it out, hence the wider type.
+    deadline: date | None = Field(default=None, title="整改期限")  # type: ignore[assignment]
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+class HazardOut(BaseModel):
+    """A hazard (or complex area) in the API's answer, with the names of what it refers to."""
+
+    id: int
+    code: str
+    project_id: int
+    project: str
+    station: str
+    category: str
+    level: str
+    status: str
+    description: str
     found_on: date
-    # None: the level's default number of days (settings), counted from found_on.
-    deadline: Annotated[date | None, BeforeValidator(_blank_is_none)] = None
-    responsible_party: str = Field(default="", max_length=_length("responsible_party"))
+    found_by: str
+    deadline: date
+    closed_on: date | None
+    overdue: bool

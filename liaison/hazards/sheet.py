@@ -7,7 +7,8 @@ from sqlmodel import Session
 
 from liaison import sheets
 from liaison.hazards import service
-from liaison.hazards.models import Hazard, HazardCategory, HazardLevel, HazardStatus
+from liaison.hazards.models import Hazard, HazardStatus
+from liaison.hazards.schemas import HazardBase, HazardIn
 from liaison.projects.sheet import on_project
 from liaison.sheets import Column, Rows, Values
 
@@ -46,12 +47,14 @@ def _problems(v: Values) -> list[tuple[str, str]]:
 COLUMNS = [
     Column("隐患编号", "code", sheets.code(), True, "唯一"),
     Column("项目编号", "project", sheets.code(), True, sheets.PROJECT_HELP, refers=(PROJECTS,)),
-    sheets.enum_column("类别", "category", HazardCategory, True),
-    sheets.enum_column("等级", "level", HazardLevel, True),
-    Column("描述", "description", sheets.text(2000), True),
-    Column("发现日期", "found_on", sheets.day, True, sheets.DATE_HELP),
+    sheets.column(HazardIn, "category"),
+    sheets.column(HazardIn, "level"),
+    sheets.column(HazardIn, "description"),
+    sheets.column(HazardIn, "found_on", help=sheets.DATE_HELP),
     Column("发现人警号", "finder", sheets.code(), True, sheets.BADGE_HELP, refers=(OFFICERS,)),
-    Column("整改期限", "deadline", sheets.day, True, sheets.DATE_HELP),
+    # The form may leave the deadline to the level's default; a ledger row states the one the
+    # hazard has, as the record (HazardBase) always does.
+    sheets.column(HazardBase, "deadline", help=sheets.DATE_HELP),
     sheets.enum_column("状态", "status", HazardStatus, True),
     Column("销号日期", "closed_on", sheets.day, help="状态为已销号时必填"),
 ]

@@ -3,6 +3,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from liaison.money import wan
@@ -37,7 +38,7 @@ def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
-def _change(now: float | None, before: float | None) -> float | None:
+def change(now: float | None, before: float | None) -> float | None:
     if now is None or before is None or before == 0:
         return None
     return (now - before) / abs(before) * 100
@@ -52,10 +53,10 @@ def cards(m: dict[str, Any]) -> list[Card]:
     q, bq = m["requests"], before["requests"]
 
     def count(label: str, now: int, then: int, figure: str, good_when_up: bool = True) -> Card:
-        return Card(label, f"{now:,}", f"{then:,}", _change(now, then), figure, good_when_up)
+        return Card(label, f"{now:,}", f"{then:,}", change(now, then), figure, good_when_up)
 
     def share(label: str, now: float | None, then: float | None, figure: str) -> Card:
-        return Card(label, _percent(now), _percent(then), _change(now, then), figure)
+        return Card(label, _percent(now), _percent(then), change(now, then), figure)
 
     coverage = m["projects"]
     return [
@@ -75,7 +76,7 @@ def cards(m: dict[str, Any]) -> list[Card]:
             "挽回损失",
             wan(r["total_fen"]),
             wan(br["total_fen"]),
-            _change(r["total_fen"], br["total_fen"]),
+            change(r["total_fen"], br["total_fen"]),
             "recoveries.count",
         ),
         count("诉求办结", q["closed"], bq["closed"], "requests.closed"),
@@ -129,13 +130,14 @@ def trend(by_month: list[dict[str, Any]]) -> list[Chart]:
 
 
 def league(by_station: list[dict[str, Any]], min_cases: int) -> list[dict[str, Any]]:
-    """Stations ranked by the mean of their rectification, resolution and closure rates; a
+    """Stations ranked by the mean of their rectification, resolution and closure rates, tied
+    stations sharing a rank (1, 1, 3: the rates are exact fractions, so a tie is a tie); a
     station with fewer cases than `min_cases` is listed, unranked (too few to judge)."""
     rows = []
     for s in by_station:
         h, d, q = s["hazards"], s["disputes"], s["requests"]
         rates = [
-            part / whole
+            Fraction(part, whole)
             for part, whole in (
                 (h["closed"], h["found"]),
                 (d["resolved"], d["received"]),
@@ -152,6 +154,9 @@ def league(by_station: list[dict[str, Any]], min_cases: int) -> list[dict[str, A
         )
         rows.append({**s, "cases": cases, "score": score, "coverage": coverage})
     ranked = sorted((r for r in rows if r["score"] is not None), key=lambda r: -r["score"])
-    for n, row in enumerate(ranked, start=1):
-        row["rank"] = n
+    for n, row in enumerate(ranked):
+        tied = n and row["score"] == ranked[n - 1]["score"]
+        row["rank"] = ranked[n - 1]["rank"] if tied else n + 1
+    for row in ranked:
+        row["score"] = float(row["score"])
     return ranked + [r for r in rows if r["score"] is None]

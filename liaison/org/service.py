@@ -5,9 +5,10 @@ from collections.abc import Callable, Iterable
 
 from sqlmodel import Session, select
 
-from liaison.db import Fields, put_all
+from liaison.db import Fields, pk, put_all
 from liaison.errors import FieldError
 from liaison.org.models import Officer, Station
+from liaison.org.schemas import OfficerIn, StationIn
 
 
 class OrgError(FieldError):
@@ -26,15 +27,13 @@ def station_by_code(session: Session, code: str) -> Station | None:
     return session.exec(select(Station).where(Station.code == code)).first()
 
 
-def save_station(
-    session: Session, station: Station | None, *, code: str, name: str, active: bool
-) -> Station:
+def save_station(session: Session, station: Station | None, data: StationIn) -> Station:
     """Change `station`, or (None) make a new one."""
-    clash = station_by_code(session, code)
+    clash = station_by_code(session, data.code)
     if clash is not None and (station is None or clash.id != station.id):
         raise OrgError("单位编码已存在", "code")
-    station = station or Station(code=code, name=name)
-    station.code, station.name, station.active = code, name, active
+    station = station or Station(code=data.code, name=data.name)
+    station.code, station.name, station.active = data.code, data.name, data.active
     session.add(station)
     session.flush()
     return station
@@ -53,32 +52,23 @@ def leaving_refused(session: Session, officer: Officer) -> str | None:
     return None
 
 
-def save_officer(
-    session: Session,
-    officer: Officer | None,
-    *,
-    badge_no: str,
-    name: str,
-    phone: str | None,
-    station_code: str,
-    active: bool = True,
-) -> Officer:
+def save_officer(session: Session, officer: Officer | None, data: OfficerIn) -> Officer:
     """Change `officer`, or (None) make a new one; one who still holds projects may not leave
     the station or go inactive (the guards say why)."""
-    clash = officer_by_badge(session, badge_no)
+    clash = officer_by_badge(session, data.badge_no)
     if clash is not None and (officer is None or clash.id != officer.id):
         raise OrgError("警号已存在", "badge_no")
-    station = station_by_code(session, station_code)
+    station = station_by_code(session, data.station_code)
     if station is None:
-        raise OrgError(f"单位编码 {station_code} 不存在", "station_code")
-    officer = officer or Officer(badge_no=badge_no, name=name, station_id=station.id or 0)
+        raise OrgError(f"单位编码 {data.station_code} 不存在", "station_code")
+    officer = officer or Officer(badge_no=data.badge_no, name=data.name, station_id=pk(station))
     leaving = officer.id is not None and (
-        (officer.active and not active) or officer.station_id != station.id
+        (officer.active and not data.active) or officer.station_id != station.id
     )
     if leaving and (reason := leaving_refused(session, officer)):
         raise OrgError(reason, "active" if officer.station_id == station.id else "station_code")
-    officer.badge_no, officer.name, officer.phone = badge_no, name, phone or None
-    officer.station_id, officer.active = station.id, active  # type: ignore[assignment]
+    officer.badge_no, officer.name, officer.phone = data.badge_no, data.name, data.phone or None
+    officer.station_id, officer.active = pk(station), data.active
     session.add(officer)
     session.flush()
     return officer

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from liaison import sheets
 from liaison.org import service
 from liaison.org.models import Officer, Station
+from liaison.org.schemas import OfficerIn, StationIn
 from liaison.sheets import Checking, Column, Row, Rows, Sheet, Writing
 
 STATION, OFFICER = "派出所", "民警"
@@ -29,8 +30,8 @@ def save_stations(w: Writing, rows: list[Row]) -> None:
 
 
 STATION_COLUMNS = [
-    Column("单位编码", "code", sheets.code(), True, "唯一编码，如 S01"),
-    Column("单位名称", "name", sheets.text(64), True),
+    sheets.column(StationIn, "code", sheets.code(), help="唯一编码，如 S01"),
+    sheets.column(StationIn, "name"),
 ]
 STATIONS = Sheet(
     STATION,
@@ -79,10 +80,10 @@ def save_officers(w: Writing, rows: list[Row]) -> None:
 
 
 OFFICER_COLUMNS = [
-    Column("警号", "badge_no", sheets.code(), True, "唯一，按文本填写"),
-    Column("姓名", "name", sheets.text(32), True),
+    sheets.column(OfficerIn, "badge_no", sheets.code(), help="唯一，按文本填写"),
+    sheets.column(OfficerIn, "name"),
     Column("单位编码", "station", sheets.code(), True, sheets.STATION_HELP, refers=(STATION,)),
-    Column("手机号", "phone", sheets.mobile, help="11 位手机号，可不填"),
+    sheets.column(OfficerIn, "phone", sheets.mobile, help="11 位手机号，可不填"),
 ]
 OFFICERS = Sheet(
     OFFICER,

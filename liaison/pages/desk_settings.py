@@ -16,18 +16,13 @@ from liaison.config import Settings
 from liaison.db import SessionDep
 from liaison.desk import service, sla
 from liaison.desk.models import CalendarDay, RequestType
+from liaison.desk.schemas import ServiceLevelBase
 from liaison.forms import Filled, validate
 from liaison.web import redirect, render_with_errors
 
 router = APIRouter(dependencies=[Depends(require(Role.ADMIN))])  # every page is the admin's
 # The last year the installed chinese-calendar knows; later years need the admin's days.
 KNOWN_UNTIL = max(day.year for day in chinese_calendar.holidays)
-
-
-class LevelForm(BaseModel):
-    response_hours: int = Field(ge=1, le=720)
-    close_days: int = Field(ge=1, le=365)
-    working_days: bool = False
 
 
 def _levels_page(
@@ -40,7 +35,7 @@ def _levels_page(
     current = {
         f"{kind.value}.{name}": getattr(level, name)
         for kind, level in levels.items()
-        for name in ("response_hours", "close_days", "working_days")
+        for name in ServiceLevelBase.model_fields
     }
     return render_with_errors(
         request,
@@ -68,10 +63,9 @@ async def service_levels_save(
     forms, errors = {}, {}
     for kind in RequestType:
         fields = {
-            name: raw.get(f"{kind.value}.{name}", "")
-            for name in ("response_hours", "close_days", "working_days")
+            name: raw.get(f"{kind.value}.{name}", "") for name in ServiceLevelBase.model_fields
         }
-        form, problems = validate(LevelForm, {k: v for k, v in fields.items() if v != ""})
+        form, problems = validate(ServiceLevelBase, {k: v for k, v in fields.items() if v != ""})
         errors.update({f"{kind.value}.{name}": message for name, message in problems.items()})
         forms[kind] = form
     if errors:

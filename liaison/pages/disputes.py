@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 from sqlmodel import Session, col, select
 
 from liaison import downloads
@@ -17,8 +17,18 @@ from liaison.auth.roles import Role
 from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
 from liaison.disputes import queries, service
-from liaison.disputes.models import Dispute, DisputeStatus, DisputeType, PartyRole, Performance
+from liaison.disputes.models import Dispute
+from liaison.disputes.schemas import (
+    AgreementIn,
+    DisputeIn,
+    DisputeStatus,
+    DisputeType,
+    PartyIn,
+    PartyRole,
+    Performance,
+)
 from liaison.disputes.sheet import DISPUTES
+from liaison.fields import form_field
 from liaison.forms import Filled, refusals, validate
 from liaison.listing import PageNumber
 from liaison.money import parse_amount, rmb_upper
@@ -38,17 +48,15 @@ HandlerDep = Annotated[Principal, Depends(require(Role.LEADER, Role.CHIEF, Role.
 PARTY_ROWS = 4
 
 
-def _amount(value: str, field: str, errors: dict[str, str]) -> int | None:
-    if not value:
-        return None
-    try:
-        fen = parse_amount(value)
-    except ValueError as exc:
-        errors[field] = str(exc)
-        return None
-    if fen < 0:
-        errors[field] = "金额不能为负数"
-    return fen
+def _yuan(value: str) -> str:
+    """An amount typed in yuan, refused beside its field unless it is a sum of fen, not below 0."""
+    if value and parse_amount(value) < 0:
+        raise ValueError("金额不能为负数")
+    return value
+
+
+def _fen(value: str) -> int | None:
+    return parse_amount(value) if value else None
 
 
 @router.get("/disputes")
@@ -84,29 +92,58 @@ def dispute_list(
     )
 
 
-class CaseForm(BaseModel):
-    type: DisputeType
-    facts: str = Field(min_length=1, max_length=4000)
-    received_on: date
-    amount: str = Field(default="", max_length=24)
+class CaseForm(DisputeIn):
+    """The case form: DisputeIn as a person types it, the amount in yuan and the parties in
+    numbered rows (`case_in` makes the input of it once the rows are read)."""
+
+    amount: str = Field(default="", max_length=24, title="涉及金额（元）")
+
+    _amount = field_validator("amount")(_yuan)
+
+    def case_in(self, parties: list[PartyIn]) -> DisputeIn:
+        # The page never numbers a case: the service does, by its day.
+        own = self.model_dump(include=set(DisputeIn.model_fields) - {"code", "parties"})
+        return DisputeIn.model_validate(
+            {**own, "amount_fen": _fen(self.amount), "parties": parties}
+        )
 
 
-def _parties(raw: dict[str, Any], errors: dict[str, str]) -> list[service.Party]:
+# A party's fields as the form names them in row n: party_{name}_{n}.
+PARTY_NAMES = {"role": "role", "name": "name", "phone": "phone", "id_number": "id"}
+
+
+def _parties(raw: dict[str, Any], errors: dict[str, str]) -> list[PartyIn]:
+    """The rows with a name, each validated as a PartyIn; errors beside the row's fields."""
     parties = []
     for n in range(PARTY_ROWS):
-        name = str(raw.get(f"party_name_{n}", "")).strip()
-        if not name:
+        row = {key: raw.get(f"party_{name}_{n}", "") for key, name in PARTY_NAMES.items()}
+        if not str(row["name"]).strip():
             continue
-        role = str(raw.get(f"party_role_{n}", ""))
-        phone = str(raw.get(f"party_phone_{n}", "")).strip()
-        id_number = str(raw.get(f"party_id_{n}", "")).strip().upper()
-        if role not in PartyRole.__members__.values():
-            errors[f"party_role_{n}"] = "请选择申请人或被申请人"
-            continue
-        if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
-            errors[f"party_phone_{n}"] = "电话格式不正确"
-        parties.append(service.Party(PartyRole(role), name[:64], phone, id_number))
+        party, wrong = validate(PartyIn, row)
+        errors.update({f"party_{PARTY_NAMES[key]}_{n}": reason for key, reason in wrong.items()})
+        if party is not None:
+            parties.append(party)
     return parties
+
+
+def case_fields() -> dict[str, dict[str, Any]]:
+    """The case form's fields (label, required, length) as CaseForm and PartyIn declare them,
+    by name, the party rows' included."""
+    specs = [
+        form_field(CaseForm, "type"),
+        form_field(CaseForm, "received_on", type="date"),
+        form_field(CaseForm, "amount", type="decimal"),
+        form_field(CaseForm, "facts"),
+    ]
+    party = {  # a row left blank is no party: none of its fields is required
+        "role": form_field(PartyIn, "role", required=False),
+        "name": form_field(PartyIn, "name", required=False),
+        "phone": form_field(PartyIn, "phone", type="tel"),
+        "id_number": form_field(PartyIn, "id_number", hint="18 位，系统校验末位"),
+    }
+    for n in range(PARTY_ROWS):
+        specs += [{**party[key], "name": f"party_{name}_{n}"} for key, name in PARTY_NAMES.items()]
+    return {spec["name"]: spec for spec in specs}
 
 
 def _case_form(request: Request, project: Project, form: Filled) -> Response:
@@ -116,6 +153,7 @@ def _case_form(request: Request, project: Project, form: Filled) -> Response:
         {
             "project": project,
             "values": form.values,
+            "fields": case_fields(),
             "types": list(DisputeType),
             "roles": list(PartyRole),
             "rows": range(PARTY_ROWS),
@@ -143,21 +181,10 @@ async def dispute_create(
     raw = dict(await request.form())
     form, errors = validate(CaseForm, raw)
     parties = _parties(raw, errors)
-    amount = _amount(str(raw.get("amount", "")), "amount", errors)
     if form and not errors:
         with refusals(session, errors, "facts", service.DisputeError):
             dispute = service.open_case(
-                session,
-                project,
-                handler,
-                service.Case(
-                    type=form.type,
-                    facts=form.facts,
-                    received_on=form.received_on,
-                    amount_fen=amount,
-                    parties=parties,
-                ),
-                by_user_id=principal.user.id,
+                session, project, handler, form.case_in(parties), by_user_id=principal.user.id
             )
             session.commit()
             return redirect(request, f"/disputes/{dispute.id}", f"已受理纠纷 {dispute.code}")
@@ -186,6 +213,7 @@ def _detail(
             "recoveries": entries_for_dispute(session, pk(dispute)),
             "judicial_deadline": service.judicial_deadline(dispute),
             "today": today(),
+            "fields": agreement_fields(),
             "can_handle": project is not None
             and can(principal, Action.DISPUTE_HANDLE, on_project(session, project)),
             "values": form.values,
@@ -226,18 +254,29 @@ def dispute_agreement(
     )
 
 
-class ResolveForm(BaseModel):
-    obligations: str = Field(min_length=1, max_length=4000)
-    agreement_amount: str = Field(default="", max_length=24)
-    performance_method: str = Field(default="", max_length=255)
-    perform_by: date | None = None
-    judicial_confirmation: bool = False
-    book_recovery: bool = False
+class ResolveForm(AgreementIn):
+    """The agreement form: AgreementIn with its amount typed in yuan."""
 
-    @field_validator("perform_by", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
+    agreement_amount: str = Field(default="", max_length=24, title="协议金额（元）")
+
+    _amount = field_validator("agreement_amount")(_yuan)
+
+    def agreement_in(self) -> AgreementIn:
+        own = self.model_dump(include=set(AgreementIn.model_fields) - {"performance"})
+        return AgreementIn.model_validate({**own, "agreement_fen": _fen(self.agreement_amount)})
+
+
+def agreement_fields() -> dict[str, dict[str, Any]]:
+    """The agreement form's fields as ResolveForm declares them, by name."""
+    specs = [
+        form_field(ResolveForm, "obligations"),
+        form_field(ResolveForm, "agreement_amount", type="decimal"),
+        form_field(ResolveForm, "performance_method", hint="如：一次性银行转账"),
+        form_field(ResolveForm, "perform_by", type="date"),
+        form_field(ResolveForm, "judicial_confirmation", type="checkbox"),
+        form_field(ResolveForm, "book_recovery", type="checkbox"),
+    ]
+    return {spec["name"]: spec for spec in specs}
 
 
 def _resolve(
@@ -245,25 +284,11 @@ def _resolve(
 ) -> dict[str, str]:
     """Records the agreement, or returns the form's errors and records nothing."""
     form, errors = validate(ResolveForm, raw)
-    amount = _amount(str(raw.get("agreement_amount", "")), "agreement_amount", errors)
     if form is None or errors:
         return errors
     handler = session.get(Officer, dispute.handler_id)
     assert handler is not None
-    service.resolve(
-        session,
-        dispute,
-        service.Agreement(
-            obligations=form.obligations,
-            amount_fen=amount,
-            performance_method=form.performance_method,
-            perform_by=form.perform_by,
-            judicial_confirmation=form.judicial_confirmation,
-            book_recovery=form.book_recovery,
-        ),
-        handler,
-        by_user_id=principal.user.id,
-    )
+    service.resolve(session, dispute, form.agreement_in(), handler, by_user_id=principal.user.id)
     return {}
 
 

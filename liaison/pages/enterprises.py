@@ -15,6 +15,8 @@ from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises import service
 from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.enterprises.schemas import ContactIn, EnterpriseIn
+from liaison.fields import form_field
 from liaison.forms import Filled, refusals, validate
 from liaison.listing import ListFilter, PageNumber, matching
 from liaison.projects import queries
@@ -27,8 +29,6 @@ router = APIRouter()
 EDITORS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER)
 EditorDep = Annotated[Principal, Depends(require(*EDITORS))]
 AccountDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.LEADER))]
-
-PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})?$"
 
 
 class EnterpriseFilter(ListFilter):
@@ -91,20 +91,16 @@ def enterprise_list(
     )
 
 
-class EnterpriseForm(BaseModel):
-    uscc: str = Field(min_length=1, max_length=24)
-    name: str = Field(min_length=1, max_length=128)
-    industry: str = Field(min_length=1, max_length=64)
-    town: str = Field(default="", max_length=64)
-    address: str = Field(default="", max_length=255)
+class EnterpriseForm(EnterpriseIn):
+    """The enterprise form: EnterpriseIn field for field."""
 
 
 ENTERPRISE_FIELDS: list[dict[str, Any]] = [
-    {"name": "uscc", "label": "统一社会信用代码", "required": True, "hint": "18 位，末位为校验码"},
-    {"name": "name", "label": "企业名称", "required": True},
-    {"name": "industry", "label": "行业", "required": True},
-    {"name": "town", "label": "乡镇街道"},
-    {"name": "address", "label": "地址"},
+    form_field(EnterpriseForm, "uscc", hint="18 位，末位为校验码"),
+    form_field(EnterpriseForm, "name"),
+    form_field(EnterpriseForm, "industry"),
+    form_field(EnterpriseForm, "town"),
+    form_field(EnterpriseForm, "address"),
 ]
 
 
@@ -132,22 +128,16 @@ async def enterprise_save(
     enterprise = (
         get_visible(session, Enterprise, enterprise_id, principal.scope)
         if enterprise_id is not None
-        else Enterprise(uscc="", name="")
+        else None
     )
     raw = dict(await request.form())
     form, errors = validate(EnterpriseForm, raw)
     if form and not errors:
         with refusals(session, errors, "uscc", service.EnterpriseError):
-            service.save_enterprise(
-                session, enterprise, service.EnterpriseData(**form.model_dump())
-            )
+            saved = service.save_enterprise(session, enterprise, form)
             session.commit()
-            return redirect(
-                request, f"/enterprises/{enterprise.id}", f"已保存企业 {enterprise.name}"
-            )
-    return ENTERPRISE_PAGE.render(
-        request, enterprise if enterprise_id else None, Filled(raw, errors)
-    )
+            return redirect(request, f"/enterprises/{saved.id}", f"已保存企业 {saved.name}")
+    return ENTERPRISE_PAGE.render(request, enterprise, Filled(raw, errors))
 
 
 def _detail(
@@ -186,10 +176,21 @@ def _detail(
             "can_open_accounts": principal.role in (Role.ADMIN, Role.LEADER),
             "can_create_project": principal.role in (Role.ADMIN, Role.LEADER, Role.CHIEF),
             "password_hint": policy_hint(settings),
+            "contact_fields": _contact_fields(),
             "values": form.values,
         },
         form.errors,
     )
+
+
+def _contact_fields() -> list[dict[str, Any]]:
+    """The add-a-contact form's fields, as ContactForm declares them."""
+    return [
+        form_field(ContactForm, "name"),
+        form_field(ContactForm, "title"),
+        form_field(ContactForm, "phone", type="tel", hint="手机号或座机（区号-号码）"),
+        form_field(ContactForm, "is_primary", type="checkbox", label="设为主要联系人"),
+    ]
 
 
 @router.get("/enterprises/{enterprise_id}")
@@ -204,11 +205,14 @@ def enterprise_detail(
     return _detail(request, session, settings, principal, enterprise)
 
 
-class ContactForm(BaseModel):
-    name: str = Field(min_length=1, max_length=32)
-    title: str = Field(default="", max_length=32)
-    phone: str = Field(default="", pattern=PHONE_PATTERN)
-    is_primary: bool = False
+class ContactForm(ContactIn):
+    """ContactIn as the enterprise page's contact form sends it: the enterprise is the page's
+    (its address), not a field of the form."""
+
+    enterprise_id: int = 0  # the page's enterprise, set by `contact_in`
+
+    def contact_in(self, enterprise_id: int) -> ContactIn:
+        return ContactIn.model_validate({**self.model_dump(), "enterprise_id": enterprise_id})
 
 
 def _contact(
@@ -238,7 +242,7 @@ async def contact_save(
     raw = dict(await request.form())
     form, errors = validate(ContactForm, raw)
     if form and not errors:
-        service.save_contact(session, contact, enterprise_id=enterprise_id, **form.model_dump())
+        service.save_contact(session, contact, form.contact_in(enterprise_id))
         session.commit()
         return redirect(request, f"/enterprises/{enterprise_id}", f"已保存联系人 {form.name}")
     refused = Filled(raw, errors).named("contact")

@@ -15,7 +15,9 @@ from liaison.auth.deps import Principal, ReaderDep, SettingsDep, StaffDep, requi
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import STAFF_ROLES, Role
 from liaison.clock import local, today
+from liaison.config import Settings
 from liaison.db import SessionDep, paginate, pk
+from liaison.fields import form_field
 from liaison.forms import Filled, refusals, validate
 from liaison.hazards import queries, service
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
@@ -103,26 +105,34 @@ def hazard_list(
 # ---- logging a hazard ------------------------------------------------------------------
 
 
+def _hazard_fields(settings: Settings) -> list[dict[str, Any]]:
+    """The form's fields as HazardIn declares them; the deadline's hint tells each level's
+    default number of days."""
+    days = (
+        f"重大 {settings.hazard_days_major} 天，较大 {settings.hazard_days_serious} 天，"
+        f"一般 {settings.hazard_days_general} 天"
+    )
+    return [
+        form_field(HazardIn, "category"),
+        form_field(HazardIn, "level", hint="重大隐患由分局挂牌督办"),
+        form_field(HazardIn, "description"),
+        form_field(HazardIn, "location"),
+        form_field(HazardIn, "found_on", type="date"),
+        form_field(HazardIn, "deadline", type="date", hint=f"不填则按等级：{days}"),
+        form_field(HazardIn, "responsible_party"),
+    ]
+
+
 def _form(
     request: Request,
     project: Project,
-    settings: Any,
+    settings: Settings,
     form: Filled,
 ) -> Response:
     return render_with_errors(
         request,
         "hazards/form.html",
-        {
-            "project": project,
-            "values": form.values,
-            "categories": list(HazardCategory),
-            "levels": list(HazardLevel),
-            "days": {
-                "重大": settings.hazard_days_major,
-                "较大": settings.hazard_days_serious,
-                "一般": settings.hazard_days_general,
-            },
-        },
+        {"project": project, "values": form.values, "fields": _hazard_fields(settings)},
         form.errors,
     )
 

@@ -20,7 +20,7 @@ from liaison.config import Settings
 from liaison.db import ReadSessionDep, SessionDep, paginate
 from liaison.ledger import schema
 from liaison.listing import PageNumber
-from liaison.metrics import cache, dashboard, records, service
+from liaison.metrics import brief, cache, dashboard, records, service
 from liaison.metrics.service import Period
 from liaison.org.models import Station
 from liaison.web import render
@@ -177,15 +177,33 @@ def dashboard_records(
 
 @router.get("/dashboard/brief")
 def dashboard_brief(
-    request: Request, settings: SettingsDep, c: ChoiceDep, m: MetricsDep
+    request: Request,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    c: ChoiceDep,
+    m: MetricsDep,
 ) -> Response:
-    """A one-page brief for print (A4): the headline figures, stations, the trend."""
+    """The brief for print, one A4 page: its title block, a summary written from the figures,
+    the headline figures, each station with its 同比, and the trend."""
+    printed = local(now())
+    earlier = Period(c.start, c.end, printed).year_earlier()
+    a_year_earlier = cache.compute(
+        session,
+        earlier.start,
+        earlier.end,
+        c.station,
+        visit_interval_days=settings.visit_interval_days,
+    )
+    place = c.station.name if c.station else "全区"
     return render(
         request,
         "metrics/brief.html",
         {
             **_shown(m, c, settings),
-            "printed": local(now()),
+            "printed": printed,
+            "issue": brief.issue(c.end),
+            "summary": brief.summary(m, place, brief.period_words(c.start, c.end, printed.date())),
+            "stations": brief.stations(m, a_year_earlier) if c.station is None else [],
         },
     )
 

@@ -4,17 +4,18 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
-from sqlmodel import col, func, select
+from sqlmodel import Field, col, func, select
 
 from liaison.auth.deps import require
 from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
+from liaison.fields import form_field
 from liaison.forms import Filled, refusals, validate
 from liaison.listing import PageNumber, searching
 from liaison.org import service
 from liaison.org.models import Officer, Station
+from liaison.org.schemas import OfficerIn, StationIn
 from liaison.pii import keep_if_masked, mask_phone
 from liaison.web import FormPage, get_or_404, redirect, render, render_list
 
@@ -24,18 +25,16 @@ router = APIRouter(dependencies=[Depends(require(Role.ADMIN))])  # every page is
 # ---- stations --------------------------------------------------------------------------
 
 
-class StationForm(BaseModel):
-    """What service.save_station takes, field for field (as OfficerForm for save_officer)."""
+class StationForm(StationIn):
+    """StationIn as the admin's form sends it: an unticked box is not sent at all."""
 
-    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
-    name: str = Field(min_length=1, max_length=64)
-    active: bool = False
+    active: bool = Field(default=False, title="启用")
 
 
 STATION_FIELDS: list[dict[str, Any]] = [
-    {"name": "code", "label": "单位编码", "required": True, "hint": "字母、数字、下划线或连字符"},
-    {"name": "name", "label": "单位名称", "required": True},
-    {"name": "active", "label": "启用", "type": "checkbox"},
+    form_field(StationForm, "code", hint="字母、数字、下划线或连字符"),
+    form_field(StationForm, "name"),
+    form_field(StationForm, "active", type="checkbox"),
 ]
 STATION_PAGE = FormPage(
     "/admin/stations", "新建单位", "编辑单位", back="/admin/stations", fields=STATION_FIELDS
@@ -75,7 +74,7 @@ async def station_save(
     form, errors = validate(StationForm, raw)
     if form and not errors:
         with refusals(session, errors, "code", service.OrgError):
-            service.save_station(session, station, **form.model_dump())
+            service.save_station(session, station, form)
             session.commit()
             return redirect(request, "/admin/stations", f"已保存单位 {form.name}")
     return STATION_PAGE.render(request, station if station_id else None, Filled(raw, errors))
@@ -84,28 +83,23 @@ async def station_save(
 # ---- officer records -------------------------------------------------------------------
 
 
-class OfficerForm(BaseModel):
-    badge_no: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")
-    name: str = Field(min_length=1, max_length=32)
-    phone: str = Field(default="", pattern=r"^(1[3-9]\d{9})?$")
-    station_code: str = Field(min_length=1, max_length=32)
-    active: bool = False
+class OfficerForm(OfficerIn):
+    """OfficerIn as the admin's form sends it: an unticked box is not sent at all."""
+
+    active: bool = Field(default=False, title="在岗")
 
 
 def _officer_fields(session: SessionDep) -> list[dict[str, Any]]:
+    def spec(name: str, **extra: Any) -> dict[str, Any]:
+        return form_field(OfficerForm, name, **extra)
+
     stations = session.exec(select(Station).where(col(Station.active)).order_by(Station.code)).all()
     return [
-        {"name": "badge_no", "label": "警号", "required": True},
-        {"name": "name", "label": "姓名", "required": True},
-        {"name": "phone", "label": "手机号", "type": "tel", "hint": "11 位手机号，可不填"},
-        {
-            "name": "station_code",
-            "label": "所属单位",
-            "required": True,
-            "type": "select",
-            "options": [(s.code, s.name) for s in stations],
-        },
-        {"name": "active", "label": "在岗", "type": "checkbox"},
+        spec("badge_no"),
+        spec("name"),
+        spec("phone", type="tel", hint="11 位手机号，可不填"),
+        spec("station_code", type="select", options=[(s.code, s.name) for s in stations]),
+        spec("active", type="checkbox"),
     ]
 
 
@@ -166,7 +160,7 @@ async def officer_save(
     form, errors = validate(OfficerForm, {**raw, "phone": phone})
     if form and not errors:
         with refusals(session, errors, "badge_no", service.OrgError):
-            service.save_officer(session, officer, **form.model_dump())
+            service.save_officer(session, officer, form)
             session.commit()
             return redirect(request, "/admin/officers", f"已保存民警 {form.name}")
     return _officer_form(request, session, officer if officer_id else None, Filled(raw, errors))

@@ -15,8 +15,9 @@ from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
 from liaison.auth.policy import Action, OnProject, can
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
+from liaison.enterprises import queries as enterprise_queries
 from liaison.enterprises.models import Enterprise
-from liaison.enterprises.service import enterprise_by_uscc
+from liaison.fields import form_field
 from liaison.forms import Filled, refusals, validate
 from liaison.listing import OptionalId, PageNumber
 from liaison.money import FEN_PER_WAN, parse_amount, wan_input
@@ -25,6 +26,7 @@ from liaison.org.queries import active_officers, active_stations
 from liaison.pii import keep_if_masked, mask_phone
 from liaison.projects import queries, service
 from liaison.projects.models import CATEGORIES, Level, Project, Stage, VisitKind
+from liaison.projects.schemas import ProjectIn
 from liaison.projects.sheet import PROJECTS
 from liaison.projects.timeline import timeline
 from liaison.scope import get_visible
@@ -107,25 +109,14 @@ def project_list(
 # ---- create and edit -------------------------------------------------------------------
 
 
-class ProjectForm(BaseModel):
-    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9\-_]+$")
-    name: str = Field(min_length=1, max_length=128)
-    enterprise_uscc: str = Field(min_length=1, max_length=18)
-    level: Level
-    category: str = Field(default="", max_length=32)
-    stage: Stage = Stage.BUILDING
-    investment_wan: str = Field(default="", max_length=24)
-    station_id: int
-    site_security_contact: str = Field(default="", max_length=32)
-    site_security_phone: str = Field(default="", max_length=20, pattern=r"^[0-9\-]*$")
-    workforce: int | None = Field(default=None, ge=0, le=1_000_000)
-    key_risks: str = Field(default="", max_length=2000)
-    notes: str = Field(default="", max_length=4000)
+class ProjectForm(ProjectIn):
+    """The project form: ProjectIn as a person types it, the enterprise by its credit code and
+    the investment in 万元 (`project_in` makes the input of it once both are resolved)."""
 
-    @field_validator("workforce", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
+    enterprise_id: int = 0  # resolved from enterprise_uscc
+    # The enterprise as typed: its credit code, or its name (a suggestion picked or typed whole).
+    enterprise_uscc: str = Field(min_length=1, max_length=128, title="企业")
+    investment_wan: str = Field(default="", max_length=24, title="总投资（万元）")
 
     @field_validator("investment_wan")
     @classmethod
@@ -136,50 +127,37 @@ class ProjectForm(BaseModel):
                 raise ValueError("投资额不能为负数")
         return value
 
+    def project_in(self, enterprise: Enterprise) -> ProjectIn:
+        fen = parse_amount(self.investment_wan, unit=FEN_PER_WAN) if self.investment_wan else None
+        own = self.model_dump(include=set(ProjectIn.model_fields))
+        return ProjectIn.model_validate(
+            {**own, "enterprise_id": pk(enterprise), "investment_fen": fen}
+        )
+
 
 def _project_fields(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    def spec(name: str, **extra: Any) -> dict[str, Any]:
+        return form_field(ProjectForm, name, **extra)
+
+    stations = active_stations(session, principal.scope)
     return [
-        {"name": "code", "label": "项目编号", "required": True},
-        {"name": "name", "label": "项目名称", "required": True},
-        {
-            "name": "enterprise_uscc",
-            "label": "企业统一社会信用代码",
-            "required": True,
-            "hint": "18 位，须是已登记的企业",
-        },
-        {
-            "name": "level",
-            "label": "项目级别",
-            "type": "select",
-            "required": True,
-            "options": [(v.value, v.value) for v in Level],
-        },
-        {
-            "name": "category",
-            "label": "项目类别",
-            "type": "select",
-            "options": [(c, c) for c in CATEGORIES],
-        },
-        {
-            "name": "stage",
-            "label": "建设阶段",
-            "type": "select",
-            "required": True,
-            "options": [(v.value, v.value) for v in Stage],
-        },
-        {"name": "investment_wan", "label": "总投资（万元）", "type": "decimal"},
-        {
-            "name": "station_id",
-            "label": "所属单位",
-            "type": "select",
-            "required": True,
-            "options": [(s.id, s.name) for s in active_stations(session, principal.scope)],
-        },
-        {"name": "site_security_contact", "label": "现场安保负责人"},
-        {"name": "site_security_phone", "label": "安保负责人电话", "type": "tel"},
-        {"name": "workforce", "label": "用工人数", "type": "number"},
-        {"name": "key_risks", "label": "主要风险点", "type": "textarea"},
-        {"name": "notes", "label": "备注", "type": "textarea"},
+        spec("code"),
+        spec("name"),
+        spec(
+            "enterprise_uscc",
+            hint="输入企业名称或统一社会信用代码，从提示中选择；须是已登记的企业",
+            lookup="/projects/enterprise-choices",
+        ),
+        spec("level"),
+        spec("category", type="select", options=[(c, c) for c in CATEGORIES]),
+        spec("stage", required=True),  # a blank choice means nothing; the form starts at 在建
+        spec("investment_wan", type="decimal"),
+        spec("station_id", type="select", options=[(s.id, s.name) for s in stations]),
+        spec("site_security_contact"),
+        spec("site_security_phone", type="tel"),
+        spec("workforce"),
+        spec("key_risks"),
+        spec("notes"),
     ]
 
 
@@ -194,6 +172,15 @@ def _project_form(
     form: Filled,
 ) -> Response:
     return PROJECT_PAGE.render(request, project, form, fields=_project_fields(session, principal))
+
+
+@router.get("/projects/enterprise-choices")
+def enterprise_choices(
+    request: Request, session: SessionDep, _staff: StaffDep, enterprise_uscc: str = ""
+) -> Response:
+    """The suggestions of the project form's enterprise field for what is typed so far."""
+    choices = enterprise_queries.enterprise_choices(session, enterprise_uscc)
+    return render(request, "projects/_enterprise_choices.html", {"enterprises": choices})
 
 
 @router.get("/projects/new")
@@ -252,34 +239,14 @@ def _check_references(
 ) -> Enterprise | None:
     """The registered enterprise of the typed USCC; an error beside each field the form alone
     cannot check: an unknown enterprise, a station out of reach, an officer moving the project."""
-    enterprise = enterprise_by_uscc(session, form.enterprise_uscc)
+    enterprise = enterprise_queries.enterprise_named(session, form.enterprise_uscc)
     if enterprise is None:
-        errors["enterprise_uscc"] = "没有这个统一社会信用代码的企业，请先登记企业"
+        errors["enterprise_uscc"] = "没有这个名称或统一社会信用代码的企业，请先登记企业"
     if form.station_id not in {s.id for s in active_stations(session, principal.scope)}:
         errors["station_id"] = "请选择您有权管理的单位"
     if principal.role == Role.OFFICER and project and project.station_id != form.station_id:
         errors["station_id"] = "项目警官不能把项目移交其他单位"
     return enterprise
-
-
-def _project_data(form: ProjectForm, enterprise: Enterprise) -> service.ProjectData:
-    return service.ProjectData(
-        code=form.code,
-        name=form.name,
-        enterprise_id=pk(enterprise),
-        level=form.level,
-        station_id=form.station_id,
-        category=form.category,
-        stage=form.stage,
-        investment_fen=parse_amount(form.investment_wan, unit=FEN_PER_WAN)
-        if form.investment_wan
-        else None,
-        site_security_contact=form.site_security_contact,
-        site_security_phone=form.site_security_phone,
-        workforce=form.workforce,
-        key_risks=form.key_risks,
-        notes=form.notes,
-    )
 
 
 @router.post("/projects")
@@ -294,7 +261,7 @@ async def project_save(
     form, errors = validate(ProjectForm, {**raw, "site_security_phone": phone})
     enterprise = _check_references(session, principal, project, form, errors) if form else None
     if form and enterprise and not errors:
-        data = _project_data(form, enterprise)
+        data = form.project_in(enterprise)
         with refusals(session, errors, "code", service.ProjectError):
             saved = service.save_project(session, project, data)
             session.commit()
@@ -575,13 +542,7 @@ def _reassign(
     form: Filled,
 ) -> Response:
     officer = get_visible(session, Officer, officer_id, principal.scope)
-    colleagues = session.exec(
-        select(Officer)
-        .where(
-            Officer.station_id == officer.station_id, col(Officer.active), Officer.id != officer.id
-        )
-        .order_by(Officer.badge_no)
-    ).all()
+    colleagues = queries.officer_choices(session, officer.station_id, leaving_out=officer.id)
     return render_with_errors(
         request,
         "projects/reassign.html",

@@ -2,13 +2,13 @@
 confirmation with its tracking number, and tracking by POST with the rating."""
 
 import uuid
-from dataclasses import fields
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
 from liaison.attachments import service as attachments
@@ -18,6 +18,8 @@ from liaison.config import Settings
 from liaison.db import SessionDep
 from liaison.desk import service
 from liaison.desk.models import Channel, RequestEvent, RequestType, Satisfaction, Topic
+from liaison.desk.schemas import MOBILE_PATTERN, RequestIn
+from liaison.fields import form_field
 from liaison.forms import Filled, validate
 from liaison.pages.attachments import uploads
 from liaison.pii import pseudonym
@@ -27,25 +29,63 @@ from liaison.web import render
 router = APIRouter(dependencies=[Depends(public)])
 # Up to 9 photos from a phone; smaller than the staff's limit, as anyone can send this form.
 PUBLIC_UPLOAD_LIMIT = 40 * 1024 * 1024
-PHONE = r"^1[3-9]\d{9}$"
+PHONE = MOBILE_PATTERN
+CONTENT_AT_LEAST = 5  # characters a person types into the form
 TRACK_FAILED = "受理编号或手机号后四位不正确。"
 
 
-class RequestForm(BaseModel):
-    type: RequestType
-    topic: Topic = Topic.OTHER
-    content: str = Field(min_length=5, max_length=2000)
-    name: str = Field(min_length=1, max_length=32)
-    phone: str = Field(pattern=PHONE)
-    enterprise_name: str = Field(default="", max_length=64)
+class RequestForm(RequestIn):
+    """The public form: RequestIn as a citizen sends it (its submitter's fields named `name`
+    and `phone`), with the consent, the honeypot and the key that makes a resent form one
+    request. Its channel is the page's (a QR link or the general one), never the sender's."""
+
     consent: bool = False
     website: str = ""  # a honeypot: people never see it, scripts fill it
     submission_key: str = Field(default="", max_length=64)
 
-    @field_validator("topic", mode="before")
+    @field_validator("content")
     @classmethod
-    def _blank_is_other(cls, value: Any) -> Any:
-        return value or Topic.OTHER
+    def _says_enough(cls, value: str) -> str:
+        """A person writes what happened and where: a word or two cannot be handled."""
+        if len(value) < CONTENT_AT_LEAST:
+            raise PydanticCustomError(
+                "string_too_short",
+                "String should have at least {min_length} characters",
+                {"min_length": CONTENT_AT_LEAST},
+            )
+        return value
+
+    def request_in(self) -> RequestIn:
+        return RequestIn.model_validate(self.model_dump(include=set(RequestIn.model_fields)))
+
+
+def request_fields(model: type[RequestIn] = RequestForm, *, staff: bool = False) -> dict[str, Any]:
+    """The form's fields as RequestIn declares them, by the names the form posts. A citizen is
+    asked for 手机号 (only a mobile is taken) where the ledger and the staff say 联系电话."""
+    return {
+        "type": form_field(model, "type"),
+        "topic": form_field(model, "topic"),
+        "content": form_field(model, "content", hint="请写明时间、地点和需要解决的问题"),
+        "name": form_field(
+            model,
+            "submitter_name",
+            name="name",
+            label="诉求人姓名" if staff else "姓名",
+            autocomplete=None if staff else "name",
+        ),
+        "phone": form_field(
+            model,
+            "submitter_phone",
+            name="phone",
+            type="tel",
+            label="联系电话" if staff else "手机号",
+            hint="11 位手机号" if staff else "用于回访和查询，页面中只显示后四位",
+            autocomplete=None if staff else "tel",
+        ),
+        "enterprise_name": form_field(
+            model, "enterprise_name", label="所在企业（选填）", autocomplete="organization"
+        ),
+    }
 
 
 def _project(session: Session, code: str | None) -> Project | None:
@@ -74,6 +114,7 @@ def _form(
             "errors": form.errors,
             "types": list(RequestType),
             "topics": list(Topic),
+            "fields": request_fields(),
         },
         status_code=422 if form.errors and status_code == 200 else status_code,
     )
@@ -122,13 +163,6 @@ def _too_frequent(
     return response
 
 
-def _submission(form: RequestForm) -> service.Submission:
-    """The form's fields that a submission has, by name (consent and the honeypot stay here)."""
-    return service.Submission(
-        **form.model_dump(include={f.name for f in fields(service.Submission)})
-    )
-
-
 @router.post("/r", max_body_size=PUBLIC_UPLOAD_LIMIT)
 @router.post("/r/{project_code}", max_body_size=PUBLIC_UPLOAD_LIMIT)
 async def request_submit(
@@ -137,21 +171,23 @@ async def request_submit(
     project = _project(session, project_code)
     form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
-    form, errors = validate(RequestForm, raw)
+    channel = Channel.QR if project else Channel.WEB
+    # The page's, whatever was posted: a citizen names neither a channel nor an enterprise.
+    fixed = {"channel": channel.value, "enterprise_id": None}
+    form, errors = validate(RequestForm, {**raw, **fixed})
     if form:
         errors.update(_refusals(form))
     values = {k: v for k, v in raw.items() if k != "website"}
     if not form or errors:
         return _form(request, project, Filled(values, errors))
-    wait = _limited(session, settings, request, form.phone)
+    wait = _limited(session, settings, request, form.submitter_phone)
     if wait is not None:
         session.commit()
         return _too_frequent(request, project, values, wait)
     submitted, created = service.submit(
         session,
-        _submission(form),
+        form.request_in(),
         settings=settings,
-        channel=Channel.QR if project else Channel.WEB,
         project=project,
         submission_key=form.submission_key or None,
     )

@@ -4,11 +4,11 @@ recording one (once, however often the form is sent); reversing one."""
 import uuid
 from collections.abc import Iterable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, Field
 from sqlmodel import Session, col, func, select
 
 from liaison import downloads
@@ -18,6 +18,7 @@ from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
 from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
+from liaison.fields import form_field, label
 from liaison.forms import Filled, refusals, validate
 from liaison.hazards.models import Hazard
 from liaison.listing import PageNumber
@@ -31,6 +32,7 @@ from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
 from liaison.recoveries import queries, service
 from liaison.recoveries.models import Recovery, RecoverySource
+from liaison.recoveries.schemas import RecoveryIn, ReversalIn
 from liaison.recoveries.sheet import RECOVERIES
 from liaison.scope import Scope, get_visible
 from liaison.web import own_officer, redirect, render_list, render_with_errors
@@ -96,13 +98,43 @@ def recovery_list(
     )
 
 
-class EntryForm(BaseModel):
-    amount: str = Field(min_length=1, max_length=24)
-    recovered_on: date
-    source: RecoverySource
-    case_number: str = Field(default="", max_length=64)
-    note: str = Field(default="", max_length=1000)
+AMOUNT_HINT = "精确到分，如 12,345.67"
+
+
+def _yuan(value: str) -> str:
+    """A typed amount in yuan that reads as exact fen (its sign is the service's check)."""
+    parse_amount(value)
+    return value
+
+
+class EntryForm(RecoveryIn):
+    """The entry form: RecoveryIn as a person types it, the amount in yuan (`recovery_in` makes
+    the input of it, with the hazard its 关联编号 names)."""
+
+    amount_fen: int = 0  # resolved from amount
+    amount: Annotated[str, AfterValidator(_yuan)] = Field(
+        min_length=1, max_length=24, title=label(RecoveryIn, "amount_fen")
+    )
     submission_key: str = Field(default="", max_length=64)
+
+    def recovery_in(self, hazard_id: int | None) -> RecoveryIn:
+        """What the person typed, nothing else: a page never links an entry to a dispute (its
+        resolution does), and the hazard is the one `hazard_id` found."""
+        own = self.model_dump(include={"recovered_on", "source", "case_number", "note"})
+        return RecoveryIn.model_validate(
+            {**own, "amount_fen": parse_amount(self.amount), "hazard_id": hazard_id}
+        )
+
+
+def _entry_fields() -> list[dict[str, Any]]:
+    """The entry form's fields (templates/recoveries/form.html) as EntryForm declares them."""
+    return [
+        form_field(EntryForm, "amount", type="decimal", hint=AMOUNT_HINT),
+        form_field(EntryForm, "recovered_on", type="date"),
+        form_field(EntryForm, "source"),
+        form_field(EntryForm, "case_number", hint="案件编号、纠纷编号或隐患编号"),
+        form_field(EntryForm, "note"),
+    ]
 
 
 def _hazard_by_code(session: Session, project: Project, code: str) -> int | None:
@@ -118,7 +150,12 @@ def _entry_form(request: Request, project: Project, form: Filled) -> Response:
     return render_with_errors(
         request,
         "recoveries/form.html",
-        {"project": project, "values": form.values, "sources": list(RecoverySource)},
+        {
+            "project": project,
+            "values": form.values,
+            "sources": list(RecoverySource),
+            "fields": _entry_fields(),
+        },
         form.errors,
     )
 
@@ -150,13 +187,8 @@ async def recovery_create(
     form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     form, errors = validate(EntryForm, raw)
-    amount = 0
-    if form:
-        try:
-            amount = parse_amount(form.amount)
-        except ValueError as exc:
-            errors["amount"] = str(exc)
     if form and not errors:
+        data = form.recovery_in(_hazard_by_code(session, project, form.case_number))
         with refusals(
             session, errors, "evidence", service.RecoveryError, attachments.AttachmentError
         ):
@@ -164,14 +196,7 @@ async def recovery_create(
                 session,
                 project,
                 officer,
-                service.Entry(
-                    amount_fen=amount,
-                    recovered_on=form.recovered_on,
-                    source=form.source,
-                    case_number=form.case_number,
-                    note=form.note,
-                    hazard_id=_hazard_by_code(session, project, form.case_number),
-                ),
+                data,
                 by_user_id=principal.user.id,
                 submission_key=form.submission_key or None,
             )
@@ -217,6 +242,7 @@ def _detail(
             "remaining": None if entry.is_reversal else service.remaining_fen(session, entry),
             "files": attachments.for_owner(session, OWNER, pk(entry)),
             "can_reverse": can_reverse and not entry.is_reversal,
+            "reverse_fields": _reverse_fields(),
         },
         errors,
     )
@@ -234,9 +260,26 @@ def recovery_detail(
     return _detail(request, session, entry, can_reverse=can_reverse)
 
 
-class ReverseForm(BaseModel):
-    amount: str = Field(min_length=1, max_length=24)
-    reason: str = Field(min_length=1, max_length=1000)
+class ReverseForm(ReversalIn):
+    """The reversal form: ReversalIn as a person types it, the amount in yuan and the day today
+    (`reversal_in` makes the input of it)."""
+
+    amount_fen: int = 0  # resolved from amount
+    amount: Annotated[str, AfterValidator(_yuan)] = Field(
+        min_length=1, max_length=24, title=label(ReversalIn, "amount_fen")
+    )
+
+    def reversal_in(self) -> ReversalIn:
+        return ReversalIn(amount_fen=parse_amount(self.amount), reason=self.reason)
+
+
+def _reverse_fields() -> list[dict[str, Any]]:
+    """The reversal form's fields (templates/recoveries/detail.html) as ReverseForm declares
+    them."""
+    return [
+        form_field(ReverseForm, "amount", type="decimal"),
+        form_field(ReverseForm, "reason"),
+    ]
 
 
 @router.post("/recoveries/{recovery_id}/reverse")
@@ -250,15 +293,9 @@ async def recovery_reverse(
         raise HTTPException(status_code=403)
     form, errors = validate(ReverseForm, await request.form())
     if form:
-        # ValueError: the service's refusal (a RecoveryError) or an amount parse_amount cannot read
-        with refusals(session, errors, "amount", ValueError):
+        with refusals(session, errors, "amount", service.RecoveryError):
             reversal = service.reverse(
-                session,
-                entry,
-                officer,
-                amount_fen=parse_amount(form.amount),
-                reason=form.reason,
-                by_user_id=principal.user.id,
+                session, entry, officer, form.reversal_in(), by_user_id=principal.user.id
             )
             session.commit()
             return redirect(request, f"/recoveries/{entry.id}", f"已冲销，冲销记录 {reversal.code}")

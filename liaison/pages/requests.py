@@ -34,12 +34,13 @@ from liaison.desk.models import (
 from liaison.desk.service import OWNER
 from liaison.desk.sheet import REQUESTS
 from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.fields import form_field
 from liaison.forms import Filled, validate
 from liaison.listing import PageNumber
 from liaison.org.models import Officer, Station
 from liaison.pages.attachments import uploads
 from liaison.pages.projects import Panel
-from liaison.pages.public import PHONE, RequestForm
+from liaison.pages.public import PHONE, RequestForm, request_fields
 from liaison.projects.models import Project
 from liaison.projects.timeline import Entry
 from liaison.scope import Scope, get_visible, visible
@@ -124,10 +125,11 @@ def request_list(
 
 
 class StaffRequestForm(RequestForm):
-    """A request received by phone or at the counter; consent is the caller's, told aloud."""
+    """A request received by phone or at the counter, or an enterprise contact's own (from the
+    web); consent is the caller's, told aloud."""
 
-    channel: Channel = Channel.PHONE
-    project_code: str = Field(default="", max_length=32)
+    channel: Channel = Field(default=Channel.PHONE, title="渠道")
+    project_code: str = Field(default="", max_length=32, title="项目编号")
 
 
 def _defaults(session: Session, principal: Principal) -> dict[str, Any]:
@@ -165,6 +167,20 @@ def _new_form(
             "staff": principal.role in WORKERS,
             "enterprise": enterprise,
             "phone_pattern": PHONE,
+            "fields": {
+                **request_fields(StaffRequestForm, staff=principal.role in WORKERS),
+                "channel": form_field(
+                    StaffRequestForm,
+                    "channel",
+                    required=True,
+                    options=[(c.value, c.value) for c in (Channel.PHONE, Channel.COUNTER)],
+                ),
+                "project_code": form_field(
+                    StaffRequestForm,
+                    "project_code",
+                    hint="涉及重点项目时填写，诉求将转给该项目的项目警官",
+                ),
+            },
         },
         form.errors,
     )
@@ -197,7 +213,11 @@ async def request_create(
     form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     staff = principal.role in WORKERS
-    form, errors = validate(StaffRequestForm, {**raw, "consent": "on"})
+    # What the login says, whatever was posted: its enterprise, and the web for a contact.
+    fixed = {"consent": "on", "enterprise_name": "", "enterprise_id": principal.user.enterprise_id}
+    if not staff:
+        fixed["channel"] = Channel.WEB.value
+    form, errors = validate(StaffRequestForm, {**raw, **fixed})
     if form is None or errors:
         return _new_form(request, session, principal, Filled(raw, errors))
     try:
@@ -206,16 +226,8 @@ async def request_create(
             raise service.DeskError("请选择电话或窗口", "channel")
         created, _ = service.submit(
             session,
-            service.Submission(
-                type=form.type,
-                topic=form.topic,
-                content=form.content,
-                name=form.name,
-                phone=form.phone,
-                enterprise_id=principal.user.enterprise_id,
-            ),
+            form.request_in(),
             settings=settings,
-            channel=form.channel if staff else Channel.WEB,
             project=project,
             submission_key=form.submission_key or None,
             by_user_id=principal.user.id,

@@ -1,8 +1,9 @@
 """Key projects (重点项目), their liaison officers over time, and visits."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col
@@ -10,26 +11,10 @@ from sqlmodel import Field, SQLModel, col
 from liaison.clock import now
 from liaison.db import UTCDateTime, enum_check, unique_where
 from liaison.pii import mask_phone
+from liaison.projects.schemas import Level, ProjectBase, Stage
 
 if TYPE_CHECKING:
     from liaison.scope import Scope
-
-
-class Level(StrEnum):
-    """项目级别. Values are the Chinese words of PRODUCT.md, as the ledger and UI use them."""
-
-    NATIONAL = "国家级"
-    PROVINCIAL = "省级"
-    CITY = "市级"
-    DISTRICT = "区级"
-
-
-class Stage(StrEnum):
-    """建设阶段."""
-
-    PLANNING = "前期"
-    BUILDING = "在建"
-    OPERATING = "投运"
 
 
 class VisitKind(StrEnum):
@@ -51,24 +36,15 @@ CATEGORIES = [
 ]
 
 
-class Project(SQLModel, table=True):
+class Project(ProjectBase, table=True):
     """A key project and its file (档案). Archived projects keep their history but count nowhere."""
 
-    __audit_masked__ = {"site_security_phone": mask_phone}
+    __audit_masked__: ClassVar[dict[str, Callable[[str], str]]] = {
+        "site_security_phone": mask_phone
+    }
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=32, unique=True)
-    name: str = Field(max_length=128, index=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
-    level: str = Field(max_length=8)
-    category: str = Field(default="", max_length=32)
-    stage: str = Field(default=Stage.BUILDING.value, max_length=8)
-    investment_fen: int | None = Field(default=None, sa_type=sa.BigInteger)  # shown in 万元
     station_id: int = Field(foreign_key="station.id", index=True)
-    site_security_contact: str = Field(default="", max_length=32)
-    site_security_phone: str = Field(default="", max_length=20)
-    workforce: int | None = Field(default=None)
-    key_risks: str = Field(default="", max_length=2000)
-    notes: str = Field(default="", max_length=4000)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 

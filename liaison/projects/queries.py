@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlmodel import Session, col, func, select
 
+from liaison.db import pk
 from liaison.enterprises.models import Enterprise
 from liaison.listing import Flag, ListFilter, OptionalId, SearchText, matching
 from liaison.org.models import Officer, Station
@@ -386,7 +387,7 @@ class ProjectFile:
     last_visit: date | None
     next_visit_due: date | None
     overdue: bool
-    station_officers: list[Officer] = field(default_factory=list)
+    officer_choices: list[tuple[int, str]] = field(default_factory=list)
 
 
 def project_file(
@@ -407,13 +408,28 @@ def project_file(
     due_from = last_visit or (term.start_date if term else None)
     next_due = due_from + timedelta(days=interval_days) if due_from else None
     overdue = project.archived_at is None and (next_due is None or next_due < today)
-    station_officers = list(
-        session.exec(
-            select(Officer)
-            .where(Officer.station_id == project.station_id, col(Officer.active))
-            .order_by(Officer.badge_no)
-        ).all()
-    )
+    choices = officer_choices(session, project.station_id)
     return ProjectFile(
-        project, enterprise, station, officer, term, last_visit, next_due, overdue, station_officers
+        project, enterprise, station, officer, term, last_visit, next_due, overdue, choices
     )
+
+
+def officer_choices(
+    session: Session, station_id: int, *, leaving_out: int | None = None
+) -> list[tuple[int, str]]:
+    """A station's active officers to pick from, each with the active projects they hold now,
+    so that whoever assigns sees who is already full: 王伟（612601，现管 5 个项目）."""
+    held = (
+        select(Assignment.officer_id, func.count().label("n"))
+        .join(Project, col(Project.id) == Assignment.project_id)
+        .where(col(Assignment.end_date).is_(None), col(Project.archived_at).is_(None))
+        .group_by(col(Assignment.officer_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(Officer, func.coalesce(held.c.n, 0))
+        .outerjoin(held, held.c.officer_id == Officer.id)
+        .where(Officer.station_id == station_id, col(Officer.active), Officer.id != leaving_out)
+        .order_by(col(Officer.badge_no))
+    ).all()
+    return [(pk(o), f"{o.name}（{o.badge_no}，现管 {n} 个项目）") for o, n in rows]

@@ -13,7 +13,8 @@ from liaison.db import Fields, pk, put_all
 from liaison.enterprises.models import Enterprise
 from liaison.errors import FieldError
 from liaison.org.models import Officer, Station
-from liaison.projects.models import Assignment, Level, Project, Stage, Visit, VisitKind
+from liaison.projects.models import Assignment, Project, Visit, VisitKind
+from liaison.projects.schemas import Level, ProjectIn, Stage
 
 
 class ProjectError(FieldError):
@@ -23,28 +24,11 @@ class ProjectError(FieldError):
 # ---- projects --------------------------------------------------------------------------
 
 
-@dataclass
-class ProjectData:
-    code: str
-    name: str
-    enterprise_id: int
-    level: Level
-    station_id: int
-    category: str = ""
-    stage: Stage = Stage.BUILDING
-    investment_fen: int | None = None
-    site_security_contact: str = ""
-    site_security_phone: str = ""
-    workforce: int | None = None
-    key_risks: str = ""
-    notes: str = ""
-
-
 def project_by_code(session: Session, code: str) -> Project | None:
     return session.exec(select(Project).where(Project.code == code)).first()
 
 
-def save_project(session: Session, project: Project | None, data: ProjectData) -> Project:
+def save_project(session: Session, project: Project | None, data: ProjectIn) -> Project:
     """Edit `project`, or (None) create one. Moving it to another station ends its officer's
     term there."""
     clash = project_by_code(session, data.code)
@@ -59,7 +43,7 @@ def save_project(session: Session, project: Project | None, data: ProjectData) -
     project = project or Project(
         code=data.code, name=data.name, enterprise_id=0, level="", station_id=0
     )
-    for key, value in vars(data).items():
+    for key, value in data.model_dump().items():
         setattr(project, key, value.value if isinstance(value, Level | Stage) else value)
     session.add(project)
     session.flush()

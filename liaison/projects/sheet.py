@@ -13,7 +13,8 @@ from liaison.enterprises.sheet import uscc
 from liaison.money import FEN_PER_WAN
 from liaison.org.models import Officer, Station
 from liaison.projects import service
-from liaison.projects.models import Assignment, Level, Project, Stage
+from liaison.projects.models import Assignment, Project, Stage
+from liaison.projects.schemas import ProjectIn
 from liaison.sheets import Checking, Column, Row, Rows, Sheet, Values, Writing
 
 SHEET = "重点项目"
@@ -72,7 +73,7 @@ def check_projects(c: Checking) -> None:
         if ok and v["officer"] and officer_station.get(v["officer"]) != v["station"]:
             c.fail(PROJECTS, row, "officer", f"民警 {v['officer']} 不属于单位 {v['station']}")
             ok = False
-        if not ok:
+        if not ok or c.valid(PROJECTS, row, ProjectIn, _project_in(v)) is None:
             continue
         record = c.found(PROJECTS, row)
         fields = _fields(c, row)
@@ -99,6 +100,21 @@ def _current_badges(c: Checking) -> dict[int, str | None]:
     for officer in c.session.exec(select(Officer).where(col(Officer.id).in_(missing))).all():
         badge_of[officer.id or 0] = officer.badge_no
     return {project_id: badge_of.get(t.officer_id) for project_id, t in terms.items()}
+
+
+def _project_in(v: Values) -> Values:
+    """What the row gives the project's one input; its references are checked apart (their
+    ids may be of records the same file adds)."""
+    return {
+        "code": v["code"],
+        "name": v["name"],
+        "level": v["level"],
+        "category": v["category"] or "",
+        "stage": v["stage"] or Stage.BUILDING.value,
+        "investment_fen": v["investment_fen"],
+        "enterprise_id": 0,
+        "station_id": 0,
+    }
 
 
 def _fields(c: Checking, row: Row) -> Values:
@@ -143,8 +159,8 @@ def save_projects(w: Writing, rows: list[Row]) -> None:
 
 
 COLUMNS = [
-    Column("项目编号", "code", sheets.code(), True, "唯一"),
-    Column("项目名称", "name", sheets.text(128), True),
+    sheets.column(ProjectIn, "code", sheets.code(), help="唯一"),
+    sheets.column(ProjectIn, "name"),
     Column(
         "统一社会信用代码",
         "enterprise",
@@ -153,10 +169,10 @@ COLUMNS = [
         "须在「企业」表或系统中已有",
         refers=(ENTERPRISES,),
     ),
-    sheets.enum_column("项目级别", "level", Level, True),
-    Column("项目类别", "category", sheets.text(32)),
-    sheets.enum_column("建设阶段", "stage", Stage),
-    Column("总投资(万元)", "investment_fen", sheets.wan, help="万元，最多 6 位小数"),
+    sheets.column(ProjectIn, "level"),
+    sheets.column(ProjectIn, "category"),
+    sheets.column(ProjectIn, "stage"),
+    sheets.column(ProjectIn, "investment_fen", sheets.wan, help="万元，最多 6 位小数"),
     Column("单位编码", "station", sheets.code(), True, sheets.STATION_HELP, refers=(STATIONS,)),
     Column(
         "项目警官警号",

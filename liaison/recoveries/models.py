@@ -1,44 +1,30 @@
 """The loss-recovery ledger (挽回损失): append-only, exact to the fen."""
 
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from liaison.clock import now
 from liaison.db import UTCDateTime, enum_check, unique_where
 from liaison.projects.models import Project
+from liaison.recoveries.schemas import RecoveryBase, RecoverySource
 
 if TYPE_CHECKING:
     from liaison.scope import Scope
 
 
-class RecoverySource(StrEnum):
-    FRAUD_REFUND = "电信诈骗返还"
-    STOLEN_GOODS = "盗抢追赃"
-    DISPUTE = "纠纷化解"
-    WAGES = "欠薪追回"
-    OTHER = "其他"
-
-
-class Recovery(SQLModel, table=True):
+class Recovery(RecoveryBase, table=True):
     """A ledger entry. Database triggers refuse UPDATE and DELETE: a mistake is corrected by a
     reversal (negative amount, `reverses_id` set), never more than what is left of the entry."""
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)  # 登记编号
     project_id: int = Field(foreign_key="project.id", index=True)
-    amount_fen: int = Field(sa_type=sa.BigInteger)
-    # Indexed: the totals and the metrics sum a period by this day (a range scan).
-    recovered_on: date = Field(index=True)
-    source: str = Field(max_length=8)
     dispute_id: int | None = Field(default=None, foreign_key="dispute.id")
     hazard_id: int | None = Field(default=None, foreign_key="hazard.id")
-    case_number: str = Field(default="", max_length=64)  # 关联编号
     officer_id: int = Field(foreign_key="officer.id", index=True)
-    note: str = Field(default="", max_length=1000)
     reverses_id: int | None = Field(default=None, foreign_key="recovery.id", index=True)
     submission_key: str | None = Field(default=None, max_length=64, unique=True)
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")

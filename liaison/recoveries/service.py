@@ -3,7 +3,6 @@ the ledger import and the demo included; nothing here or anywhere updates or del
 entry."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
@@ -14,22 +13,17 @@ from liaison.errors import FieldError, Problems, problems
 from liaison.money import yuan
 from liaison.org.models import Officer
 from liaison.projects.models import Project
-from liaison.recoveries.models import Recovery, RecoverySource
+from liaison.recoveries.models import Recovery
+from liaison.recoveries.schemas import RecoveryIn, ReversalIn
 
 
 class RecoveryError(FieldError):
     """A refused ledger entry or reversal."""
 
 
-@dataclass
-class Entry:
-    amount_fen: int
-    recovered_on: date
-    source: RecoverySource
-    case_number: str = ""
-    note: str = ""
-    dispute_id: int | None = None
-    hazard_id: int | None = None
+# The name this input had before it was declared in schemas.py, for the callers in other
+# domains (liaison/disputes/service.py) until they name RecoveryIn.
+Entry = RecoveryIn
 
 
 def recovery_problems(
@@ -83,7 +77,7 @@ def record(
     session: Session,
     project: Project,
     officer: Officer,
-    entry: Entry,
+    entry: RecoveryIn,
     *,
     by_user_id: int | None,
     submission_key: str | None = None,
@@ -141,17 +135,16 @@ def reverse(
     session: Session,
     original: Recovery,
     officer: Officer,
+    reversal: ReversalIn,
     *,
-    amount_fen: int,
-    reason: str,
     by_user_id: int | None,
-    on: date | None = None,
     at: datetime | None = None,
     code: str | None = None,
 ) -> Recovery:
     """Correct an entry by a negative one linked to it, never more than what is left of it,
-    dated `on` and booked as of `at` (both now); numbered as `record` numbers. The original's
-    row is locked first, so two reversals at once cannot both pass the check."""
+    dated `reversal.on` and booked as of `at` (both now); numbered as `record` numbers. The
+    original's row is locked first, so two reversals at once cannot both pass the check."""
+    amount_fen, reason = reversal.amount_fen, reversal.reason
     if original.is_reversal:
         raise RecoveryError("冲销记录不能再被冲销", "amount")
     if not reason.strip():
@@ -161,7 +154,7 @@ def reverse(
     session.exec(select(Recovery.id).where(Recovery.id == original.id).with_for_update()).one()
     left = remaining_fen(session, original)
     as_of = local(at).date() if at else today()
-    on = on or as_of
+    on = reversal.on or as_of
     RecoveryError.refuse(
         reversal_problems(original, amount_fen=amount_fen, on=on, left_fen=left, as_of=as_of)
     )

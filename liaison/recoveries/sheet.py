@@ -12,10 +12,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from liaison import sheets
+from liaison.fields import label, max_length
 from liaison.hazards.models import Hazard
 from liaison.projects.sheet import on_project
 from liaison.recoveries import service
-from liaison.recoveries.models import Recovery, RecoverySource
+from liaison.recoveries.models import Recovery
+from liaison.recoveries.schemas import RecoveryIn
 from liaison.sheets import Checking, Column, Row, Rows, Sheet, Values, Writing
 
 SHEET, PROJECTS, OFFICERS, HAZARDS, DISPUTES = "挽回损失", "重点项目", "民警", "隐患", "纠纷"
@@ -282,18 +284,19 @@ def save_recoveries(w: Writing, rows: list[Row]) -> None:
 COLUMNS = [
     Column("登记编号", "code", sheets.code(), True, "唯一；已导入的登记不能修改，更正请另登冲正"),
     Column("项目编号", "project", sheets.code(), True, sheets.PROJECT_HELP, refers=(PROJECTS,)),
-    Column("金额(元)", "amount_fen", sheets.yuan, True, "元，最多两位小数；负数为冲正"),
-    Column("挽回日期", "recovered_on", sheets.day, True, sheets.DATE_HELP),
-    sheets.enum_column("来源", "source", RecoverySource, True),
+    sheets.column(RecoveryIn, "amount_fen", sheets.yuan, help="元，最多两位小数；负数为冲正"),
+    sheets.column(RecoveryIn, "recovered_on", help=sheets.DATE_HELP),
+    sheets.column(RecoveryIn, "source"),
+    # The case number's column, which may name instead the entry reversed, a dispute or a hazard.
     Column(
-        "关联编号",
+        label(RecoveryIn, "case_number"),
         "link",
-        sheets.code(64),
+        sheets.code(max_length(RecoveryIn, "case_number") or 64),
         help="冲正时填被冲正的登记编号；否则可填纠纷、隐患编号或案件号",
         refers=(SHEET, DISPUTES, HAZARDS),
     ),
     Column("承办人警号", "officer", sheets.code(), True, sheets.BADGE_HELP, refers=(OFFICERS,)),
-    Column("说明", "note", sheets.text(1000)),
+    sheets.column(RecoveryIn, "note"),
 ]
 RECOVERIES = Sheet(
     SHEET,

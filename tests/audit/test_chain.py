@@ -22,6 +22,7 @@ from liaison.clock import local, now
 from liaison.config import Settings, get_settings
 from liaison.db import get_engine
 from liaison.org import service as org_service
+from liaison.org.schemas import StationIn
 from tests.factories import login_as, make_station, post
 
 runner = CliRunner()
@@ -141,11 +142,7 @@ def test_concurrent_writers_keep_one_chain(database_url):
             with Session(get_engine()) as session:
                 set_actor(session, user_id=None, name=f"writer{writer}")
                 org_service.save_station(
-                    session,
-                    None,
-                    code=f"W{writer}{n:02d}",
-                    name=f"并发{writer}-{n}",
-                    active=True,
+                    session, None, StationIn(code=f"W{writer}{n:02d}", name=f"并发{writer}-{n}")
                 )
                 record_event(session, "login", object_type="User", object_id=writer)
                 session.commit()

@@ -122,12 +122,18 @@ def test_login_and_failure_are_audited(client, db):
     user = make_user(db, Role.OFFICER)
     login(client, user.username, "Wrong#Password123")
     login(client, user.username)
-    actions = [
-        row.action
+    rows = [
+        row
         for row in db.exec(select(AuditLog).order_by(AuditLog.id)).all()
         if row.action.startswith("login")
     ]
-    assert actions == ["login_failed", "login"]
+    assert [row.action for row in rows] == ["login_failed", "login"]
+    # Each names the person, not "anonymous": the failure by the name as typed, the login,
+    # and the changes it makes to the account, as the user whose password it was.
+    assert [row.actor_name for row in rows] == [user.username, user.username]
+    assert rows[1].actor_id == user.id
+    changes = db.exec(select(AuditLog).where(AuditLog.object_type == "User")).all()
+    assert "anonymous" not in {row.actor_name for row in changes}
 
 
 def test_logout_ends_the_session_on_the_server(client, db):

@@ -6,9 +6,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from liaison.auth.models import LoginThrottle
+from liaison.config import get_settings
 from liaison.desk import service
 from liaison.desk.models import ServiceRequest
-from tests.factories import make_officer, make_project, make_station, post
+from liaison.pages.public import request_fields
+from tests.factories import make_enterprise, make_officer, make_project, make_station, post
 
 FORM = {
     "type": "求助",
@@ -140,3 +142,51 @@ def test_one_phone_is_limited_from_any_address_and_the_counter_keeps_no_number(c
     keys = db.exec(select(LoginThrottle.key)).all()
     assert any(key.startswith("desk-phone:") for key in keys)
     assert not any("13812345678" in key or "5678" in key for key in keys)
+
+
+def test_a_citizen_names_neither_the_channel_nor_an_enterprise(client, db):
+    enterprise = make_enterprise(db)
+    crafted = submit(
+        client, channel="窗口", enterprise_id=str(enterprise.id), enterprise_name="星河"
+    )
+    assert crafted.status_code == 200
+    request = db.exec(select(ServiceRequest)).one()
+    assert (request.channel, request.enterprise_id, request.enterprise_name) == (
+        "网页",
+        None,
+        "星河",
+    )
+
+
+def test_the_form_keeps_its_limits_for_citizens(client, db):
+    short = submit(client, content="有人")
+    assert short.status_code == 422 and re.search(r'id="e-content">至少 5 个字符', short.text)
+    long_name = submit(client, name="张" * 33)
+    assert long_name.status_code == 422 and re.search(r'id="e-name">最多 32 个字符', long_name.text)
+    no_phone = submit(client, phone="")
+    assert no_phone.status_code == 422 and 'id="e-phone"' in no_phone.text
+    assert db.exec(select(func.count()).select_from(ServiceRequest)).one() == 0
+
+
+def test_the_forms_fields_are_read_from_the_declaration():
+    fields = request_fields()
+    assert fields["content"]["maxlength"] == 2000 and fields["content"]["type"] == "textarea"
+    assert (fields["name"]["name"], fields["name"]["maxlength"], fields["name"]["required"]) == (
+        "name",
+        32,
+        True,
+    )
+    assert (fields["phone"]["name"], fields["phone"]["type"]) == ("phone", "tel")
+    assert [v for v, _ in fields["type"]["options"]] == ["咨询", "投诉", "建议", "求助"]
+
+
+def test_the_notice_names_the_bureau_that_processes_the_data(client, monkeypatch):
+    """PIPL 17: the person is told who processes what they give, by the name the bureau set,
+    and how to reach it; not a placeholder."""
+    monkeypatch.setenv("LIAISON_BUREAU_NAME", "滨江市公安局城南分局")
+    monkeypatch.setenv("LIAISON_BUREAU_PHONE", "0591-87654321")
+    get_settings.cache_clear()
+    page = client.get("/r").text
+    notice = re.sub(r"\s+", "", page.split("个人信息处理告知</summary>")[1].split("</p>")[0])
+    assert "个人信息处理者：滨江市公安局城南分局" in notice
+    assert "0591-87654321" in notice and "本公安分局" not in notice

@@ -17,7 +17,8 @@ from liaison.clock import now
 from liaison.config import get_settings
 from liaison.desk import retention
 from liaison.desk import service as desk_service
-from liaison.desk.models import Channel, RequestEvent, RequestType, ServiceRequest
+from liaison.desk.models import RequestEvent, RequestType, ServiceRequest
+from liaison.desk.schemas import RequestIn
 from liaison.desk.service import OWNER
 from liaison.pages.public import TRACK_FAILED
 from tests.conftest import Clock
@@ -42,14 +43,13 @@ def request_closed_at(
     travel.to(closed_at - timedelta(days=2))
     request, _ = desk_service.submit(
         db,
-        desk_service.Submission(
+        RequestIn(
             type=RequestType.HELP,
             content=f"工地门口有人聚集，请回电 {phone}，或打我家座机 0591-87654321",
-            name="王小明",
-            phone=phone,
+            submitter_name="王小明",
+            submitter_phone=phone,
         ),
         settings=get_settings(),
-        channel=Channel.WEB,
     )
     attachments.add(db, owner_type=OWNER, owner_id=request.id or 0, files=[("门口.jpg", jpeg())])
     desk_service.accept(db, request, by_user_id=None)
@@ -161,11 +161,13 @@ def test_declined_requests_count_as_closed(db, travel):
     travel.to(today - RETENTION - timedelta(days=30))
     request, _ = desk_service.submit(
         db,
-        desk_service.Submission(
-            type=RequestType.HELP, content="与公安无关的事项", name="李", phone="13700000009"
+        RequestIn(
+            type=RequestType.HELP,
+            content="与公安无关的事项",
+            submitter_name="李",
+            submitter_phone="13700000009",
         ),
         settings=get_settings(),
-        channel=Channel.WEB,
     )
     desk_service.decline(db, request, "请向区市场监管局反映", by_user_id=None)
     db.commit()

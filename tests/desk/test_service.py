@@ -3,23 +3,25 @@
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 from sqlmodel import func, select
 
 from liaison.config import get_settings
 from liaison.desk import service
 from liaison.desk.models import Channel, RequestType, Satisfaction, ServiceRequest
+from liaison.desk.schemas import RequestIn
 from tests.factories import make_officer, make_project, make_station
 
 S = service.S
 
 
 def submission(**overrides):  # type: ignore[no-untyped-def]
-    return service.Submission(
+    return RequestIn(
         **{
             "type": RequestType.HELP,
             "content": "工地夜间有人偷电缆",
-            "name": "李经理",
-            "phone": "13812345678",
+            "submitter_name": "李经理",
+            "submitter_phone": "13812345678",
             **overrides,
         }
     )
@@ -30,9 +32,9 @@ def test_a_projects_request_goes_to_its_officer_and_others_to_the_duty_desk(db):
     officer = make_officer(db, station)
     project = make_project(db, station, officer=officer)
     routed, _ = service.submit(
-        db, submission(), settings=get_settings(), channel=Channel.QR, project=project
+        db, submission(channel=Channel.QR), settings=get_settings(), project=project
     )
-    desk, _ = service.submit(db, submission(), settings=get_settings(), channel=Channel.WEB)
+    desk, _ = service.submit(db, submission(), settings=get_settings())
     db.commit()
     # Sent from the project's poster, it is not the enterprise's own request: not shown to it.
     assert (routed.officer_id, routed.station_id, routed.enterprise_id) == (
@@ -45,11 +47,9 @@ def test_a_projects_request_goes_to_its_officer_and_others_to_the_duty_desk(db):
 
 
 def test_the_same_submission_twice_makes_one_request(db):
-    first, created = service.submit(
-        db, submission(), settings=get_settings(), channel=Channel.WEB, submission_key="abc"
-    )
+    first, created = service.submit(db, submission(), settings=get_settings(), submission_key="abc")
     again, created_again = service.submit(
-        db, submission(), settings=get_settings(), channel=Channel.WEB, submission_key="abc"
+        db, submission(), settings=get_settings(), submission_key="abc"
     )
     db.commit()
     assert created and not created_again and first.id == again.id
@@ -57,7 +57,7 @@ def test_the_same_submission_twice_makes_one_request(db):
 
 
 def test_tracking_needs_the_number_and_the_last_four_digits(db):
-    request, _ = service.submit(db, submission(), settings=get_settings(), channel=Channel.WEB)
+    request, _ = service.submit(db, submission(), settings=get_settings())
     db.commit()
     assert service.find_for_tracking(db, request.tracking_no, "5678").id == request.id
     assert service.find_for_tracking(db, request.tracking_no.lower(), "5678").id == request.id
@@ -70,7 +70,7 @@ def test_tracking_needs_the_number_and_the_last_four_digits(db):
 
 
 def test_the_whole_cycle_with_a_reopening(db):
-    request, _ = service.submit(db, submission(), settings=get_settings(), channel=Channel.WEB)
+    request, _ = service.submit(db, submission(), settings=get_settings())
     service.accept(db, request, by_user_id=None)
     assert request.first_response_at is not None
     service.reply(db, request, "内部：已联系巡逻组", public=False, by_user_id=None)
@@ -90,7 +90,7 @@ def test_the_whole_cycle_with_a_reopening(db):
 
 
 def test_illegal_steps_and_empty_reasons_are_refused(db):
-    request, _ = service.submit(db, submission(), settings=get_settings(), channel=Channel.WEB)
+    request, _ = service.submit(db, submission(), settings=get_settings())
     with pytest.raises(service.DeskError, match="不能执行"):
         service.close(db, request, "x", by_user_id=None)
     with pytest.raises(service.DeskError, match="理由"):
@@ -101,6 +101,58 @@ def test_illegal_steps_and_empty_reasons_are_refused(db):
 
 
 def test_service_levels_default_to_24_hours_and_7_days(db):
-    request, _ = service.submit(db, submission(), settings=get_settings(), channel=Channel.WEB)
+    request, _ = service.submit(db, submission(), settings=get_settings())
     assert request.respond_by - request.received_at == timedelta(hours=24)
     assert request.close_by - request.received_at == timedelta(days=7)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("submitter_phone", "0591-87654321"),  # a landline: no last 4 digits of a mobile to track
+        ("submitter_phone", ""),
+        ("submitter_name", ""),
+        ("content", ""),
+        ("content", "长" * 2001),
+        ("type", "闲聊"),
+    ],
+)
+def test_a_request_in_refuses_what_the_desk_cannot_take(field, value):
+    with pytest.raises(ValidationError) as refused:
+        submission(**{field: value})
+    assert refused.value.errors()[0]["loc"] == (field,)
+
+
+def test_a_request_in_takes_the_forms_names_and_files_a_blank_topic_under_other():
+    data = RequestIn.model_validate(
+        {
+            "type": "求助",
+            "topic": "",
+            "content": "工地夜间有人偷电缆",
+            "name": "李",
+            "phone": "13812345678",
+        }
+    )
+    assert (data.submitter_name, data.submitter_phone, data.topic, data.channel) == (
+        "李",
+        "13812345678",
+        "其他",
+        Channel.WEB,
+    )
+
+
+def test_a_submitted_request_keeps_what_its_input_says(db):
+    request, _ = service.submit(
+        db,
+        submission(channel=Channel.PHONE, topic="治安秩序", enterprise_name="星河智能"),
+        settings=get_settings(),
+    )
+    db.commit()
+    db.refresh(request)
+    assert (request.channel, request.topic, request.type, request.phone_last4) == (
+        "电话",
+        "治安秩序",
+        "求助",
+        "5678",
+    )
+    assert (request.submitter_name, request.enterprise_name) == ("李经理", "星河智能")

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 from liaison.clock import LOCAL_TZ, duration_label, local
 from liaison.config import get_settings
 from liaison.desk import service, sla
-from liaison.desk.models import CalendarDay, Channel, RequestType, Satisfaction, ServiceLevel
+from liaison.desk.models import CalendarDay, RequestType, Satisfaction, ServiceLevel
+from liaison.desk.schemas import RequestIn
 
 # 2025: Sunday 28 September is a make-up working day (调休); 1–8 October are the holiday;
 # Saturday 11 October is a make-up working day again.
@@ -16,11 +17,13 @@ FRIDAY_BEFORE = datetime(2025, 9, 26, 15, 0, tzinfo=LOCAL_TZ)
 def submit(db, kind: RequestType = RequestType.HELP):  # type: ignore[no-untyped-def]
     request, _ = service.submit(
         db,
-        service.Submission(
-            type=kind, content="工地门口积水无人处理", name="王", phone="13900001111"
+        RequestIn(
+            type=kind,
+            content="工地门口积水无人处理",
+            submitter_name="王",
+            submitter_phone="13900001111",
         ),
         settings=get_settings(),
-        channel=Channel.WEB,
     )
     return request
 

@@ -7,6 +7,8 @@ from sqlmodel import func, select
 from liaison.audit.models import AuditLog
 from liaison.auth.roles import Role
 from liaison.disputes.models import Dispute
+from liaison.disputes.sheet import COLUMNS
+from liaison.pages.disputes import agreement_fields, case_fields
 from liaison.projects.service import today
 from liaison.recoveries.models import Recovery
 from tests.factories import (
@@ -203,3 +205,79 @@ def test_a_case_number_naming_a_hazard_links_the_entry(client, db):
         },
     )
     assert db.exec(select(Recovery.hazard_id)).all() == [hazard.id]
+
+
+def test_a_party_row_is_checked_beside_its_own_fields_and_nothing_saved(client, db):
+    _, _, project = setup_case(client, db)
+    page = post(
+        client,
+        f"/projects/{project.id}/disputes",
+        {
+            "type": "合同纠纷",
+            "received_on": today().isoformat(),
+            "facts": "x",
+            "party_role_0": "申请人",
+            "party_name_0": "王五",
+            "party_phone_0": "139-1234",
+            "party_role_1": "证人",
+            "party_name_1": "某" * 65,
+        },
+    )
+    assert page.status_code == 422
+    assert re.search(r'id="e-party_phone_0">格式不正确', page.text)
+    assert re.search(r'id="e-party_role_1">请从列表中选择', page.text)
+    assert re.search(r'id="e-party_name_1">最多 64 个字符', page.text)
+    assert db.exec(select(Dispute)).all() == []
+
+
+def test_the_form_cannot_choose_a_cases_number_or_its_performance(client, db):
+    _, _, project = setup_case(client, db)
+    response = post(
+        client,
+        f"/projects/{project.id}/disputes",
+        {
+            "type": "其他",
+            "received_on": today().isoformat(),
+            "facts": "x",
+            "code": "CHOSEN",
+            "amount_fen": "1",
+            "party_role_0": "申请人",
+            "party_name_0": "甲",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    dispute = db.exec(select(Dispute)).one()
+    assert dispute.code.startswith(f"JF{today():%Y%m%d}-") and dispute.amount_fen is None
+    form = {"obligations": "付款", "performance": "已履行", "perform_by": ""}
+    assert post(client, f"/disputes/{dispute.id}/resolve", form).status_code == 200
+    db.refresh(dispute)
+    assert (dispute.status, dispute.performance, dispute.perform_by) == ("调解成功", "履行中", None)
+
+
+def test_the_forms_fields_are_read_from_the_declarations():
+    fields = case_fields()
+    assert fields["facts"]["maxlength"] == 4000 and fields["facts"]["type"] == "textarea"
+    assert (fields["party_name_3"]["label"], fields["party_name_3"]["maxlength"]) == (
+        "姓名或名称",
+        64,
+    )
+    assert not fields["party_role_0"]["required"] and fields["type"]["required"]
+    assert [v for v, _ in fields["party_role_0"]["options"]] == ["申请人", "被申请人"]
+    agreement = agreement_fields()
+    assert agreement["performance_method"]["maxlength"] == 255
+    assert agreement["obligations"]["required"]
+
+
+def test_the_disputes_sheet_headers_are_the_contracts():
+    assert [c.title for c in COLUMNS] == [
+        "纠纷编号*",
+        "项目编号*",
+        "类型*",
+        "受理日期*",
+        "涉及金额(元)",
+        "状态*",
+        "办结日期",
+        "承办人警号*",
+        "概要",
+    ]

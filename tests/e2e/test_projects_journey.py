@@ -23,7 +23,9 @@ def test_chief_assigns_an_officer_and_coverage_reaches_100(page, db, axe):
     page.get_by_text("任命项目警官").click()
     axe(page)
     form = page.get_by_test_id("assign-form")
-    form.locator("select[name=officer_id]").select_option(label=officer.name)
+    # The chief sees who already holds what before choosing.
+    label = f"{officer.name}（{officer.badge_no}，现管 1 个项目）"
+    form.locator("select[name=officer_id]").select_option(label=label)
     form.locator("input[name=reason]").fill("新项目配警")
     form.get_by_role("button", name="确认任命").click()
     expect(page.get_by_role("status")).to_contain_text(f"已任命 {officer.name} 为项目警官")

@@ -3,13 +3,16 @@
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 from sqlmodel import select
 
 from liaison.auth.roles import Role
 from liaison.config import get_settings
+from liaison.forms import validate
 from liaison.hazards import service
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
 from liaison.hazards.schemas import HazardIn
+from liaison.hazards.sheet import COLUMNS
 from liaison.projects.service import today
 from tests.factories import make_hazard, make_officer, make_project, make_station, make_user
 from tests.images import jpeg
@@ -179,3 +182,70 @@ def test_complex_areas_use_their_own_words(db, site):
         service.status_label(area) == "挂牌整治中"
         and service.step_label("sign_off", True) == "验收摘牌"
     )
+
+
+def test_the_input_refuses_what_the_table_would_refuse_in_chinese_beside_each_field():
+    typed = {
+        "category": "火灾",
+        "level": "重大",
+        "description": "长" * 2001,
+        "location": "东" * 256,
+        "found_on": "2025-13-01",
+        "deadline": "",
+        "responsible_party": "",
+    }
+    data, errors = validate(HazardIn, typed)
+    assert data is None and errors == {
+        "category": "请从列表中选择",
+        "description": "最多 2000 个字符",
+        "location": "最多 255 个字符",
+        "found_on": "请填写有效日期（YYYY-MM-DD）",
+    }
+    data, errors = validate(
+        HazardIn,
+        {
+            **typed,
+            "category": "消防安全",
+            "description": "x",
+            "location": "",
+            "found_on": "2025-03-01",
+        },
+    )
+    assert errors == {} and data is not None and data.deadline is None
+    with pytest.raises(ValidationError):
+        HazardIn(
+            category=HazardCategory.FIRE,
+            level=HazardLevel.GENERAL,
+            description="",
+            found_on=today(),
+        )
+
+
+def test_a_hazard_found_after_today_is_refused_by_the_service(db, site):
+    data = HazardIn(
+        category=HazardCategory.FIRE,
+        level=HazardLevel.GENERAL,
+        description="x",
+        found_on=today() + timedelta(days=1),
+    )
+    with pytest.raises(service.HazardError, match="发现日期不能晚于今天") as refused:
+        service.log_hazard(
+            db, get_settings(), site["project"], site["finder"], data, by_user_id=None
+        )
+    assert refused.value.field == "found_on"
+
+
+def test_the_ledger_sheet_keeps_its_headers_read_from_the_declarations():
+    """PRODUCT.md, Contracts 1: the 隐患 sheet's headers, their order and which are required."""
+    assert [c.title for c in COLUMNS] == [
+        "隐患编号*",
+        "项目编号*",
+        "类别*",
+        "等级*",
+        "描述*",
+        "发现日期*",
+        "发现人警号*",
+        "整改期限*",
+        "状态*",
+        "销号日期",
+    ]

@@ -3,10 +3,12 @@
 import re
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from liaison.audit.models import AuditLog
 from liaison.auth.roles import Role
+from liaison.db import get_engine
 from liaison.hazards.models import Hazard, HazardCategory, HazardLevel
 from liaison.projects.service import today
 from tests.factories import login_as, make_hazard, make_officer, make_project, make_station
@@ -172,3 +174,43 @@ def test_each_step_writes_its_audit_rows(client, db):
         ("HazardEvent", "create"),
         ("Hazard", "update"),
     ]
+
+
+def test_the_hazard_form_stops_where_the_table_stops_and_says_so_beside_the_field(client, db):
+    """The form's labels and limits are HazardIn's (the table's own column lengths, read here
+    from the database); one character more is refused beside the field, nothing saved."""
+    station = make_station(db)
+    me = make_officer(db, station)
+    project = make_project(db, station, officer=me)
+    login_as(client, db, Role.OFFICER, officer=me)
+    columns = {c["name"]: c["type"] for c in sa.inspect(get_engine()).get_columns("hazard")}
+    form = client.get(f"/projects/{project.id}/hazards/new").text
+    for name in ("description", "location", "responsible_party"):
+        control = re.search(rf'<(?:input|textarea)\b[^>]*name="{name}"[^>]*>', form)
+        assert control, name
+        assert f'maxlength="{columns[name].length}"' in control.group(0), name
+    for label in ("类别", "等级", "描述", "位置", "发现日期", "整改期限", "整改责任方"):
+        assert re.search(rf'<label for="f-\w+">{label}(<span|</label>)', form), label
+    assert re.search(r'<textarea name="description"[^>]*required', form)
+    assert '<option value="周边治安复杂区域"' in form
+    for name, length in (("description", 2000), ("location", 255), ("responsible_party", 128)):
+        page = log(client, project, **{name: "长" * (length + 1)})
+        assert page.status_code == 422, name
+        error = re.search(rf'<p class="error" id="e-{name}">([^<]+)</p>', page.text)
+        assert error and error.group(1) == f"最多 {length} 个字符", name
+    blank = log(client, project, description=" ")
+    assert re.search(r'id="e-description">此项必填', blank.text)
+    assert db.exec(select(Hazard)).all() == []
+
+
+def test_a_complex_area_is_logged_on_the_same_form(client, db):
+    station = make_station(db)
+    me = make_officer(db, station)
+    project = make_project(db, station, officer=me)
+    login_as(client, db, Role.OFFICER, officer=me)
+    form = client.get(f"/projects/{project.id}/hazards/new", params={"area": "true"}).text
+    assert '<option value="周边治安复杂区域" selected>' in form
+    response = log(client, project, category=HazardCategory.COMPLEX_AREA.value, deadline="")
+    assert response.status_code == 303
+    area = db.exec(select(Hazard)).one()
+    assert area.is_area and area.code in client.get("/areas").text

@@ -3,6 +3,7 @@ changes audited, the recovery ledger append-only, CSV in every encoding Excel wr
 round trip through export."""
 
 import io
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -106,6 +107,9 @@ def test_the_bad_sample_is_refused_with_each_of_its_five_cells_and_writes_nothin
         ({"纠纷__0__amount_fen": "12.345"}, ("纠纷", 2, "涉及金额(元)"), "精确到分"),
         ({"民警__0__phone": "12345"}, ("民警", 2, "手机号"), "手机号"),
         ({"诉求__0__closed_at": "2025-04-30 10:00"}, ("诉求", 2, "办结时间"), "不能早于"),
+        # A code travels in the project's QR link: the file may not bring what the form refuses.
+        ({"重点项目__0__code": "XM/2023/01"}, ("重点项目", 2, "项目编号"), "只能由字母、数字"),
+        ({"重点项目__0__code": "XM#1"}, ("重点项目", 2, "项目编号"), "只能由字母、数字"),
     ],
 )
 def test_each_kind_of_bad_cell_is_placed_and_nothing_is_written(db, change, where, reason):
@@ -269,3 +273,25 @@ def test_the_template_has_the_contract_headers_comments_and_lists():
     assert "必填" in hazards["D1"].comment.text
     lists = [dv.formula1 for dv in hazards.data_validations.dataValidation]
     assert '"一般,较大,重大"' in lists
+
+
+def _contract_headers():
+    """Each sheet's headers as PRODUCT.md (Contracts 1) lists them, `*` marking the required."""
+    product = (Path(__file__).resolve().parents[2].parent / "shared" / "PRODUCT.md").read_text()
+    lines = re.findall(r"^   - (\S+): (.+)$", product.split("## Contracts", 1)[1], re.M)
+    return {sheet: [h.strip() for h in headers.split(",")] for sheet, headers in lines[:8]}
+
+
+def test_the_template_headers_and_their_required_marks_are_the_contracts():
+    """Read from PRODUCT.md, not from the columns: headers now come from the records' field
+    declarations, and a label changed there must not change the workbook."""
+    contract = _contract_headers()
+    out = io.BytesIO()
+    exporter.write_workbook(None, out)
+    book = load_workbook(io.BytesIO(out.getvalue()))
+    assert book.sheetnames == list(contract)
+    for sheet, headers in contract.items():
+        cells = book[sheet][1]
+        assert [c.value for c in cells] == [h.rstrip("*") for h in headers], sheet
+        marked = [c.comment.text.startswith("必填") for c in cells]
+        assert marked == [h.endswith("*") for h in headers], sheet

@@ -12,6 +12,7 @@ from sqlmodel import select
 from liaison import demo
 from liaison.auth.roles import Role
 from liaison.config import get_settings
+from liaison.metrics.dashboard import league
 from liaison.metrics.service import compute
 from liaison.org.models import Station
 from tests.factories import login_as, make_officer
@@ -96,10 +97,23 @@ def test_the_export_carries_the_figures_and_the_records(client, db, small):
     assert sorted(hazards) == ["H1", "H2", "H3", "H5"]  # found in the period, areas included
 
 
-def test_the_brief_prints_on_one_page(client, db, small):
+def test_the_brief_reads_as_a_brief_issue_issuer_and_a_summary_of_the_figures(
+    client, db, small, monkeypatch
+):
+    """Its page count is the browser's to tell (tests/e2e/test_dashboard_journey.py); here, what
+    it says: the issue the period closes, the bureau that issues it, and the figures in words."""
+    monkeypatch.setenv("LIAISON_BUREAU_NAME", "滨江市公安局城南分局")
+    get_settings.cache_clear()
     login_as(client, db, Role.LEADER)
     page = client.get(f"/dashboard/brief?{Q1}").text
-    assert 'class="a4 brief"' in page and "营商环境工作简报" in page and "<svg" in page
+    issue = re.search(r'data-testid="brief-issue">([^<]+)<', page).group(1)
+    assert issue == "2025年第3期" and "滨江市公安局城南分局" in page
+    summary = re.search(r'data-testid="brief-summary">([^<]+)<', page).group(1)
+    assert summary.startswith("2025年1月1日至2025年3月31日，全区")
+    assert "排查隐患3处" in summary and "已整改1处" in summary
+    assert "受理企业诉求3件" in summary and "办结1件" in summary
+    stations = page.split('data-testid="brief-stations"')[1].split("</table>")[0]
+    assert "城关派出所" in stations and "开发区派出所" in stations
 
 
 def test_the_demo_reproduces_the_article_for_2023(db):
@@ -116,3 +130,37 @@ def test_the_demo_reproduces_the_article_for_2023(db):
     )
     assert (m["requests"]["received"], m["requests"]["closed"]) == (144, 144)
     assert m["requests"]["closure_rate"] == 1.0
+
+
+def _station(code, hazards, disputes, requests):
+    """A by_station row of the metrics JSON: (closed, found), (resolved, received), (closed,
+    received)."""
+    return {
+        "code": code,
+        "name": code,
+        "projects": {"active": 1, "with_officer": 1},
+        "hazards": {"closed": hazards[0], "found": hazards[1]},
+        "disputes": {"resolved": disputes[0], "received": disputes[1]},
+        "requests": {"closed": requests[0], "received": requests[1]},
+        "recoveries": {"total_fen": 0},
+    }
+
+
+def test_tied_stations_share_a_rank_and_the_next_one_skips():
+    rows = league(
+        [
+            _station("A", (1, 3), (1, 3), (1, 3)),  # 1/3 each: a third
+            _station("B", (2, 2), (3, 3), (4, 4)),  # all done
+            _station("C", (1, 1), (2, 2), (5, 5)),  # all done: tied with B
+            _station("D", (2, 6), (1, 3), (3, 9)),  # a third again, in other numbers
+            _station("E", (0, 0), (0, 0), (0, 1)),  # one case: too few to rank
+        ],
+        min_cases=3,
+    )
+    assert [(r["code"], r.get("rank")) for r in rows] == [
+        ("B", 1),
+        ("C", 1),
+        ("A", 3),
+        ("D", 3),
+        ("E", None),
+    ]

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from liaison.config import get_settings
 from liaison.db import get_engine
 from liaison.org import service as org_service
+from liaison.org.schemas import OfficerIn
 from liaison.projects import queries, service
 from liaison.projects.models import Assignment, VisitKind
 from tests.factories import make_officer, make_project, make_station
@@ -100,7 +101,7 @@ def test_an_officer_holding_projects_cannot_be_deactivated_or_moved(db):
             **changes,
         }
         with pytest.raises(org_service.OrgError, match="名下还有 1 个项目") as refused:
-            org_service.save_officer(db, officer, **arguments)
+            org_service.save_officer(db, officer, OfficerIn(**arguments))
         assert refused.value.field == field
         db.rollback()
 
@@ -115,11 +116,13 @@ def test_reassign_all_hands_every_project_over_in_one_go(db):
     org_service.save_officer(
         db,
         leaving,
-        badge_no=leaving.badge_no,
-        name=leaving.name,
-        phone=None,
-        station_code=station.code,
-        active=False,
+        OfficerIn(
+            badge_no=leaving.badge_no,
+            name=leaving.name,
+            phone=None,
+            station_code=station.code,
+            active=False,
+        ),
     )
     db.commit()
     assert not leaving.active

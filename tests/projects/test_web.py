@@ -57,7 +57,7 @@ def test_bad_input_gets_chinese_errors_beside_fields_and_saves_nothing(client, d
     cases = {
         "enterprise_uscc": (
             {"enterprise_uscc": "91350100M000100Y44"},
-            "没有这个统一社会信用代码的企业",
+            "没有这个名称或统一社会信用代码的企业",
         ),
         "code": ({"code": "XM-DUP"}, "已被"),
         "station_id": ({"station_id": "9999"}, "请选择您有权管理的单位"),
@@ -384,3 +384,125 @@ def test_officer_list_searches_by_name_or_badge(client, db):
     found = client.get("/officers", params={"q": wanted.badge_no}, headers={"HX-Request": "true"})
     assert wanted.name in found.text and other.name not in found.text
     assert '<span id="count" hx-swap-oob="true" class="muted count">1</span>' in found.text
+
+
+def _input_limits(html):
+    """Each text control's maxlength on the page, by name."""
+    controls = re.findall(r"<(?:input|textarea)\b[^>]*>", html)
+    limits = {}
+    for control in controls:
+        name, limit = (
+            re.search(r'name="([^"]+)"', control),
+            re.search(r'maxlength="(\d+)"', control),
+        )
+        if name and limit:
+            limits[name.group(1)] = int(limit.group(1))
+    return limits
+
+
+def test_the_project_form_stops_where_the_table_stops_and_says_so_beside_the_field(client, db):
+    """The limits a person meets on the form are the database's own column lengths, read here
+    from the database itself; one character more is refused beside the field, nothing saved."""
+    station, enterprise = make_station(db), make_enterprise(db)
+    login_as(client, db, Role.LEADER)
+    columns = {c["name"]: c["type"] for c in sa.inspect(get_engine()).get_columns("project")}
+    limits = _input_limits(client.get("/projects/new").text)
+    for name in ("code", "name", "category", "site_security_contact", "key_risks", "notes"):
+        if name != "category":  # a select: its choices are its limit
+            assert limits[name] == columns[name].length, name
+    for name, length in (("name", 128), ("key_risks", 2000), ("site_security_contact", 32)):
+        page = post(
+            client, "/projects", project_form(station, enterprise, **{name: "长" * (length + 1)})
+        )
+        assert page.status_code == 422, name
+        error = re.search(rf'<p class="error" id="e-{name}">([^<]+)</p>', page.text)
+        assert error and error.group(1) == f"最多 {length} 个字符", name
+    assert db.exec(select(Project)).all() == []
+
+
+def test_a_code_a_url_would_have_to_escape_is_refused_beside_the_field(client, db):
+    """The code is the path of the project's QR form (/r/<code>): `/`, `#`, `?`, `%` and spaces
+    would send the public to another page or lose what they typed."""
+    station, enterprise = make_station(db), make_enterprise(db)
+    login_as(client, db, Role.LEADER)
+    for code in ("XM/2026/01", "XM#1", "XM?1", "XM%201", "XM 1"):
+        page = post(client, "/projects", project_form(station, enterprise, code=code))
+        assert page.status_code == 422, code
+        error = re.search(r'<p class="error" id="e-code">([^<]+)</p>', page.text)
+        assert error and "只能由字母、数字和 - _ . 组成" in error.group(1), code
+    saved = post(
+        client,
+        "/projects",
+        project_form(station, enterprise, code="XM.2026_01-a"),
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert [p.code for p in db.exec(select(Project)).all()] == ["XM.2026_01-a"]
+
+
+def test_the_officer_picker_shows_what_each_officer_already_holds(client, db):
+    station = make_station(db)
+    busy, free = make_officer(db, station), make_officer(db, station)
+    make_project(db, station, officer=busy)
+    make_project(db, station, officer=busy)
+    archived = make_project(db, station, officer=busy)
+    service.archive_project(db, archived, by_user_id=None)
+    db.commit()
+    uncovered = make_project(db, station)
+    login_as(client, db, Role.LEADER)
+    page = client.get(f"/projects/{uncovered.id}").text
+    form = page.split('data-testid="assign-form"')[1].split("</form>")[0]
+    options = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', form))
+    assert (
+        options[str(busy.id)] == f"{busy.name}（{busy.badge_no}，现管 2 个项目）"
+    )  # not the archived
+    assert options[str(free.id)] == f"{free.name}（{free.badge_no}，现管 0 个项目）"
+    reassign = client.get(f"/officers/{busy.id}/reassign").text
+    assert f"{free.name}（{free.badge_no}，现管 0 个项目）" in reassign
+    assert f"{busy.name}（" not in reassign
+
+
+def _named(db, enterprise, name):
+    enterprise.name = name
+    db.add(enterprise)
+    db.commit()
+    return enterprise
+
+
+def test_the_enterprise_is_found_by_name_as_typed_and_saved_by_its_name(client, db):
+    """Nobody types an 18-character credit code on a phone: the field suggests enterprises by
+    any part of their name (or the start of their code), and a whole name is enough."""
+    station = make_station(db)
+    star = _named(db, make_enterprise(db), "星河新材料有限公司")
+    _named(db, make_enterprise(db), "银河物流有限公司")
+    login_as(client, db, Role.CHIEF, officer=make_officer(db, station))
+    form = client.get("/projects/new").text
+    lookup = re.search(r'<input[^>]*name="enterprise_uscc"[^>]*>', form).group(0)
+    assert 'list="enterprise_uscc-choices"' in lookup
+    url = re.search(r'hx-get="([^"]+)"', lookup).group(1)
+    suggested = client.get(url, params={"enterprise_uscc": "星河"}, headers={"HX-Request": "true"})
+    assert re.findall(r'<option value="([^"]+)">([^<]+)</option>', suggested.text) == [
+        (star.uscc, "星河新材料有限公司")
+    ]
+    by_code = client.get(url, params={"enterprise_uscc": star.uscc[:17]}).text
+    assert "星河新材料有限公司" in by_code and "银河" not in by_code
+    saved = post(
+        client,
+        "/projects",
+        project_form(station, star, enterprise_uscc="星河新材料有限公司"),
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert db.exec(select(Project)).one().enterprise_id == star.id
+
+
+def test_a_name_two_enterprises_share_is_refused_beside_the_field(client, db):
+    station = make_station(db)
+    _named(db, make_enterprise(db), "同名公司")
+    twin = _named(db, make_enterprise(db), "同名公司")
+    login_as(client, db, Role.LEADER)
+    page = post(client, "/projects", project_form(station, twin, enterprise_uscc="同名公司"))
+    assert page.status_code == 422
+    error = re.search(r'<p class="error" id="e-enterprise_uscc">([^<]+)</p>', page.text)
+    assert error and "没有这个名称或统一社会信用代码的企业" in error.group(1)
+    assert db.exec(select(Project)).all() == []

@@ -5,12 +5,14 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlmodel import Session, func, select
 
 from liaison.db import get_engine
 from liaison.projects.service import today
 from liaison.recoveries import service
 from liaison.recoveries.models import Recovery, RecoverySource
+from liaison.recoveries.schemas import RecoveryIn, ReversalIn
 from tests.factories import make_officer, make_project, make_recovery, make_station
 
 
@@ -25,17 +27,25 @@ def ledger(db):
 def test_reversals_never_exceed_what_is_left(db, ledger):
     entry = make_recovery(db, ledger["project"], ledger["officer"], 1_000_00)
     service.reverse(
-        db, entry, ledger["officer"], amount_fen=600_00, reason="重复登记", by_user_id=None
+        db,
+        entry,
+        ledger["officer"],
+        ReversalIn(amount_fen=600_00, reason="重复登记"),
+        by_user_id=None,
     )
     db.commit()
     assert service.remaining_fen(db, entry) == 400_00
     with pytest.raises(service.RecoveryError, match=r"剩余的 ¥400\.00"):
         service.reverse(
-            db, entry, ledger["officer"], amount_fen=400_01, reason="x", by_user_id=None
+            db, entry, ledger["officer"], ReversalIn(amount_fen=400_01, reason="x"), by_user_id=None
         )
     db.rollback()
     service.reverse(
-        db, entry, ledger["officer"], amount_fen=400_00, reason="金额有误", by_user_id=None
+        db,
+        entry,
+        ledger["officer"],
+        ReversalIn(amount_fen=400_00, reason="金额有误"),
+        by_user_id=None,
     )
     db.commit()
     assert service.remaining_fen(db, entry) == 0
@@ -44,11 +54,13 @@ def test_reversals_never_exceed_what_is_left(db, ledger):
 def test_a_reversal_cannot_be_reversed(db, ledger):
     entry = make_recovery(db, ledger["project"], ledger["officer"])
     reversal = service.reverse(
-        db, entry, ledger["officer"], amount_fen=1_00, reason="x", by_user_id=None
+        db, entry, ledger["officer"], ReversalIn(amount_fen=1_00, reason="x"), by_user_id=None
     )
     db.commit()
     with pytest.raises(service.RecoveryError, match="冲销记录不能再被冲销"):
-        service.reverse(db, reversal, ledger["officer"], amount_fen=1, reason="x", by_user_id=None)
+        service.reverse(
+            db, reversal, ledger["officer"], ReversalIn(amount_fen=1, reason="x"), by_user_id=None
+        )
 
 
 @pytest.mark.parametrize(
@@ -56,7 +68,7 @@ def test_a_reversal_cannot_be_reversed(db, ledger):
     [(0, 0, "大于零"), (-5, 0, "大于零"), (100, 1, "晚于今天")],
 )
 def test_bad_entries_are_refused(db, ledger, amount, day, message):
-    entry = service.Entry(
+    entry = RecoveryIn(
         amount_fen=amount, recovered_on=today() + timedelta(days=day), source=RecoverySource.OTHER
     )
     with pytest.raises(service.RecoveryError, match=message):
@@ -64,7 +76,7 @@ def test_bad_entries_are_refused(db, ledger, amount, day, message):
 
 
 def test_the_same_submission_books_once(db, ledger):
-    entry = service.Entry(amount_fen=500_00, recovered_on=today(), source=RecoverySource.WAGES)
+    entry = RecoveryIn(amount_fen=500_00, recovered_on=today(), source=RecoverySource.WAGES)
     first, created = service.record(
         db, ledger["project"], ledger["officer"], entry, by_user_id=None, submission_key="k-1"
     )
@@ -111,10 +123,15 @@ def test_two_reversals_at_the_same_moment_never_exceed_the_entry(db, ledger):
         barrier.wait()
         with Session(get_engine()) as session:
             original = session.get(Recovery, entry.id)
+            assert original is not None
             officer = ledger["officer"]
             try:
                 service.reverse(
-                    session, original, officer, amount_fen=70_00, reason="并发", by_user_id=None
+                    session,
+                    original,
+                    officer,
+                    ReversalIn(amount_fen=70_00, reason="并发"),
+                    by_user_id=None,
                 )
                 session.commit()
                 outcomes.append("ok")
@@ -129,3 +146,29 @@ def test_two_reversals_at_the_same_moment_never_exceed_the_entry(db, ledger):
         thread.join(timeout=30)
     assert sorted(outcomes) == ["ok", "refused"]
     assert service.remaining_fen(db, entry) == 30_00
+
+
+def test_the_input_of_an_entry_is_refused_before_the_service_sees_it():
+    with pytest.raises(ValidationError):
+        RecoveryIn(amount_fen=1_00, recovered_on=today(), source="捐赠")
+
+
+def test_a_reversal_is_dated_as_its_input_says(db, ledger):
+    entry = make_recovery(db, ledger["project"], ledger["officer"])
+    on = entry.recovered_on
+    reversal = service.reverse(
+        db,
+        entry,
+        ledger["officer"],
+        ReversalIn(amount_fen=1_00, reason="x", on=on),
+        by_user_id=None,
+    )
+    assert (reversal.amount_fen, reversal.recovered_on, reversal.note) == (-1_00, on, "x")
+    with pytest.raises(service.RecoveryError, match="不能早于原记录"):
+        service.reverse(
+            db,
+            entry,
+            ledger["officer"],
+            ReversalIn(amount_fen=1_00, reason="x", on=on - timedelta(days=1)),
+            by_user_id=None,
+        )

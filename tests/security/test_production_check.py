@@ -17,6 +17,7 @@ SOUND = {
     "LIAISON_SECRET_KEY": secrets.token_urlsafe(48),
     "LIAISON_DATABASE_URL": "postgresql://liaison@db.example/liaison",
     "LIAISON_PUBLIC_URL": "https://liaison.example.gov.cn",
+    "LIAISON_BUREAU_NAME": "滨江市公安局城南分局",
 }
 
 
@@ -112,6 +113,7 @@ def test_development_mode_is_itself_an_error_for_production(monkeypatch):
     ("changes", "words"),
     [
         ({"LIAISON_PUBLIC_URL": None}, "二维码"),
+        ({"LIAISON_BUREAU_NAME": None}, "个人信息处理告知"),
         ({"LIAISON_TRUSTED_PROXIES": "10.0.0.1,0.0.0.0/0"}, "伪造"),
         ({"LIAISON_TRUSTED_PROXIES": "::/0"}, "伪造"),
     ],

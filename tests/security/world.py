@@ -23,6 +23,7 @@ from liaison.desk.service import OWNER as REQUEST_OWNER
 from liaison.disputes.models import Dispute
 from liaison.enterprises import service as enterprise_service
 from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.enterprises.schemas import ContactIn
 from liaison.hazards.models import Hazard, HazardCategory
 from liaison.hazards.service import OWNER as HAZARD_OWNER
 from liaison.ledger.models import LedgerUpload
@@ -138,11 +139,13 @@ def build_side(db: Session) -> Side:
     contact = enterprise_service.save_contact(
         db,
         None,
-        enterprise_id=enterprise.id,
-        name="李联系",
-        title="行政",
-        phone="13700001111",
-        is_primary=True,
+        ContactIn(
+            enterprise_id=enterprise.id,
+            name="李联系",
+            title="行政",
+            phone="13700001111",
+            is_primary=True,
+        ),
     )
     project = make_project(db, station, enterprise=enterprise, officer=officer)
     spare = make_project(db, station, enterprise=spare_enterprise)
