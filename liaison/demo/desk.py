@@ -225,6 +225,7 @@ class _Desk:
                 request,
                 Satisfaction.UNSATISFIED,
                 settings=self.settings,
+                reason="问题没有解决，希望再跟进",
                 at=done + timedelta(hours=5),
             )
             done += timedelta(days=2)

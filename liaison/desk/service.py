@@ -263,27 +263,33 @@ def rate(
     satisfaction: Satisfaction,
     *,
     settings: Settings,
+    reason: str = "",
     at: datetime | None = None,
     reopen: bool = True,
 ) -> None:
-    """The requester's rating of a closed request, given `at` (now). The first 不满意 reopens it
-    (重办) for the desk to review, with a new closure deadline, and the rating is asked again at
-    the next closure; the event log keeps both. `reopen=False` only enters history whose desk
-    did not reopen it: the 不满意 is then kept as the rating."""
+    """The requester's rating of a closed request, given `at` (now). A 不满意 says why (the
+    desk redoes the work by it); the first reopens the request (重办) with a new closure
+    deadline, and the rating is asked again at the next closure; the event log keeps both.
+    `reopen=False` only enters history whose desk did not reopen it: the 不满意 is then kept as
+    the rating, with whatever reason the history has."""
     _require(request, S.CLOSED)
     if request.satisfaction is not None:
         raise DeskError("已评价", "satisfaction")
+    reason = reason.strip()[:1000]
+    unsatisfied = satisfaction == Satisfaction.UNSATISFIED
+    if unsatisfied and reopen and not reason:
+        raise DeskError("请说明不满意的原因，我们将据此重新办理", "reason")
     at = at or now()
-    if satisfaction == Satisfaction.UNSATISFIED and not request.reopened and reopen:
+    if unsatisfied and not request.reopened and reopen:
         level = sla.levels(session, settings)[RequestType(request.type)]
         request.reopened, request.closed_at = True, None
         request.close_by = sla.close_deadline(session, level, at)
-        _event(
-            session, request, "reopen", body="不满意，重办", public=True, to=S.IN_PROGRESS, at=at
-        )
+        body = f"不满意，重办：{reason}"
+        _event(session, request, "reopen", body=body, public=True, to=S.IN_PROGRESS, at=at)
         return
     request.satisfaction = satisfaction.value
-    _event(session, request, "rate", body=satisfaction.value, public=True, at=at)
+    body = f"{satisfaction.value}：{reason}" if reason else satisfaction.value
+    _event(session, request, "rate", body=body, public=True, at=at)
 
 
 # ---- service levels and the working calendar (the system administrator's) --------------

@@ -24,7 +24,6 @@ from liaison.disputes.schemas import (
     DisputeStatus,
     DisputeType,
     PartyIn,
-    PartyRole,
     Performance,
 )
 from liaison.disputes.sheet import DISPUTES
@@ -154,8 +153,6 @@ def _case_form(request: Request, project: Project, form: Filled) -> Response:
             "project": project,
             "values": form.values,
             "fields": case_fields(),
-            "types": list(DisputeType),
-            "roles": list(PartyRole),
             "rows": range(PARTY_ROWS),
         },
         form.errors,

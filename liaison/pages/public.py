@@ -17,7 +17,7 @@ from liaison.auth.throttle import allow
 from liaison.config import Settings
 from liaison.db import SessionDep
 from liaison.desk import service
-from liaison.desk.models import Channel, RequestEvent, RequestType, Satisfaction, Topic
+from liaison.desk.models import Channel, RequestEvent, Satisfaction
 from liaison.desk.schemas import MOBILE_PATTERN, RequestIn
 from liaison.fields import form_field
 from liaison.forms import Filled, validate
@@ -112,8 +112,6 @@ def _form(
             "project": project,
             "values": {"submission_key": uuid.uuid4().hex, **form.values},
             "errors": form.errors,
-            "types": list(RequestType),
-            "topics": list(Topic),
             "fields": request_fields(),
         },
         status_code=422 if form.errors and status_code == 200 else status_code,
@@ -273,7 +271,8 @@ async def track_rate(request: Request, session: SessionDep, settings: SettingsDe
     try:
         if value not in Satisfaction.__members__.values():
             raise service.DeskError("请选择评价", "satisfaction")
-        service.rate(session, found, Satisfaction(value), settings=settings)
+        reason = str(raw.get("reason", ""))
+        service.rate(session, found, Satisfaction(value), settings=settings, reason=reason)
         session.commit()
     except service.DeskError as exc:
         session.rollback()

@@ -153,7 +153,6 @@ def _entry_form(request: Request, project: Project, form: Filled) -> Response:
         {
             "project": project,
             "values": form.values,
-            "sources": list(RecoverySource),
             "fields": _entry_fields(),
         },
         form.errors,

@@ -29,7 +29,6 @@ from liaison.desk.models import (
     RequestType,
     Satisfaction,
     ServiceRequest,
-    Topic,
 )
 from liaison.desk.service import OWNER
 from liaison.desk.sheet import REQUESTS
@@ -40,7 +39,7 @@ from liaison.listing import PageNumber
 from liaison.org.models import Officer, Station
 from liaison.pages.attachments import uploads
 from liaison.pages.projects import Panel
-from liaison.pages.public import PHONE, RequestForm, request_fields
+from liaison.pages.public import RequestForm, request_fields
 from liaison.projects.models import Project
 from liaison.projects.timeline import Entry
 from liaison.scope import Scope, get_visible, visible
@@ -48,7 +47,8 @@ from liaison.web import redirect, render, render_list, render_with_errors
 
 router = APIRouter()
 WORKERS = STAFF_ROLES
-SubmitterDep = Annotated[Principal, Depends(require(*WORKERS, Role.ENTERPRISE))]
+SUBMITTERS = (*WORKERS, Role.ENTERPRISE)  # who logs a request as themselves or for a caller
+SubmitterDep = Annotated[Principal, Depends(require(*SUBMITTERS))]
 HandlerDep = Annotated[Principal, Depends(require(*WORKERS, Role.ENTERPRISE))]
 UPLOAD_LIMIT = attachments.MAX_PER_RECORD * attachments.MAX_BYTES + 1024 * 1024
 
@@ -113,6 +113,7 @@ def request_list(
             "results": results,
             "f": filters,
             "staff": staff,
+            "can_submit": principal.role in SUBMITTERS,
             "counts": queries.urgency_counts(session, principal, settings, at) if staff else {},
             "statuses": list(RequestStatus),
             "types": list(RequestType),
@@ -161,12 +162,8 @@ def _new_form(
         "desk/new.html",
         {
             "values": {"submission_key": uuid.uuid4().hex, **form.values},
-            "types": list(RequestType),
-            "topics": list(Topic),
-            "channels": [Channel.PHONE, Channel.COUNTER],
             "staff": principal.role in WORKERS,
             "enterprise": enterprise,
-            "phone_pattern": PHONE,
             "fields": {
                 **request_fields(StaffRequestForm, staff=principal.role in WORKERS),
                 "channel": form_field(
@@ -367,7 +364,8 @@ def _act(
         value = str(raw.get("satisfaction", ""))
         if value not in Satisfaction.__members__.values():
             raise service.DeskError("请选择评价", "satisfaction")
-        service.rate(session, found, Satisfaction(value), settings=settings)
+        reason = str(raw.get("reason", ""))
+        service.rate(session, found, Satisfaction(value), settings=settings, reason=reason)
         return "感谢您的评价"
     if action == "accept":
         service.accept(session, found, by_user_id=by)

@@ -79,7 +79,11 @@ def test_the_whole_cycle_from_the_poster_to_the_rating(client, db):
     tracked = track(public, number, "5678").text
     assert "已加强夜间巡逻" in tracked and "抓获嫌疑人一名" in tracked
     assert "嫌疑人疑似前员工" not in tracked  # internal notes stay inside
-    post(public, "/track/rate", {"tracking_no": number, "last4": "5678", "satisfaction": "不满意"})
+    post(
+        public,
+        "/track/rate",
+        {"tracking_no": number, "last4": "5678", "satisfaction": "不满意", "reason": "仍有人翻墙"},
+    )
     db.refresh(found)
     assert (found.status, found.reopened) == ("办理中", True)
     assert number in client.get("/requests").text  # back in the officer's inbox

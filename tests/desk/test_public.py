@@ -114,12 +114,17 @@ def test_after_closure_the_requester_rates_and_unsatisfied_reopens(client, db):
     db.commit()
     page = post(client, "/track", {"tracking_no": number, "last4": "5678"})
     assert "已加强巡逻" in page.text and 'data-testid="rate-form"' in page.text
-    rated = post(
-        client, "/track/rate", {"tracking_no": number, "last4": "5678", "satisfaction": "不满意"}
-    )
+    rating = {"tracking_no": number, "last4": "5678", "satisfaction": "不满意"}
+    unsaid = post(client, "/track/rate", rating)
+    assert "请说明不满意的原因" in unsaid.text and 'data-testid="rate-form"' in unsaid.text
+    db.refresh(request)
+    assert request.status == "已办结" and not request.reopened  # nothing reopened unasked
+    rated = post(client, "/track/rate", {**rating, "reason": "夜里仍有人翻墙"})
     assert rated.status_code == 200
     db.refresh(request)
     assert request.status == "办理中" and request.reopened
+    again = post(client, "/track", {"tracking_no": number, "last4": "5678"})
+    assert "不满意，重办：夜里仍有人翻墙" in again.text
 
 
 def test_tracking_is_rate_limited_per_number(client, db):

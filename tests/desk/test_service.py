@@ -8,7 +8,7 @@ from sqlmodel import func, select
 
 from liaison.config import get_settings
 from liaison.desk import service
-from liaison.desk.models import Channel, RequestType, Satisfaction, ServiceRequest
+from liaison.desk.models import Channel, RequestEvent, RequestType, Satisfaction, ServiceRequest
 from liaison.desk.schemas import RequestIn
 from tests.factories import make_officer, make_project, make_station
 
@@ -78,11 +78,13 @@ def test_the_whole_cycle_with_a_reopening(db):
     service.reply(db, request, "已加强夜间巡逻", public=True, by_user_id=None)
     service.close(db, request, "抓获嫌疑人一名", by_user_id=None)
     assert request.status == S.CLOSED and request.closed_at is not None
-    service.rate(db, request, Satisfaction.UNSATISFIED, settings=get_settings())
+    service.rate(
+        db, request, Satisfaction.UNSATISFIED, settings=get_settings(), reason="仍有人偷电缆"
+    )
     assert request.status == S.IN_PROGRESS and request.reopened and request.satisfaction is None
     service.close(db, request, "追回电缆", by_user_id=None)
     service.rate(
-        db, request, Satisfaction.UNSATISFIED, settings=get_settings()
+        db, request, Satisfaction.UNSATISFIED, settings=get_settings(), reason="赔偿未到位"
     )  # a second 不满意 does not reopen again
     assert request.status == S.CLOSED and request.satisfaction == "不满意"
     with pytest.raises(service.DeskError, match="已评价"):
@@ -156,3 +158,18 @@ def test_a_submitted_request_keeps_what_its_input_says(db):
         "5678",
     )
     assert (request.submitter_name, request.enterprise_name) == ("李经理", "星河智能")
+
+
+def test_a_dissatisfied_rating_says_why_and_the_reopened_request_carries_it(db):
+    request, _ = service.submit(db, submission(), settings=get_settings())
+    service.accept(db, request, by_user_id=None)
+    service.close(db, request, "已处理", by_user_id=None)
+    with pytest.raises(service.DeskError, match="请说明不满意的原因") as refused:
+        service.rate(db, request, Satisfaction.UNSATISFIED, settings=get_settings(), reason=" ")
+    assert refused.value.field == "reason" and request.status == S.CLOSED
+    service.rate(
+        db, request, Satisfaction.UNSATISFIED, settings=get_settings(), reason="电缆又被盗"
+    )
+    assert request.status == S.IN_PROGRESS
+    events = db.exec(select(RequestEvent).where(RequestEvent.request_id == request.id)).all()
+    assert "不满意，重办：电缆又被盗" in [e.body for e in events]

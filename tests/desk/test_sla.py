@@ -76,7 +76,9 @@ def test_a_reopening_gets_a_new_closure_deadline(db, travel):
     service.accept(db, request, by_user_id=None)
     service.close(db, request, "已处理", by_user_id=None)
     travel.advance(days=10)
-    service.rate(db, request, Satisfaction.UNSATISFIED, settings=get_settings())
+    service.rate(
+        db, request, Satisfaction.UNSATISFIED, settings=get_settings(), reason="仍有人偷电缆"
+    )
     assert request.close_by - request.received_at > timedelta(days=16)
 
 

@@ -90,6 +90,12 @@ def test_scan_submit_with_a_photo_track_and_rate_after_the_officer_closes_it(
     axe(page)
     close = page.get_by_test_id("close-form")
     close.locator("textarea[name=summary]").fill("已加装围挡照明，抓获嫌疑人一名")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    close.get_by_role("button", name="办结").click()
+    expect(page.get_by_test_id("request-status")).to_have_text("已受理")  # asked; no, kept
+    assert asked and "确定办结" in asked[0]
+    page.once("dialog", lambda dialog: dialog.accept())
     close.get_by_role("button", name="办结").click()
     expect(page.get_by_test_id("request-status")).to_have_text("已办结")
     axe(page)

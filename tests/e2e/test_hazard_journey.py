@@ -60,6 +60,12 @@ def test_officer_logs_a_hazard_with_a_photo_and_a_chief_signs_it_off(
     axe(chief_page)
     chief_form = chief_page.get_by_test_id("step-form")
     chief_form.locator("textarea[name=comment]").fill("复查合格")
+    asked: list[str] = []
+    chief_page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    chief_form.get_by_role("button", name="复查通过，销号").click()
+    expect(chief_page.get_by_test_id("hazard-status")).to_have_text("待复查")  # asked; no, kept
+    assert asked and "不能再改" in asked[0]
+    chief_page.once("dialog", lambda dialog: dialog.accept())
     chief_form.get_by_role("button", name="复查通过，销号").click()
     expect(chief_page.get_by_test_id("hazard-status")).to_have_text("已销号")
     axe(chief_page)
