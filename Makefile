@@ -45,14 +45,15 @@ test: install browser ## the whole suite on SQLite, then on PostgreSQL (PG_TEST_
 	$(MAKE) test-sqlite
 	$(MAKE) test-pg
 
-# The browser tests' Chromium, and Chinese fonts so that pages print as on a bureau's PCs (the
-# brief's one A4 page is measured in them).
-BROWSER_PACKAGES = chromium fonts-noto-cjk
+# The browser tests' Chromium, Chinese fonts so that pages print as on a bureau's PCs (the
+# brief's one A4 page is measured in them), and LibreOffice, the other office suite the ledger's
+# exports are opened and saved again in.
+BROWSER_PACKAGES = chromium fonts-noto-cjk libreoffice-calc-nogui
 
-browser: ## Debian's Chromium at /usr/bin/chromium and CJK fonts for the browser tests, installed when missing (apt, as root)
-	@if ! test -x /usr/bin/chromium || ! fc-list :lang=zh | grep -q .; then \
+browser: ## Debian's Chromium, CJK fonts and LibreOffice for the outside tests, installed when missing (apt, as root)
+	@if ! test -x /usr/bin/chromium || ! fc-list :lang=zh | grep -q . || ! command -v soffice >/dev/null; then \
 	  if [ "$$(id -u)" != 0 ]; then \
-	    echo "The browser tests need Debian's Chromium and CJK fonts. Run: sudo apt-get install -y $(BROWSER_PACKAGES)" >&2; exit 1; \
+	    echo "The tests need Debian's Chromium, CJK fonts and LibreOffice. Run: sudo apt-get install -y $(BROWSER_PACKAGES)" >&2; exit 1; \
 	  fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
 	fi

@@ -221,9 +221,14 @@ def import_ledger(
         if not plan.ok:
             fail(f"共 {len(plan.problems)} 处错误，未导入任何数据")
         if not dry_run:
-            with typer.progressbar(length=plan.total, label="导入", file=sys.stderr) as bar:
-                importer.apply(session, plan, by_user_id=None, progress=bar.update)
-            session.commit()
+            try:
+                with typer.progressbar(length=plan.total, label="导入", file=sys.stderr) as bar:
+                    importer.apply(session, plan, by_user_id=None, progress=bar.update)
+                session.commit()
+            except (SQLAlchemyError, ValueError) as exc:
+                # What the dry run could not foresee: nothing is kept, and it says why.
+                session.rollback()
+                fail(f"导入失败，未写入任何数据：{str(exc).splitlines()[0]}")
     for sheet, counts in plan.counts().items():
         typer.echo(f"{sheet}\t新增 {counts.added}\t更新 {counts.updated}\t未变 {counts.unchanged}")
     typer.echo("检查通过（未写入）" if dry_run else "导入完成")

@@ -54,7 +54,10 @@ class Settings(BaseSettings):
     desk_warn_response_hours: int = Field(4, ge=0)
     desk_warn_close_hours: int = Field(24, ge=0)
     # Public form and tracking: hits allowed per client address, per phone and per number.
+    # Per address and phone together: the workers of one site share one address (a site's
+    # network, a carrier's gateway), so the address alone has only a looser ceiling.
     desk_submits_per_hour: int = Field(5, ge=1)
+    desk_submits_per_address_hour: int = Field(30, ge=1)
     desk_submits_per_phone_day: int = Field(5, ge=1)
     desk_tracks_per_10_minutes: int = Field(10, ge=1)
     # A closed request's submitter (name, phone, numbers in the text, photos) is kept this many

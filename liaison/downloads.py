@@ -91,6 +91,8 @@ def append_sheet(
     for n, column in enumerate(spec.columns, start=1):
         letter = get_column_letter(n)
         sheet.column_dimensions[letter].width = max(12, len(column.header) * 2 + 4)
+        if column.cell == "code":  # what is typed into the template stays text, zeros kept
+            sheet.column_dimensions[letter].number_format = spreadsheet.TEXT_FORMAT
         if column.choices:
             choices = DataValidation(
                 type="list",
@@ -103,8 +105,9 @@ def append_sheet(
             choices.add(f"{letter}2:{letter}100000")
             sheet.data_validations.append(choices)
     sheet.append(_header(sheet, spec.columns, explain=explain))
+    kinds = [column.cell for column in spec.columns]
     for row in rows:
-        sheet.append(spreadsheet.xlsx_row(sheet, row))
+        sheet.append(spreadsheet.typed_row(sheet, row, kinds))
 
 
 def write_sheet(out: Any, spec: sheets.Sheet, rows: Iterable[list[str]]) -> None:

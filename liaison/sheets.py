@@ -35,6 +35,18 @@ class CellError(ValueError):
 Parse = Callable[[Any], Any]
 
 
+# What kind of cell a column's values are in an .xlsx, by how the column reads them: amounts
+# and dates are numbers and date cells (SUM works, a date sorts), codes are text cells in the
+# Text format (an office suite keeps the leading zeros of 010001). CSV keeps the text as it is.
+_CODES: set[Parse] = set()
+
+
+def coded(parse: Parse) -> Parse:
+    """Mark `parse` as reading a code: its column's cells are text, whatever they look like."""
+    _CODES.add(parse)
+    return parse
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -49,6 +61,13 @@ class Column:
     def title(self) -> str:
         """The header as written in the workbook: `*` marks a required column."""
         return f"{self.header}*" if self.required else self.header
+
+    @property
+    def cell(self) -> str:
+        """code, yuan, wan, date, time or text: how an .xlsx holds the column's values."""
+        if self.parse in _CODES:
+            return "code"
+        return _CELLS.get(self.parse, "text")
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,7 @@ def text(max_length: int) -> Parse:
 def code(max_length: int = 32) -> Parse:
     """A code read as text: a badge number typed as a number stays `612601`."""
 
+    @coded
     def parse(value: Any) -> str:
         result = narrow(as_text(value))
         if len(result) > max_length:
@@ -118,18 +138,21 @@ def code(max_length: int = 32) -> Parse:
     return parse
 
 
-def phone(value: Any) -> str:
-    result = re.sub(r"[\s-]", "", narrow(as_text(value)))
-    if result and not re.fullmatch(r"\+?\d{5,20}", result):
-        raise CellError(f"{as_text(value)} 不是电话号码")
-    return result
+def _number(pattern: str, what: str) -> Parse:
+    """A telephone number read as text, spaces and dashes dropped, checked against `pattern`."""
+
+    @coded
+    def parse(value: Any) -> str:
+        result = re.sub(r"[\s-]", "", narrow(as_text(value)))
+        if result and not re.fullmatch(pattern, result):
+            raise CellError(f"{as_text(value)} 不是{what}")
+        return result
+
+    return parse
 
 
-def mobile(value: Any) -> str:
-    result = re.sub(r"[\s-]", "", narrow(as_text(value)))
-    if result and not re.fullmatch(r"1[3-9]\d{9}", result):
-        raise CellError(f"{as_text(value)} 不是 11 位手机号")
-    return result
+phone = _number(r"\+?\d{5,20}", "电话号码")
+mobile = _number(r"1[3-9]\d{9}", " 11 位手机号")
 
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -161,6 +184,8 @@ def moment(value: Any) -> datetime | None:
         return None
     if isinstance(value, datetime):
         return value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value
+    if isinstance(value, date):  # a date-time cell at midnight, as some readers give it
+        return datetime.combine(value, time(), LOCAL_TZ)
     raw = narrow(as_text(value))
     match = re.fullmatch(r"(.+?)[ T](\d{1,2}):(\d{2})(?::(\d{2}))?", raw)
     try:
@@ -207,6 +232,9 @@ def wan(value: Any) -> int | None:
     if fen is not None and fen < 0:
         raise CellError("金额不能为负数")
     return fen
+
+
+_CELLS: dict[Parse, str] = {yuan: "yuan", wan: "wan", day: "date", moment: "time"}
 
 
 def fen_text(fen: int | None, unit: int = FEN_PER_YUAN) -> str:
@@ -275,7 +303,11 @@ def day_text(value: Any) -> str:
 
 
 def time_text(value: Any) -> str:
-    return f"{local(value):%Y-%m-%d %H:%M}" if value else ""
+    """YYYY-MM-DD HH:MM, and its seconds when it has any: what is exported imports back equal."""
+    if not value:
+        return ""
+    at = local(value)
+    return f"{at:%Y-%m-%d %H:%M:%S}" if at.second else f"{at:%Y-%m-%d %H:%M}"
 
 
 def stream(session: Session, query: Any, ids: Any, id_column: Any) -> Iterator[Any]:
@@ -316,10 +348,18 @@ def diff(row: Row, record: Any, fields: Values) -> None:
     row.record, row.fields = record, fields
     if record is None:
         row.action = "add"
-    elif any(getattr(record, k) != v for k, v in fields.items() if not k.startswith("_")):
+    elif any(not _same(getattr(record, k), v) for k, v in fields.items() if not k.startswith("_")):
         row.action = "update"
     else:
         row.action = "unchanged"
+
+
+def _same(stored: Any, read: Any) -> bool:
+    """Equal as the workbook can tell: a time to the second (a request received on the web
+    keeps its microseconds; the ledger writes seconds), so an export imports back unchanged."""
+    if isinstance(stored, datetime) and isinstance(read, datetime):
+        return stored.replace(microsecond=0) == read.replace(microsecond=0)
+    return bool(stored == read)
 
 
 @dataclass

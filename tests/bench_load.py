@@ -42,6 +42,7 @@ MACHINE: dict[str, str] = {}  # what it ran on, for the report
 # Raised so one load generator on one loopback address is not refused as an abuser.
 LIMITS = {
     "LIAISON_DESK_SUBMITS_PER_HOUR": "10000000",
+    "LIAISON_DESK_SUBMITS_PER_ADDRESS_HOUR": "10000000",
     "LIAISON_DESK_SUBMITS_PER_PHONE_DAY": "10000000",
     "LIAISON_DESK_TRACKS_PER_10_MINUTES": "10000000",
     "LIAISON_API_REQUESTS_PER_MINUTE": "10000000",

@@ -269,15 +269,16 @@ def make_request(
     project: Project | None = None,
     *,
     enterprise: Enterprise | None = None,
-    content: str = "围挡被风吹倒，压住人行道",
+    content: str | None = None,
 ) -> ServiceRequest:
     """A request for help: from a project's poster when `project` is given, else to the duty
-    desk; the enterprise's own when `enterprise` is given."""
+    desk; the enterprise's own when `enterprise` is given. Each its own text: the desk takes
+    the same text from the same phone again soon after as the same request."""
     request, _ = desk_service.submit(
         db,
         RequestIn(
             type=RequestType.HELP,
-            content=content,
+            content=content or f"围挡被风吹倒，压住人行道（第 {next(_serial)} 处）",
             submitter_name="张三",
             submitter_phone="13811112222",
             channel=Channel.QR if project else Channel.WEB,

@@ -269,3 +269,26 @@ def test_demo_years_add_earlier_years_of_closed_cases_to_every_district(db):
     earlier = compute(db, date(2022, 1, 1), date(2022, 12, 31))
     in_2022 = [h for h in layered if h.found_on.year == 2022 and h.category != AREA]
     assert earlier["hazards"]["found"] == len(in_2022) > 200
+
+
+def test_an_import_that_fails_while_writing_says_so_in_chinese_and_keeps_nothing(db, monkeypatch):
+    """Whatever the dry run could not foresee: the half written is rolled back, the command
+    exits 1 with a sentence, never a traceback."""
+    from sqlalchemy.exc import IntegrityError
+
+    from liaison.ledger import importer
+    from liaison.org.models import Station
+    from tests.ledger.test_import import SAMPLE
+
+    real_apply = importer.apply
+
+    def fails_halfway(session, plan, **kwargs):  # type: ignore[no-untyped-def]
+        real_apply(session, plan, **kwargs)  # everything written, not yet committed
+        raise IntegrityError("INSERT …", {}, Exception("NOT NULL constraint failed: x.y"))
+
+    monkeypatch.setattr(importer, "apply", fails_halfway)
+    result = runner.invoke(app, ["import", str(SAMPLE)])
+    assert result.exit_code == 1
+    assert "导入失败，未写入任何数据" in result.output and "Traceback" not in result.output
+    db.expire_all()
+    assert db.exec(select(func.count()).select_from(Station)).one() == 0

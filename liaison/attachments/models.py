@@ -14,6 +14,8 @@ class Attachment(SQLModel, table=True):
     `owner_type` names the kind of record ("hazard", …) and `tag` what the file shows
     ("before", "after", "evidence")."""
 
+    __noun__ = "附件"  # what the audit log calls one
+
     id: int | None = Field(default=None, primary_key=True)
     owner_type: str = Field(max_length=32)
     owner_id: int
@@ -33,6 +35,8 @@ class Attachment(SQLModel, table=True):
 class AttachmentBlob(SQLModel, table=True):
     """The bytes of an attachment: the original as uploaded, and for images a display copy
     re-encoded without EXIF or GPS data."""
+
+    __noun__ = "附件内容"  # what the audit log calls one
 
     __tablename__ = "attachment_blob"
     __audit__ = False  # the Attachment row is audited; bytes do not belong in the log

@@ -16,6 +16,8 @@ class User(SQLModel, table=True):
     """A login. Officers and chiefs link to an officer record, enterprise contacts to an
     enterprise."""
 
+    __noun__ = "账号"  # what the audit log calls one
+
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
     __audit_exclude__ = frozenset({"password_hash", "totp_secret", "totp_last_step"})
 
@@ -46,6 +48,8 @@ class User(SQLModel, table=True):
 class PasswordHistory(SQLModel, table=True):
     """Earlier password hashes, so the last few cannot be reused."""
 
+    __noun__ = "密码记录"  # what the audit log calls one
+
     __tablename__ = "password_history"
     __audit__ = False
 
@@ -59,6 +63,8 @@ class RecoveryCode(SQLModel, table=True):
     """A single-use code that stands in for the second factor when the phone is lost. Only
     its hash is kept; the ten codes are shown once, at enrolment."""
 
+    __noun__ = "恢复码"  # what the audit log calls one
+
     __tablename__ = "recovery_code"
     __audit__ = False  # issuing and using codes are audited as events
 
@@ -70,6 +76,8 @@ class RecoveryCode(SQLModel, table=True):
 
 class UserSession(SQLModel, table=True):
     """A browser session. Only a hash of the cookie's token is stored."""
+
+    __noun__ = "会话"  # what the audit log calls one
 
     __tablename__ = "user_session"
     __audit__ = False  # logins and logouts are audited as events
@@ -90,6 +98,8 @@ class UserSession(SQLModel, table=True):
 class ApiToken(SQLModel, table=True):
     """A bearer token for /api/v1. Only its hash is stored; the token is shown once."""
 
+    __noun__ = "API 令牌"  # what the audit log calls one
+
     __tablename__ = "api_token"
     __audit_exclude__ = frozenset({"token_hash"})
 
@@ -105,6 +115,8 @@ class ApiToken(SQLModel, table=True):
 class LoginThrottle(SQLModel, table=True):
     """Failed logins counted per key ("user:NAME" or "ip:ADDRESS"), kept in the database so
     every app process sees the same lockouts."""
+
+    __noun__ = "登录限制"  # what the audit log calls one
 
     __tablename__ = "login_throttle"
     __audit__ = False

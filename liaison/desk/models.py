@@ -33,6 +33,8 @@ class ServiceRequest(RequestBase, table=True):
     """A request (诉求). With a project it goes to that project's officer; without, to the duty
     desk (值班). The submitter follows it by tracking number and the last 4 digits of the phone."""
 
+    __noun__ = "诉求"  # what the audit log calls one
+
     __tablename__ = "service_request"
     __audit_masked__: ClassVar[dict[str, Callable[[str], str]]] = {
         "submitter_name": mask_name,
@@ -97,6 +99,8 @@ class ServiceRequest(RequestBase, table=True):
 class RequestEvent(SQLModel, table=True):
     """One line of a request's timeline: a status change, a public reply, an internal note."""
 
+    __noun__ = "诉求处理"  # what the audit log calls one
+
     __tablename__ = "request_event"
     __audit_masked__ = {"body": mask_numbers}
 
@@ -116,6 +120,8 @@ class ServiceLevel(ServiceLevelBase, table=True):
     uses the defaults of the settings. The first response is counted in hours round the clock
     (the desk is staffed 24 hours); closure in calendar days or in working days."""
 
+    __noun__ = "服务时限"  # what the audit log calls one
+
     __tablename__ = "service_level"
 
     type: str = Field(primary_key=True, max_length=8)
@@ -131,6 +137,8 @@ class CalendarDay(SQLModel, table=True):
     """An admin's correction to the working-day calendar: a day that is a working day (a
     make-up day, 调休) or is not (a holiday), where the chinese-calendar package is wrong or
     does not know the year yet."""
+
+    __noun__ = "工作日调整"  # what the audit log calls one
 
     __tablename__ = "calendar_day"
 

@@ -4,9 +4,9 @@ import and the demo included."""
 
 import hmac
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from liaison.clock import local, now
 from liaison.config import Settings
@@ -27,6 +27,7 @@ from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.service import current_assignment, current_terms
 
+RESENT_WITHIN = timedelta(minutes=30)  # the same request again this soon is the same request
 OWNER = "request"  # attachments of a request; who may read them is decided in pages/requests.py
 S = RequestStatus
 OPEN = (S.NEW, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
@@ -47,9 +48,13 @@ def submit(
     at: datetime | None = None,
 ) -> tuple[ServiceRequest, bool]:
     """Record a request received `at` (now), route it (a project's to its officer, others to the
-    duty desk) and fix its deadlines. The same submission sent twice (same key) makes one
-    request: (request, new?)."""
+    duty desk) and fix its deadlines. The same submission sent twice makes one request: by its
+    key, or, sent again from a page the browser reloaded with a fresh key (the back button),
+    by the same text from the same phone about the same project within RESENT_WITHIN:
+    (request, new?)."""
     earlier = submitted_before(session, ServiceRequest, submission_key)
+    if earlier is None and at is None:
+        earlier = _resent(session, data, project)
     if earlier is not None:
         return earlier, False
     officer_id = station_id = None
@@ -73,6 +78,18 @@ def submit(
     )
     add_numbered(session, request, f"YY{local(received_at):%Y%m%d}-", field="tracking_no")
     return request, True
+
+
+def _resent(session: Session, data: RequestIn, project: Project | None) -> ServiceRequest | None:
+    since = now() - RESENT_WITHIN
+    return session.exec(
+        select(ServiceRequest).where(
+            ServiceRequest.submitter_phone == data.submitter_phone,
+            ServiceRequest.content == data.content,
+            ServiceRequest.project_id == (project.id if project else None),
+            col(ServiceRequest.received_at) >= since,
+        )
+    ).first()
 
 
 def find_for_tracking(session: Session, tracking_no: str, last4: str) -> ServiceRequest | None:
@@ -344,11 +361,17 @@ def import_requests(
     for record, fields, project, level in rows:
         project_id = project.id if project else None
         moved = record is None or record.project_id != project_id
+        # Worked out before the row is added: a deadline in working days reads the calendar,
+        # and that query would flush a new row that has no deadline yet.
+        received = fields.get("received_at") or (record.received_at if record else now())
+        close_by = sla.close_deadline(session, level, received)
         [request] = put_all(
-            session, ServiceRequest, [(record, fields)], created={"created_by_id": by_user_id}
+            session,
+            ServiceRequest,
+            [(record, {**fields, "close_by": close_by})],
+            created={"created_by_id": by_user_id},
         )
         if moved:
             request.project_id = project_id
             request.station_id = project.station_id if project else None
             request.officer_id = officers.get(project_id) if project_id else None
-        request.close_by = sla.close_deadline(session, level, request.received_at)

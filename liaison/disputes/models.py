@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 class Dispute(DisputeBase, AgreementBase, table=True):
     """A mediation case. On 调解成功 it carries the agreement and then its performance."""
 
+    __noun__ = "纠纷"  # what the audit log calls one
+
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     handler_id: int = Field(foreign_key="officer.id", index=True)
@@ -62,6 +64,7 @@ class Dispute(DisputeBase, AgreementBase, table=True):
 
 
 class DisputeParty(PartyBase, table=True):
+    __noun__ = "当事人"  # what the audit log calls one
     __tablename__ = "dispute_party"
     __audit_masked__: ClassVar[dict[str, Callable[[str], str]]] = {
         "phone": mask_phone,
@@ -80,6 +83,8 @@ class DisputeParty(PartyBase, table=True):
 
 class DisputeFollowUp(SQLModel, table=True):
     """A follow-up visit (回访) after the agreement."""
+
+    __noun__ = "回访"  # what the audit log calls one
 
     __tablename__ = "dispute_follow_up"
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class Enterprise(EnterpriseBase, table=True):
     """An enterprise, keyed by its unified social credit code (always text: 18 characters)."""
 
+    __noun__ = "企业"  # what the audit log calls one
+
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
@@ -37,6 +39,8 @@ class Enterprise(EnterpriseBase, table=True):
 
 class EnterpriseContact(ContactBase, table=True):
     """A person at an enterprise (联系人); the primary one is the ledger's 联系人/联系电话."""
+
+    __noun__ = "企业联系人"  # what the audit log calls one
 
     __tablename__ = "enterprise_contact"
     __audit_masked__: ClassVar[dict[str, Callable[[str], str]]] = {"phone": mask_phone}

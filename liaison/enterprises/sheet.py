@@ -17,6 +17,7 @@ from liaison.sheets import Checking, Column, Row, Rows, Sheet, Writing
 SHEET = "企业"
 
 
+@sheets.coded
 def uscc(value: Any) -> str:
     result = sheets.narrow(sheets.as_text(value)).upper()
     problem = uscc_error(result)

@@ -26,6 +26,8 @@ class HazardStatus(StrEnum):
 class Hazard(HazardBase, table=True):
     """A hazard found at or around a key project. Overdue = not closed after its deadline."""
 
+    __noun__ = "隐患"  # what the audit log calls one
+
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)
     project_id: int = Field(foreign_key="project.id", index=True)
@@ -67,6 +69,8 @@ class Hazard(HazardBase, table=True):
 class HazardEvent(SQLModel, table=True):
     """One step of the loop, with the comment that must go with it."""
 
+    __noun__ = "隐患处理"  # what the audit log calls one
+
     __tablename__ = "hazard_event"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -75,5 +79,8 @@ class HazardEvent(SQLModel, table=True):
     from_status: str = Field(default="", max_length=8)
     to_status: str = Field(max_length=8)
     comment: str = Field(max_length=1000)
+    # The officer who took the step, as the 处理记录 names them (a login may be none: the
+    # import, or history entered without one).
+    officer_id: int | None = Field(default=None, foreign_key="officer.id")
     by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     at: datetime = Field(default_factory=now, sa_type=UTCDateTime)

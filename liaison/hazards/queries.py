@@ -6,10 +6,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import Field
-from sqlmodel import col
+from sqlmodel import col, select
 
 from liaison.hazards.models import Hazard, HazardCategory, HazardStatus
 from liaison.listing import Flag, ListFilter, OptionalId, matching
+from liaison.projects.models import Assignment
 from liaison.projects.queries import work_list_query
 from liaison.scope import Scope
 
@@ -30,12 +31,17 @@ class HazardFilter(ListFilter):
     sort: str = "deadline"
 
 
+# Open work first, whatever the sort: a list whose first page is last year's closed hazards
+# shows an officer nothing to do.
+_OPEN_FIRST = col(Hazard.status) == CLOSED  # false (open) sorts before true
 SORTS = {
-    "deadline": (col(Hazard.deadline), col(Hazard.id)),
+    "deadline": (_OPEN_FIRST, col(Hazard.deadline), col(Hazard.id)),
     "-found_on": (col(Hazard.found_on).desc(), col(Hazard.id).desc()),
     "level": (
+        _OPEN_FIRST,
         sa.case({"重大": 0, "较大": 1}, value=col(Hazard.level), else_=2),
         col(Hazard.deadline),
+        col(Hazard.id),
     ),
 }
 
@@ -64,6 +70,18 @@ def hazard_list_query(scope: Scope, filters: HazardFilter, *, today: date) -> An
     if filters.open_only:
         query = query.where(col(Hazard.status) != CLOSED)
     return query.order_by(*SORTS.get(filters.sort, SORTS["deadline"]))
+
+
+def my_overdue_query(scope: Scope, officer_id: int, *, today: date) -> Any:
+    """The overdue hazards an officer has to act on: on the projects they are the officer of,
+    and not waiting for someone else's review (待复查), soonest deadline first."""
+    mine = select(Assignment.project_id).where(
+        Assignment.officer_id == officer_id, col(Assignment.end_date).is_(None)
+    )
+    return hazard_list_query(scope, HazardFilter(overdue=True), today=today).where(
+        col(Hazard.project_id).in_(mine),
+        col(Hazard.status).not_in([HazardStatus.REVIEW.value, CLOSED]),
+    )
 
 
 def to_rows(results: list[Any]) -> list[HazardRow]:

@@ -114,6 +114,7 @@ def log_hazard(
             action="found",
             to_status=S.OPEN.value,
             comment=data.description[:1000],
+            officer_id=hazard.found_by_id,
             by_user_id=by_user_id,
             at=at,
         )
@@ -203,6 +204,7 @@ def transition(
         from_status=hazard.status,
         to_status=step.target.value,
         comment=comment.strip(),
+        officer_id=officer_id,
         by_user_id=by_user_id,
         at=at or now(),
     )

@@ -62,16 +62,51 @@ class Plan:
 # ---- reading the sheets ----------------------------------------------------------------
 
 
+HEADER_SEARCH = 5  # rows a header may sit under (a title, a date line, a blank row)
+
+
 def _header_key(cell: Any) -> str:
-    return unicodedata.normalize("NFKC", sheets.as_text(cell)).replace(" ", "").rstrip("*")
+    """A header as people write it, forgiven: full-width forms, spaces and line breaks inside
+    (自动换行, Alt+Enter), the `*` of a required column."""
+    text = unicodedata.normalize("NFKC", sheets.as_text(cell))
+    return "".join(text.split()).rstrip("*")
 
 
-def _read_sheet(source: Source, sheet: sheets.Sheet, plan: Plan) -> list[Row]:
-    rows = source.rows(sheet.name)
-    header = next(rows, None)
+def _sheet_of(name: str) -> str:
+    """The sheet a workbook's sheet or a CSV file holds, by its name: 民警, or as an office
+    suite names a workbook's sheets saved one by one (LibreOffice: 台账-民警.csv)."""
+    if name in schema.BY_NAME:
+        return name
+    for separator in ("-", "_", " "):
+        head, found, tail = name.rpartition(separator)
+        if found and head and tail.strip() in schema.BY_NAME:
+            return tail.strip()
+    return name
+
+
+def _header_row(
+    sheet: sheets.Sheet, rows: Iterable[tuple[int, list[Any]]]
+) -> tuple[int, list[Any]] | None:
+    """The row that holds the sheet's headers: the first, or one a few rows under a title."""
+    wanted = {_header_key(c.header) for c in sheet.columns}
+    first = None
+    for n, (number, cells) in enumerate(rows):
+        first = first or (number, cells)
+        if len(wanted & {_header_key(cell) for cell in cells if cell is not None}) * 2 >= len(
+            wanted
+        ):
+            return number, cells
+        if n + 1 >= HEADER_SEARCH:
+            break
+    return first
+
+
+def _read_sheet(source: Source, sheet: sheets.Sheet, plan: Plan, name: str) -> list[Row]:
+    rows = source.rows(name)
+    header = _header_row(sheet, rows)
     if header is None:
         return []
-    index = _column_index(sheet, header[1], plan)
+    index = _column_index(sheet, header[1], plan, header[0])
     if index is None:
         return []
     result: list[Row] = []
@@ -86,15 +121,15 @@ def _read_sheet(source: Source, sheet: sheets.Sheet, plan: Plan) -> list[Row]:
 
 
 def _column_index(
-    sheet: sheets.Sheet, header: list[Any], plan: Plan
+    sheet: sheets.Sheet, header: list[Any], plan: Plan, number: int = 1
 ) -> dict[str, int | None] | None:
     """Each column's position in the file (None when an optional one is absent); None, and a
-    problem per column, when a required column is missing."""
+    problem per column on the header's row `number`, when a required column is missing."""
     positions = {_header_key(cell): i for i, cell in enumerate(header) if cell is not None}
-    wanted = {unicodedata.normalize("NFKC", c.header): c for c in sheet.columns}
+    wanted = {_header_key(c.header): c for c in sheet.columns}
     missing = [c for h, c in wanted.items() if c.required and h not in positions]
     for column in missing:
-        plan.problems.append(Problem(sheet.name, 1, column.header, "缺少此列"))
+        plan.problems.append(Problem(sheet.name, number, column.header, "缺少此列"))
     if missing:
         return None
     return {c.key: positions.get(h) for h, c in wanted.items()}
@@ -138,12 +173,16 @@ def _repeats_a_code(
 def read(source: Source) -> Plan:
     """Every row of every known sheet, parsed; sheets the file lacks are empty."""
     plan = Plan()
-    names = set(source.sheet_names())
+    found = source.sheet_names()
+    names = {_sheet_of(name): name for name in found}
     for sheet in schema.SHEETS:
-        plan.rows[sheet.name] = _read_sheet(source, sheet, plan) if sheet.name in names else []
+        name = names.get(sheet.name)
+        plan.rows[sheet.name] = _read_sheet(source, sheet, plan, name) if name else []
     if not any(plan.rows.values()) and not plan.problems:
         known = "、".join(s.name for s in schema.SHEETS)
-        plan.problems.append(Problem("", 0, "", f"文件中没有可导入的表（应为：{known}）"))
+        seen = "、".join(found) or "无"
+        reason = f"文件中没有可导入的表（应为：{known}；文件中的表：{seen}）"
+        plan.problems.append(Problem("", 0, "", reason))
     return plan
 
 

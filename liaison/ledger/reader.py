@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+import python_calamine
 from openpyxl import load_workbook
 
 from liaison.spreadsheet import csv_value
@@ -26,6 +27,8 @@ class Source(Protocol):
         """(Excel row number, cells) from row 1, the header."""
         ...
 
+    def close(self) -> None: ...
+
 
 class WorkbookSource:
     def __init__(self, data: io.BytesIO | Path) -> None:
@@ -41,6 +44,31 @@ class WorkbookSource:
         sheet = next(s for s in self.book.worksheets if s.title.strip() == name)
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, list(row)
+
+    def close(self) -> None:
+        self.book.close()
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file an .xls is
+
+
+class CalamineSource:
+    """An .xls (Excel 97–2003) or .ods (LibreOffice, WPS) workbook, read by calamine."""
+
+    def __init__(self, raw: bytes) -> None:
+        try:
+            self.book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        except Exception as exc:  # calamine raises its own kinds for a damaged file
+            raise SourceError("无法读取表格文件，请确认是 .xls 或 .ods 格式") from exc
+
+    def sheet_names(self) -> list[str]:
+        return [name.strip() for name in self.book.sheet_names]
+
+    def rows(self, name: str) -> Iterator[tuple[int, list[Any]]]:
+        title = next(n for n in self.book.sheet_names if n.strip() == name)
+        cells = self.book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        for number, row in enumerate(cells, start=1):
+            yield number, [None if cell == "" else cell for cell in row]
 
     def close(self) -> None:
         self.book.close()
@@ -97,34 +125,43 @@ def _csv_files(names_and_bytes: Iterator[tuple[str, bytes]]) -> dict[str, bytes]
     return files
 
 
+def _zipped(raw: bytes) -> Source:
+    """What a zip holds: an .xlsx, an .ods (both are zips), or one CSV per sheet."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        raise SourceError("压缩文件已损坏") from None
+    with archive:
+        if "[Content_Types].xml" in archive.namelist():  # an Office Open XML workbook
+            return WorkbookSource(io.BytesIO(raw))
+        if archive.namelist()[:1] == ["mimetype"]:  # OpenDocument: .ods
+            return CalamineSource(raw)
+        entries = (
+            (_zip_name(info), archive.read(info))
+            for info in archive.infolist()
+            if not info.is_dir()
+        )
+        return CsvSource(_csv_files(entries))
+
+
 @contextmanager
 def open_source(data: bytes | Path, filename: str = "") -> Iterator[Source]:
-    """A workbook, a zip of CSVs, a folder of CSVs, or a single CSV named after its sheet."""
+    """A workbook (.xlsx, .xls, .ods), a zip of CSVs, a folder of CSVs, or a single CSV named
+    after its sheet."""
     if isinstance(data, Path) and data.is_dir():
         files = ((p.name, p.read_bytes()) for p in sorted(data.iterdir()) if p.is_file())
-        source: WorkbookSource | CsvSource = CsvSource(_csv_files(files))
+        source: Source = CsvSource(_csv_files(files))
     else:
         name = filename or (data.name if isinstance(data, Path) else "")
         raw = data.read_bytes() if isinstance(data, Path) else data
         if raw[:4] == b"PK\x03\x04":
-            try:
-                archive = zipfile.ZipFile(io.BytesIO(raw))
-            except zipfile.BadZipFile:
-                raise SourceError("压缩文件已损坏") from None
-            with archive:
-                if "[Content_Types].xml" in archive.namelist():  # an Office Open XML workbook
-                    source = WorkbookSource(io.BytesIO(raw))
-                else:
-                    entries = (
-                        (_zip_name(info), archive.read(info))
-                        for info in archive.infolist()
-                        if not info.is_dir()
-                    )
-                    source = CsvSource(_csv_files(entries))
+            source = _zipped(raw)
+        elif raw[:8] == OLE2:  # Excel 97–2003: .xls
+            source = CalamineSource(raw)
         elif name.lower().endswith(".csv"):
             source = CsvSource(_csv_files(iter([(name, raw)])))
         else:
-            raise SourceError("请上传 .xlsx 工作簿，或每张表一个 .csv 的 .zip 压缩包")
+            raise SourceError("请上传 .xlsx、.xls 或 .ods 工作簿，或每张表一个 .csv 的 .zip 压缩包")
     try:
         yield source
     finally:

@@ -27,7 +27,7 @@ log = logging.getLogger("liaison")
 MAX_PROBLEMS = 1000  # listed on the page; the count is kept whole
 PROGRESS_EVERY = 200  # rows between two writes of the progress to the upload's row
 STALE_AFTER = timedelta(hours=24)  # a dry run left unconfirmed this long loses its file
-UNREADABLE = "文件内容无法读取，请确认是 .xlsx 工作簿或 CSV 文件"
+UNREADABLE = "文件内容无法读取，请确认是 .xlsx、.xls 或 .ods 工作簿或 CSV 文件"
 EXPIRED = "检查后超过 24 小时未确认，文件已删除，请重新上传"
 
 # Rows gone through by the imports this process is running, by upload id: fresher than the

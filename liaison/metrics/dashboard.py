@@ -32,6 +32,11 @@ class Card:
     change: float | None  # 同比, in percent
     figure: str = ""  # the drill-down behind it, e.g. "hazards.overdue"
     good_when_up: bool = True
+    # The figure and its year-earlier one as numbers, for a workbook: a count, a rate in
+    # [0, 1], or fen (`unit`).
+    number: float | None = None
+    number_before: float | None = None
+    unit: str = "count"
 
 
 def _percent(rate: float | None) -> str:
@@ -53,20 +58,17 @@ def cards(m: dict[str, Any]) -> list[Card]:
     q, bq = m["requests"], before["requests"]
 
     def count(label: str, now: int, then: int, figure: str, good_when_up: bool = True) -> Card:
-        return Card(label, f"{now:,}", f"{then:,}", change(now, then), figure, good_when_up)
+        shown, before = f"{now:,}", f"{then:,}"
+        return Card(label, shown, before, change(now, then), figure, good_when_up, now, then)
 
     def share(label: str, now: float | None, then: float | None, figure: str) -> Card:
-        return Card(label, _percent(now), _percent(then), change(now, then), figure)
+        shown, before = _percent(now), _percent(then)
+        return Card(label, shown, before, change(now, then), figure, True, now, then, "rate")
 
     coverage = m["projects"]
+    rate = coverage["coverage_rate"]
     return [
-        Card(
-            "项目警官覆盖率",
-            _percent(coverage["coverage_rate"]),
-            "",
-            None,
-            "",
-        ),
+        Card("项目警官覆盖率", _percent(rate), "", None, "", True, rate, None, "rate"),
         count("发现隐患", h["found"], bh["found"], "hazards.found"),
         share("隐患整改率", h["rectification_rate"], bh["rectification_rate"], "hazards.closed"),
         count("逾期未整改", h["overdue"], bh["overdue"], "hazards.overdue", good_when_up=False),
@@ -78,6 +80,10 @@ def cards(m: dict[str, Any]) -> list[Card]:
             wan(br["total_fen"]),
             change(r["total_fen"], br["total_fen"]),
             "recoveries.count",
+            True,
+            r["total_fen"],
+            br["total_fen"],
+            "fen",
         ),
         count("诉求办结", q["closed"], bq["closed"], "requests.closed"),
         share("诉求办结率", q["closure_rate"], bq["closure_rate"], "requests.closed"),

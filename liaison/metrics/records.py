@@ -76,8 +76,8 @@ def figure(key: str) -> Figure | None:
 def query(
     key: str, p: Period, station_id: int | None, filters: dict[str, str] | None = None
 ) -> Any:
-    """The records behind figure `key`, with their project and station, newest first; None for
-    an unknown figure."""
+    """The records behind figure `key`, with their project and station, the latest by their
+    date (found, received, recovered) first; None for an unknown figure."""
     domain, _, name = key.partition(".")
     conditions = _conditions(domain, p) if domain in LABELS else {}
     if name not in conditions:
@@ -100,7 +100,7 @@ def query(
         value = (filters or {}).get(param)
         if value:
             select = select.where(col(column) == value)
-    return select.order_by(col(model.id).desc())
+    return select.order_by(service.dated_by(model).desc(), col(model.id).desc())
 
 
 # The ledger sheets a dashboard export carries: every record of the period behind its figures.

@@ -120,16 +120,23 @@ def request_conditions(p: Period) -> dict[str, sa.ColumnElement[bool]]:
     }
 
 
+def dated_by(model: Any) -> Any:
+    """The column that dates a record for the figures: found, received or recovered."""
+    return col(
+        {
+            Hazard: Hazard.found_on,
+            Dispute: Dispute.received_on,
+            Recovery: Recovery.recovered_on,
+            ServiceRequest: ServiceRequest.received_at,
+        }[model]
+    )
+
+
 def in_period(model: Any, p: Period) -> sa.ColumnElement[bool]:
     """What puts a record in the period: the day it was found, received or recovered."""
     if model is ServiceRequest:
         return sa.and_(col(model.received_at) >= p.since, col(model.received_at) < p.until)
-    column = {
-        Hazard: Hazard.found_on,
-        Dispute: Dispute.received_on,
-        Recovery: Recovery.recovered_on,
-    }
-    return col(column[model]).between(p.start, p.end)
+    return dated_by(model).between(p.start, p.end)
 
 
 def _counts(conditions: dict[str, sa.ColumnElement[bool]]) -> list[Any]:

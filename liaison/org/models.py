@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 class Station(StationBase, table=True):
     """A 派出所 or other unit of the bureau; every officer and project belongs to one."""
 
+    __noun__ = "派出所"  # what the audit log calls one
+
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
@@ -32,6 +34,8 @@ class Station(StationBase, table=True):
 
 class Officer(OfficerBase, table=True):
     """A police officer (民警) as a person; a login may link to one, but need not."""
+
+    __noun__ = "民警"  # what the audit log calls one
 
     __audit_masked__: ClassVar[dict[str, Callable[[str], str]]] = {"phone": mask_phone}
 

@@ -8,17 +8,50 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
+from sqlmodel import Session, SQLModel, col, select
 
 from liaison.audit import export, service
 from liaison.audit.models import AuditLog
 from liaison.audit.service import ACTION_LABELS, day_start, masked
 from liaison.auth.deps import require
+from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
 from liaison.listing import ListFilter, OptionalDay, PageNumber
 from liaison.web import get_or_404, redirect, render, render_list
 
 router = APIRouter(dependencies=[Depends(require(Role.AUDITOR))])  # every page is the auditor's
+
+# What a row names its record by, in the order a person would recognise it.
+IDENTITIES = ("tracking_no", "code", "badge_no", "uscc", "username", "name")
+
+
+def nouns() -> dict[str, str]:
+    """Each table's record as the log shows it (its model's `__noun__`): 诉求, 重点项目…"""
+    return {
+        m.class_.__name__: getattr(m.class_, "__noun__", m.class_.__name__)
+        for m in SQLModel._sa_registry.mappers
+    }
+
+
+def described(session: Session, rows: list[AuditLog]) -> dict[int | None, str]:
+    """Each row's object as a person reads it: 诉求 YY20230419-0003, 账号 demo-officer; a
+    record's own code or name from what the row logged, else (a login) the account's name."""
+    names, labels = nouns(), {}
+    users = {r.object_id for r in rows if r.object_type == "User" and r.object_id}
+    usernames = dict(
+        session.exec(
+            select(User.id, User.username).where(col(User.id).in_([int(u) for u in users]))
+        ).all()
+    )
+    for row in rows:
+        logged = {**(row.before or {}), **(row.after or {})}
+        identity = next((str(logged[k]) for k in IDENTITIES if logged.get(k)), None)
+        if identity is None and row.object_type == "User" and row.object_id:
+            identity = usernames.get(int(row.object_id))
+        identity = identity or (f"#{row.object_id}" if row.object_id else "")
+        labels[row.id] = f"{names.get(row.object_type, row.object_type)} {identity}".strip()
+    return labels
 
 
 class AuditFilter(ListFilter):
@@ -55,7 +88,8 @@ def audit_list(
             "object_id": filters.object_id,
             "since": since or "",
             "until": until or "",
-            "object_types": service.object_types(session),
+            "object_types": [(t, nouns().get(t, t)) for t in service.object_types(session) if t],
+            "described": described(session, rows.items),
             "actions": ACTION_LABELS,
         },
     )
@@ -97,5 +131,12 @@ def audit_detail(request: Request, session: SessionDep, row_id: int) -> Response
         for key in sorted(set(before) | set(after))
     ]
     return render(
-        request, "audit/detail.html", {"row": row, "fields": fields, "actions": ACTION_LABELS}
+        request,
+        "audit/detail.html",
+        {
+            "row": row,
+            "fields": fields,
+            "actions": ACTION_LABELS,
+            "described": described(session, [row])[row.id],
+        },
     )

@@ -345,7 +345,7 @@ async def user_update(
                 enterprise_uscc=form.enterprise_uscc.upper() or None,
             )
             session.commit()
-            return redirect(request, f"/admin/users/{user.id}", "已保存")
+            return redirect(request, f"/admin/users/{user.id}", f"已更新账号 {user.username}")
     values: dict[str, object] = {k: v for k, v in raw.items() if k != "csrf_token"}
     return _user_detail(request, session, user, form=Filled(values, errors))
 

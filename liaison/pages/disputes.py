@@ -347,6 +347,20 @@ STEPS: dict[str, Step] = {
 }
 
 
+def _done(session: Session, dispute: Dispute, step: Step) -> str:
+    """What the step did, in the words the officer would say it."""
+    if step is _resolve:
+        booked = "，协议金额已计入挽回损失" if entries_for_dispute(session, pk(dispute)) else ""
+        return f"{dispute.code} 调解成功，已记下协议{booked}"
+    done: dict[Step, str] = {
+        _fail: f"{dispute.code} 已记为调解失败",
+        _transfer: f"{dispute.code} 已移交{dispute.transferred_to}",
+        _performance: f"履行情况已改为{dispute.performance}",
+        _follow_up: "已记下回访",
+    }
+    return done[step]
+
+
 async def _outcome(
     request: Request, session: Session, principal: Principal, dispute_id: int, step: Step
 ) -> Response:
@@ -360,7 +374,7 @@ async def _outcome(
         errors = step(session, principal, dispute, raw)
         if not errors:
             session.commit()
-            return redirect(request, f"/disputes/{dispute.id}", "已保存")
+            return redirect(request, f"/disputes/{dispute.id}", _done(session, dispute, step))
     dispute = get_visible(session, Dispute, dispute_id, principal.scope)
     return _detail(request, session, principal, dispute, Filled(raw, errors))
 

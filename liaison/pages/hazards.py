@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from liaison import downloads
 from liaison.attachments import service as attachments
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, StaffDep, require
+from liaison.auth.models import User
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import STAFF_ROLES, Role
 from liaison.clock import local, today
@@ -203,7 +204,11 @@ def _detail(
     assert project is not None  # a foreign key
     finder = session.get(Officer, hazard.found_by_id)
     events = session.exec(
-        select(HazardEvent).where(HazardEvent.hazard_id == hazard.id).order_by(col(HazardEvent.id))
+        select(HazardEvent, Officer.name, User.display_name)
+        .outerjoin(Officer, col(Officer.id) == HazardEvent.officer_id)
+        .outerjoin(User, col(User.id) == HazardEvent.by_user_id)
+        .where(HazardEvent.hazard_id == hazard.id)
+        .order_by(col(HazardEvent.id))
     ).all()
     files = attachments.for_owner(session, service.OWNER, pk(hazard))
     allowed = {
@@ -351,20 +356,19 @@ def project_panel(
 
 
 def home_panel(session: Session, principal: Principal, on: date) -> Panel | None:
-    """Officers: overdue hazards of their station. Leaders: 重大 hazards under supervision."""
+    """An officer: the overdue hazards of their own projects still theirs to act on. A chief:
+    the station's overdue hazards, reviews included. Leaders: 重大 hazards under supervision."""
+    scope = principal.scope
     if principal.role == Role.LEADER:
         filters = queries.HazardFilter(level=HazardLevel.MAJOR.value, open_only=True)
-        title = "挂牌督办的重大隐患"
-    elif principal.role in (Role.CHIEF, Role.OFFICER):
+        query, title = queries.hazard_list_query(scope, filters, today=on), "挂牌督办的重大隐患"
+    elif principal.role == Role.OFFICER and scope.officer_id is not None:
+        query = queries.my_overdue_query(scope, scope.officer_id, today=on)
+        title = "我的逾期未整改隐患"
+    elif principal.role == Role.CHIEF:
         filters = queries.HazardFilter(overdue=True)
-        title = "逾期未整改的隐患"
+        query, title = queries.hazard_list_query(scope, filters, today=on), "本所逾期未整改的隐患"
     else:
         return None
-    rows = queries.to_rows(
-        list(
-            session.exec(
-                queries.hazard_list_query(principal.scope, filters, today=on).limit(20)
-            ).all()
-        )
-    )
+    rows = queries.to_rows(list(session.exec(query.limit(20)).all()))
     return Panel("hazards/_home_panel.html", {"rows": rows, "title": title})

@@ -7,12 +7,13 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
-from liaison import downloads, sheets, spreadsheet
+from liaison import downloads, spreadsheet
 from liaison.auth.deps import Principal, SettingsDep, require
 from liaison.auth.roles import Role
 from liaison.clock import FIRST_DAY, LAST_DAY, local, now
@@ -23,6 +24,7 @@ from liaison.listing import PageNumber
 from liaison.metrics import brief, cache, dashboard, records, service
 from liaison.metrics.service import Period
 from liaison.org.models import Station
+from liaison.recoveries.models import Recovery
 from liaison.web import render
 
 _reader = require(Role.LEADER, Role.CHIEF)
@@ -162,11 +164,21 @@ def dashboard_records(
     if chosen is None or query is None:
         raise HTTPException(status_code=404)
     results = paginate(session, query, page=page)
+    amounts = chosen.model is Recovery
+    total_fen = (
+        session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(query.subquery().c.amount_fen), 0))
+        ).scalar_one()
+        if amounts
+        else None
+    )
     return render(
         request,
         "metrics/records.html",
         {
             "figure": chosen,
+            "amounts": amounts,
+            "total_fen": total_fen,
             "c": c,
             "results": results,
             "filters": {k: v for k, v in filters.items() if v},
@@ -222,8 +234,16 @@ def dashboard_export(
     sheet.append([f"营商环境指标 {c.start} 至 {c.end} {scope}"])
     sheet.append(["指标", "本期", "去年同期", "同比(%)"])
     for card in dashboard.cards(m):
-        change = "" if card.change is None else round(card.change, 1)
-        sheet.append([card.label, card.value, card.previous, change])
+        change = None if card.change is None else round(card.change, 1)
+        label = f"{card.label}(元)" if card.unit == "fen" else card.label
+        sheet.append(
+            [
+                label,
+                spreadsheet.figure_cell(sheet, card.number, card.unit),
+                spreadsheet.figure_cell(sheet, card.number_before, card.unit),
+                change,
+            ]
+        )
     sheet.append([])
     sheet.append(STATION_COLUMNS)
     for row in m["by_station"]:
@@ -236,7 +256,7 @@ def dashboard_export(
             row["hazards"]["closed"],
             row["disputes"]["received"],
             row["disputes"]["resolved"],
-            sheets.fen_text(row["recoveries"]["total_fen"]),
+            spreadsheet.figure_cell(sheet, row["recoveries"]["total_fen"], "fen"),
             row["requests"]["received"],
             row["requests"]["closed"],
         ]

@@ -1,6 +1,7 @@
 """The public side of the desk: the request form (general link or a project's QR link), the
 confirmation with its tracking number, and tracking by POST with the rating."""
 
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -15,15 +16,17 @@ from liaison.attachments import service as attachments
 from liaison.auth.deps import SettingsDep, client_ip, public
 from liaison.auth.throttle import allow
 from liaison.config import Settings
-from liaison.db import SessionDep
+from liaison.db import SessionDep, pk
 from liaison.desk import service
 from liaison.desk.models import Channel, RequestEvent, Satisfaction
 from liaison.desk.schemas import MOBILE_PATTERN, RequestIn
 from liaison.fields import form_field
 from liaison.forms import Filled, validate
+from liaison.org.models import Officer
 from liaison.pages.attachments import uploads
 from liaison.pii import pseudonym
 from liaison.projects.models import Project
+from liaison.projects.service import current_assignment
 from liaison.web import render
 
 router = APIRouter(dependencies=[Depends(public)])
@@ -104,6 +107,7 @@ def _form(
     project: Project | None,
     form: Filled,
     status_code: int = 200,
+    refusal: dict[str, Any] | None = None,
 ) -> Response:
     return render(
         request,
@@ -113,6 +117,7 @@ def _form(
             "values": {"submission_key": uuid.uuid4().hex, **form.values},
             "errors": form.errors,
             "fields": request_fields(),
+            "refusal": refusal,
         },
         status_code=422 if form.errors and status_code == 200 else status_code,
     )
@@ -127,17 +132,23 @@ def request_form(
 
 
 def _limited(session: Session, settings: Settings, request: Request, phone: str) -> int | None:
-    """Seconds to wait when this address or this phone has sent too many requests."""
-    return allow(
-        session,
-        f"desk-ip:{client_ip(request)}",
-        limit=settings.desk_submits_per_hour,
-        window=timedelta(hours=1),
-    ) or allow(
-        session,
-        f"desk-phone:{pseudonym(settings, phone)}",
-        limit=settings.desk_submits_per_phone_day,
-        window=timedelta(days=1),
+    """Seconds to wait when this phone from this address, any phone from this address (a
+    looser ceiling: a site's workers share one), or this phone anywhere has sent too many."""
+    address, person = client_ip(request), pseudonym(settings, phone)
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    return (
+        allow(
+            session,
+            f"desk-ip-phone:{address}:{person}",
+            limit=settings.desk_submits_per_hour,
+            window=hour,
+        )
+        or allow(
+            session, f"desk-ip:{address}", limit=settings.desk_submits_per_address_hour, window=hour
+        )
+        or allow(
+            session, f"desk-phone:{person}", limit=settings.desk_submits_per_phone_day, window=day
+        )
     )
 
 
@@ -153,10 +164,24 @@ def _refusals(form: RequestForm) -> dict[str, str]:
 
 
 def _too_frequent(
-    request: Request, project: Project | None, values: dict[str, Any], wait: int
+    request: Request,
+    session: Session,
+    project: Project | None,
+    values: dict[str, Any],
+    wait: int,
 ) -> Response:
-    refused = Filled(values, {"content": "提交过于频繁，请稍后再试"})
-    response = _form(request, project, refused, status_code=429)
+    """The refusal at the top of the form, with what else the person can do now: the
+    project's officer, the bureau's duty line, 110. What they typed stays in the form."""
+    officer = None
+    if project is not None and (term := current_assignment(session, pk(project))) is not None:
+        officer = session.get(Officer, term.officer_id)
+    response = _form(
+        request,
+        project,
+        Filled(values, {}),
+        status_code=429,
+        refusal={"minutes": max(1, wait // 60), "officer": officer},
+    )
     response.headers["Retry-After"] = str(wait)
     return response
 
@@ -181,7 +206,7 @@ async def request_submit(
     wait = _limited(session, settings, request, form.submitter_phone)
     if wait is not None:
         session.commit()
-        return _too_frequent(request, project, values, wait)
+        return _too_frequent(request, session, project, values, wait)
     submitted, created = service.submit(
         session,
         form.request_in(),
@@ -219,8 +244,12 @@ def _track_page(request: Request, **context: Any) -> Response:
 
 
 @router.get("/track")
-def track_form(request: Request) -> Response:
-    return _track_page(request)
+def track_form(request: Request, no: str = "") -> Response:
+    """The tracking form; `no`, the number the confirmation page carries over, is filled in."""
+    number = no.strip().upper()[:32]
+    if not re.fullmatch(r"[A-Z0-9-]*", number):
+        number = ""
+    return _track_page(request, values={"tracking_no": number})
 
 
 async def _tracked(

@@ -172,14 +172,37 @@ def _new_form(
                     required=True,
                     options=[(c.value, c.value) for c in (Channel.PHONE, Channel.COUNTER)],
                 ),
-                "project_code": form_field(
-                    StaffRequestForm,
-                    "project_code",
-                    hint="涉及重点项目时填写，诉求将转给该项目的项目警官",
-                ),
+                "project_code": _project_field(session, principal, enterprise),
             },
         },
         form.errors,
+    )
+
+
+def _project_field(
+    session: Session, principal: Principal, enterprise: Enterprise | None
+) -> dict[str, Any]:
+    """Staff type a project's code; an enterprise contact picks one of their enterprise's
+    active projects, so the request goes straight to that project's officer."""
+    hint = "涉及重点项目时填写，诉求将转给该项目的项目警官"
+    if enterprise is None:
+        return form_field(StaffRequestForm, "project_code", hint=hint)
+    projects = session.exec(
+        select(Project)
+        .where(
+            Project.enterprise_id == enterprise.id,
+            col(Project.archived_at).is_(None),
+            visible(Project, principal.scope),
+        )
+        .order_by(col(Project.name))
+    ).all()
+    return form_field(
+        StaffRequestForm,
+        "project_code",
+        type="select",
+        label="涉及的项目（选填）",
+        options=[(p.code, p.name) for p in projects],
+        hint=hint,
     )
 
 
@@ -218,7 +241,7 @@ async def request_create(
     if form is None or errors:
         return _new_form(request, session, principal, Filled(raw, errors))
     try:
-        project = _project_by_code(session, principal, form.project_code) if staff else None
+        project = _project_by_code(session, principal, form.project_code)
         if staff and form.channel not in (Channel.PHONE, Channel.COUNTER):
             raise service.DeskError("请选择电话或窗口", "channel")
         created, _ = service.submit(
@@ -324,7 +347,8 @@ def request_detail(
     return _detail(request, session, settings, principal, found)
 
 
-def _transfer(session: Session, found: ServiceRequest, raw: dict[str, Any], by: int) -> None:
+def _transfer(session: Session, found: ServiceRequest, raw: dict[str, Any], by: int) -> str:
+    """Transfer as the form asks; the name of whom it went to."""
     target = str(raw.get("to", ""))
     officer = station = None
     if target.startswith("o") and target[1:].isdigit():
@@ -347,6 +371,7 @@ def _transfer(session: Session, found: ServiceRequest, raw: dict[str, Any], by: 
         reason=str(raw.get("reason", ""))[:1000],
         by_user_id=by,
     )
+    return officer.name if officer else station.name if station else "值班台"
 
 
 def _act(
@@ -369,16 +394,17 @@ def _act(
         return "感谢您的评价"
     if action == "accept":
         service.accept(session, found, by_user_id=by)
-    elif action == "decline":
+        return f"已受理 {found.tracking_no}"
+    if action == "decline":
         service.decline(session, found, text, by_user_id=by)
-    elif action in ("reply", "note"):
+        return "已不予受理，理由已告知诉求人"
+    if action in ("reply", "note"):
         service.reply(session, found, text, public=action == "reply", by_user_id=by)
-    elif action == "transfer":
-        _transfer(session, found, raw, by or 0)
-        return "已转办"
-    elif action == "close":
-        service.close(session, found, text, by_user_id=by)
-    return "已保存"
+        return "已答复诉求人" if action == "reply" else "已记下备注（仅民警可见）"
+    if action == "transfer":
+        return f"已转办给 {_transfer(session, found, raw, by or 0)}"
+    service.close(session, found, text, by_user_id=by)
+    return f"已办结 {found.tracking_no}，诉求人可以评价"
 
 
 ACTIONS = frozenset({"accept", "decline", "reply", "note", "transfer", "close", "rate"})

@@ -39,6 +39,8 @@ CATEGORIES = [
 class Project(ProjectBase, table=True):
     """A key project and its file (档案). Archived projects keep their history but count nowhere."""
 
+    __noun__ = "重点项目"  # what the audit log calls one
+
     __audit_masked__: ClassVar[dict[str, Callable[[str], str]]] = {
         "site_security_phone": mask_phone
     }
@@ -77,6 +79,8 @@ class Assignment(SQLModel, table=True):
     """One officer's term as a project's liaison officer. `end_date` empty = current; the
     database allows one current term per project."""
 
+    __noun__ = "项目警官任命"  # what the audit log calls one
+
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     officer_id: int = Field(foreign_key="officer.id", index=True)
@@ -96,6 +100,8 @@ class Assignment(SQLModel, table=True):
 
 class Visit(SQLModel, table=True):
     """A visit to a project by its officer (走访/巡查/宣传/座谈)."""
+
+    __noun__ = "走访"  # what the audit log calls one
 
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id")

@@ -19,6 +19,8 @@ class Recovery(RecoveryBase, table=True):
     """A ledger entry. Database triggers refuse UPDATE and DELETE: a mistake is corrected by a
     reversal (negative amount, `reverses_id` set), never more than what is left of the entry."""
 
+    __noun__ = "挽回损失"  # what the audit log calls one
+
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)  # 登记编号
     project_id: int = Field(foreign_key="project.id", index=True)

@@ -80,7 +80,12 @@ def check_recoveries(c: Checking) -> None:
             ok &= _booked_once(c, row, booked_disputes)
         if not ok:
             continue
-        sheets.diff(row, record, _fields(v, link, kind))
+        fields = _fields(v, link, kind)
+        if record is not None and kind == "reversal":
+            # The reversal's link is its original (checked below); an entry imported before
+            # kept no copy of the original's code, one the service booked does.
+            fields = {k: value for k, value in fields.items() if k != "case_number"}
+        sheets.diff(row, record, fields)
         if record is not None and (
             row.action == "update" or _link_of(record, entries.names) != link
         ):
@@ -227,7 +232,8 @@ def _fields(v: Values, link: str, kind: str) -> Values:
         "recovered_on": v["recovered_on"],
         "source": v["source"],
         "note": v["note"] or "",
-        "case_number": link if kind == "case" else "",
+        # As the service books a reversal: the original's code is its case number too.
+        "case_number": link if kind in ("case", "reversal") else "",
         "_project": v["project"],
         "_officer": v["officer"],
         "_link": link,

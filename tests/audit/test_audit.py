@@ -14,7 +14,7 @@ from liaison.auth.roles import Role
 from liaison.clock import local, now
 from liaison.db import get_engine
 from liaison.org.models import Station
-from tests.factories import login_as, make_station, make_user, post
+from tests.factories import login, login_as, make_station, make_user, post
 from tests.routes import all_routes
 
 
@@ -146,3 +146,18 @@ def listed(page: str) -> int:
     found = re.search(r'id="count"[^>]*>(\d+)<', page)
     assert found, "the page shows a count"
     return int(found.group(1))
+
+
+def test_the_log_names_each_record_by_its_kind_and_code_and_a_login_by_its_user(client, db):
+    """An auditor reads 派出所 S77 and 账号 someone, not Station #3 and User #5 by anonymous."""
+    make_station(db, code="S77", name="城北派出所")
+    someone = make_user(db, Role.OFFICER)
+    login(client, someone.username)
+    client.cookies.clear()
+    login_as(client, db, Role.AUDITOR)
+    page = client.get("/audit").text
+    objects = re.findall(r'data-testid="audit-object">([^<]*)<', page)
+    assert "派出所 S77" in objects and f"账号 {someone.username}" in objects
+    assert "Station #" not in page
+    [logged_in] = rows(db, action="login", object_id=str(someone.id))
+    assert logged_in.actor_name == someone.username

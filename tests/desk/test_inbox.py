@@ -22,9 +22,10 @@ from tests.factories import (
     second_browser,
 )
 from tests.images import jpeg
+from tests.outside.forms import read
 
 
-def new_request(db, project=None, content="围挡被风吹倒，压住人行道"):  # type: ignore[no-untyped-def]
+def new_request(db, project=None, content=None):  # type: ignore[no-untyped-def]
     return make_request(db, project, content=content)
 
 
@@ -118,12 +119,18 @@ def test_the_duty_desk_is_the_leaders_until_a_transfer_routes_it(client, db):
     assert request.tracking_no in client.get("/requests").text  # the leaders' own box
     refused = post(client, f"/requests/{request.id}/transfer", {"to": f"s{station.id}"})
     assert refused.status_code == 422 and "请填写转办原因" in refused.text
-    post(client, f"/requests/{request.id}/transfer", {"to": f"s{station.id}", "reason": "辖区"})
+    moved = post(
+        client, f"/requests/{request.id}/transfer", {"to": f"s{station.id}", "reason": "辖区"}
+    )
+    assert f"已转办给 {station.name}" in moved.text  # the flash says what happened, and to whom
     db.refresh(request)
     assert (request.station_id, request.officer_id) == (station.id, None)
 
     assert request.tracking_no in chief.get("/requests").text
-    post(chief, f"/requests/{request.id}/transfer", {"to": f"o{officer.id}", "reason": "指派"})
+    moved = post(
+        chief, f"/requests/{request.id}/transfer", {"to": f"o{officer.id}", "reason": "指派"}
+    )
+    assert f"已转办给 {officer.name}" in moved.text
     db.refresh(request)
     assert request.officer_id == officer.id
     stranger = second_browser(client)
@@ -252,3 +259,22 @@ def test_the_public_cannot_list_or_open_requests(client, db):
         response = client.get(url, follow_redirects=False)
         assert response.status_code == 303 and "/login" in response.headers["location"]
     submit_public(client)  # the public form still works
+
+
+def test_an_enterprise_contact_ties_a_request_to_one_of_its_projects_and_no_other(client, db):
+    enterprise, other = make_enterprise(db), make_enterprise(db)
+    officer = make_officer(db)
+    ours = make_project(db, officer=officer, enterprise=enterprise, name="星河二期")
+    theirs = make_project(db, enterprise=other, name="别家项目")
+    contact = login_as(client, db, Role.ENTERPRISE, enterprise=enterprise)
+    page = read("http://testserver/requests/new", client.get("/requests/new").text)
+    [form] = [f for f in page.forms if f.action.endswith("/requests/new")]
+    [projects] = [s for s in form.selects if s.name == "project_code"]
+    assert projects.options == ["", ours.code]  # its own active projects only
+    sent = dict(form.as_sent(project_code=ours.code))
+    sent.update(content="新厂区开业前需要备案哪些安保事项", phone="13955556666", type="咨询")
+    assert post(client, "/requests/new", sent, follow_redirects=False).status_code == 303
+    mine = db.exec(select(ServiceRequest).where(ServiceRequest.created_by_id == contact.id)).one()
+    assert (mine.project_id, mine.officer_id) == (ours.id, officer.id)  # straight to its officer
+    crafted = post(client, "/requests/new", {**sent, "project_code": theirs.code})
+    assert crafted.status_code == 422 and "没有这个项目编号" in crafted.text

@@ -7,11 +7,14 @@ from urllib.parse import unquote
 import pytest
 import zxingcpp
 from PIL import Image
+from sqlmodel import select
 
 from liaison.auth.roles import Role
 from liaison.config import get_settings
+from liaison.desk.models import ServiceRequest
 from liaison.enterprises.models import Enterprise
 from liaison.projects import service as project_service
+from tests.desk.test_public import submit
 from tests.factories import login_as, make_officer, make_project, make_station
 
 PUBLIC_URL = "https://liaison.example.gov.cn"
@@ -161,3 +164,22 @@ def test_the_project_page_links_to_the_poster_for_staff_only(client, db, site):
     login_as(client, db, Role.ENTERPRISE, enterprise=owner)
     page = client.get(f"/projects/{site['project'].id}")
     assert page.status_code == 200 and poster not in page.text
+
+
+@pytest.mark.parametrize("code", ["XM.2023_01-a", "xm-7", "2023.01"])
+def test_every_code_the_app_takes_goes_from_the_poster_to_the_form_to_its_project(client, db, code):
+    """A phone reads the poster's code, opens the form it names, and what it sends lands on
+    that project, with its officer: for every shape of code the app accepts (codes a URL
+    would have to escape, / # ? %, are refused where codes come in)."""
+    station = make_station(db)
+    officer = make_officer(db, station)
+    project = make_project(db, station, officer=officer, code=code)
+    login_as(client, db, Role.ADMIN)
+    [url] = decoded(client.get(f"/projects/{project.id}/qr.png").content)
+    client.cookies.clear()
+    path = url.removeprefix("http://testserver")
+    assert client.get(path).status_code == 200
+    done = submit(client, path)
+    assert done.status_code == 200
+    request = db.exec(select(ServiceRequest)).one()
+    assert (request.project_id, request.officer_id) == (project.id, officer.id)

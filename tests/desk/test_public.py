@@ -83,12 +83,45 @@ def test_the_form_collects_no_id_number(client):
     }
 
 
-def test_too_many_submissions_from_one_address_are_refused(client, db):
-    for n in range(5):
-        assert submit(client, phone=f"1381234{n:04d}").status_code == 200
-    refused = submit(client, phone="13999990000")
+def test_a_sites_workers_share_an_address_and_each_still_gets_through(client, db):
+    """Six workers of one site, one address, six phones: the sixth is not stopped; only one
+    phone sending more than its hourly five from the address is."""
+    for n in range(6):
+        assert submit(client, phone=f"1381234{n:04d}").status_code == 200, n
+    for n in range(4):
+        assert (
+            submit(client, phone="13812340000", content=f"第 {n + 2} 件事：围挡破损").status_code
+            == 200
+        )
+    refused = submit(client, phone="13812340000", content="第六次提交同一诉求的内容")
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
-    assert db.exec(select(func.count()).select_from(ServiceRequest)).one() == 5
+    assert db.exec(select(func.count()).select_from(ServiceRequest)).one() == 10
+
+
+def test_the_addresss_ceiling_stops_a_flood_from_one_address(client, db, monkeypatch):
+    monkeypatch.setenv("LIAISON_DESK_SUBMITS_PER_ADDRESS_HOUR", "3")
+    get_settings.cache_clear()
+    for n in range(3):
+        assert submit(client, phone=f"1381234{n:04d}").status_code == 200
+    assert submit(client, phone="13999990000").status_code == 429
+
+
+def test_a_refusal_comes_first_says_what_else_to_do_and_keeps_the_text(client, db, monkeypatch):
+    monkeypatch.setenv("LIAISON_BUREAU_PHONE", "0591-87654321")
+    monkeypatch.setenv("LIAISON_DESK_SUBMITS_PER_HOUR", "1")
+    get_settings.cache_clear()
+    station = make_station(db)
+    officer = make_officer(db, station, phone="13900001111")
+    project = make_project(db, station, officer=officer)
+    assert submit(client, f"/r/{project.code}").status_code == 200
+    refused = submit(client, f"/r/{project.code}", content="围挡被推倒了，请尽快来看")
+    assert refused.status_code == 429
+    page = refused.text
+    banner = page.split('data-testid="desk-refusal"')[1].split("</div>")[0]
+    assert page.index('data-testid="desk-refusal"') < page.index('data-testid="request-form"')
+    assert officer.name in banner and "13900001111" in banner
+    assert "0591-87654321" in banner and 'href="tel:110"' in banner
+    assert "围挡被推倒了，请尽快来看" in page  # what was typed is still in the form
 
 
 def test_tracking_reveals_nothing_without_both_halves(client, db):
@@ -195,3 +228,17 @@ def test_the_notice_names_the_bureau_that_processes_the_data(client, monkeypatch
     notice = re.sub(r"\s+", "", page.split("个人信息处理告知</summary>")[1].split("</p>")[0])
     assert "个人信息处理者：滨江市公安局城南分局" in notice
     assert "0591-87654321" in notice and "本公安分局" not in notice
+
+
+def test_the_confirmation_carries_the_number_to_tracking_which_echoes_the_request(client, db):
+    done = submit(client, content="工地围挡夜间被推倒，请加强巡逻")
+    number = re.search(r'data-testid="tracking-no">([^<]+)<', done.text).group(1)
+    link = re.search(r'href="(/track\?[^"]+)"', done.text).group(1)
+    form = client.get(link.replace("&amp;", "&")).text
+    assert re.search(rf'name="tracking_no" id="f-tracking_no" value="{number}"', form)
+    assert "工地围挡" not in form  # nothing of the request before the person proves it
+    tracked = post(client, "/track", {"tracking_no": number, "last4": "5678"}).text
+    echoed = tracked.split('data-testid="tracked-content"')[1].split("</details>")[0]
+    assert "工地围挡夜间被推倒，请加强巡逻" in echoed
+    wrong = post(client, "/track", {"tracking_no": number, "last4": "0000"}).text
+    assert "工地围挡" not in wrong

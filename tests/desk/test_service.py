@@ -173,3 +173,15 @@ def test_a_dissatisfied_rating_says_why_and_the_reopened_request_carries_it(db):
     assert request.status == S.IN_PROGRESS
     events = db.exec(select(RequestEvent).where(RequestEvent.request_id == request.id)).all()
     assert "不满意，重办：电缆又被盗" in [e.body for e in events]
+
+
+def test_the_same_text_from_the_same_phone_again_soon_is_the_same_request(db):
+    """Sent again from a page the browser reloaded with a new key (the back button): one
+    request. Another text, or the same one much later, is a request of its own."""
+    first, new = service.submit(db, submission(), settings=get_settings())
+    again, new_again = service.submit(db, submission(), settings=get_settings())
+    assert new and not new_again and again.id == first.id
+    other, _ = service.submit(
+        db, submission(content="另一件事：夜间路灯不亮"), settings=get_settings()
+    )
+    assert other.id != first.id

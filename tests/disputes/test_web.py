@@ -78,10 +78,10 @@ def test_resolving_twice_books_the_recovery_once(client, db):
     _, me, project = setup_case(client, db)
     dispute = make_dispute(db, project, me)
     form = {"obligations": "一次性支付", "agreement_amount": "80,000.00", "book_recovery": "on"}
-    assert (
-        post(client, f"/disputes/{dispute.id}/resolve", form, follow_redirects=False).status_code
-        == 303
-    )
+    done = post(client, f"/disputes/{dispute.id}/resolve", form, follow_redirects=False)
+    assert done.status_code == 303
+    told = client.get(done.headers["location"]).text  # the flash says what was done
+    assert f"{dispute.code} 调解成功，已记下协议，协议金额已计入挽回损失" in told
     again = post(client, f"/disputes/{dispute.id}/resolve", form)
     assert again.status_code == 422 and "不能重复办结" in again.text
     assert db.exec(select(Recovery.amount_fen)).all() == [80_000_00]

@@ -50,7 +50,7 @@ def test_leader_changes_the_period_drills_into_a_figure_and_exports_the_figures(
     assert download.value.suggested_filename == "营商环境指标-20250101-20250331.xlsx"
     book = load_workbook(io.BytesIO(download.value.path().read_bytes()), read_only=True)
     figures = {r[0]: r[1] for r in book["指标"].iter_rows(values_only=True) if len(r) > 1}
-    assert figures["逾期未整改"] == "1"
+    assert figures["逾期未整改"] == 1
     assert page.problems == []
 
 

@@ -8,8 +8,10 @@ import pytest
 import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
+from sqlmodel import select
 
 from liaison.auth.roles import Role
+from liaison.desk.models import ServiceRequest
 from tests.e2e.test_login_journey import log_in
 from tests.factories import make_officer, make_project, make_station, make_user
 from tests.images import jpeg
@@ -108,4 +110,32 @@ def test_scan_submit_with_a_photo_track_and_rate_after_the_officer_closes_it(
     expect(phone.get_by_text("感谢您的评价")).to_be_visible()
     axe(phone)
     assert page.problems == [] and phone.problems == []  # no CSP violation, no script error
+    phone.context.close()
+
+
+@pytest.mark.e2e
+def test_the_back_button_after_sending_makes_no_second_request(browser, live_server, db):
+    """A person sends the form, taps back, and taps 提交 again on what the browser shows: the
+    desk gets one request, and the page shows its tracking number again."""
+    project = make_project(db, name="星河产业园")
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(f"{live_server}/r/{project.code}")
+    form = phone.get_by_test_id("request-form")
+    form.locator("select[name=type]").select_option("咨询")
+    form.locator("textarea[name=content]").fill("新厂区开业需要备案哪些安保事项")
+    form.locator("input[name=name]").fill("李经理")
+    form.locator("input[name=phone]").fill("13812345678")
+    form.locator("input[name=consent]").check()
+    form.get_by_role("button", name="提交").click()
+    first = phone.get_by_test_id("tracking-no").inner_text()
+    phone.go_back()
+    again = phone.get_by_test_id("request-form")
+    expect(again).to_be_visible()
+    if not again.locator("input[name=consent]").is_checked():  # a browser may not keep it
+        again.locator("input[name=consent]").check()
+    if not again.locator("textarea[name=content]").input_value():
+        pytest.fail("the form came back empty: what was typed is lost")
+    again.get_by_role("button", name="提交").click()
+    assert phone.get_by_test_id("tracking-no").inner_text() == first
+    assert len(db.exec(select(ServiceRequest)).all()) == 1
     phone.context.close()

@@ -9,6 +9,7 @@ from sqlmodel import select
 from liaison.audit.models import AuditLog
 from liaison.auth.roles import Role
 from liaison.db import get_engine
+from liaison.hazards import service as hazard_service
 from liaison.hazards.models import Hazard, HazardCategory, HazardLevel
 from liaison.projects.service import today
 from tests.factories import login_as, make_hazard, make_officer, make_project, make_station
@@ -141,15 +142,27 @@ def test_leaders_home_shows_major_hazards_until_signed_off(client, db):
     assert "挂牌督办的重大隐患" in home.text and f"/hazards/{major.id}" in home.text
 
 
-def test_officer_home_shows_overdue_hazards(client, db):
+def test_officer_home_shows_their_own_overdue_work_not_a_colleagues_or_a_review(client, db):
     station = make_station(db)
-    me = make_officer(db, station)
-    late = make_hazard(
-        db, make_project(db, station, officer=me), me, found_on=today() - timedelta(days=40)
+    me, colleague = make_officer(db, station), make_officer(db, station)
+    long_ago = today() - timedelta(days=40)
+    late = make_hazard(db, make_project(db, station, officer=me), me, found_on=long_ago)
+    theirs = make_hazard(
+        db, make_project(db, station, officer=colleague), colleague, found_on=long_ago
     )
+    waiting = make_hazard(db, make_project(db, station, officer=me), me, found_on=long_ago)
+    for action, photos in (("start", []), ("submit", [("整改后.jpg", jpeg())])):
+        hazard_service.transition(
+            db, waiting, action, comment="说明", role=Role.OFFICER, by_user_id=None,
+            officer_id=me.id, photos=photos,
+        )  # fmt: skip
+    db.commit()  # waiting is 待复查: a reviewer's to act on now, not mine
     login_as(client, db, Role.OFFICER, officer=me)
-    home = client.get("/home")
-    assert "逾期未整改的隐患" in home.text and f"/hazards/{late.id}" in home.text
+    home = client.get("/home").text
+    heading = home.index("<h1>工作台</h1>")
+    assert home.index("我的逾期未整改隐患") > heading  # under the heading, not inside it
+    assert f"/hazards/{late.id}" in home
+    assert f"/hazards/{theirs.id}" not in home and f"/hazards/{waiting.id}" not in home
     overdue = client.get("/hazards", params={"overdue": "true"})
     assert late.code in overdue.text
 
@@ -214,3 +227,48 @@ def test_a_complex_area_is_logged_on_the_same_form(client, db):
     assert response.status_code == 303
     area = db.exec(select(Hazard)).one()
     assert area.is_area and area.code in client.get("/areas").text
+
+
+def test_the_list_shows_open_work_first_by_deadline_then_the_closed(client, db):
+    """An officer's first page is what is left to do, soonest first, not last year's closed."""
+    station = make_station(db)
+    officer, colleague = make_officer(db, station), make_officer(db, station)
+    project = make_project(db, station, officer=officer)
+    old = make_hazard(db, project, officer, found_on=today() - timedelta(days=400))
+    later = make_hazard(db, project, officer, level=HazardLevel.GENERAL)  # 30 days to rectify
+    sooner = make_hazard(db, project, officer, level=HazardLevel.MAJOR)  # 7 days
+    for action, who, photos in (
+        ("start", officer, []),
+        ("submit", officer, [("整改后.jpg", jpeg())]),
+        ("sign_off", colleague, []),
+    ):
+        hazard_service.transition(
+            db, old, action, comment="说明", role=Role.OFFICER, by_user_id=None,
+            officer_id=who.id, photos=photos,
+        )  # fmt: skip
+    db.commit()
+    login_as(client, db, Role.OFFICER, officer=officer)
+    page = client.get("/hazards").text
+    order = re.findall(r">(YH[\w-]+)</a>", page)
+    assert order == [sooner.code, later.code, old.code], order
+
+
+def test_the_record_of_steps_names_who_took_each_one(client, db):
+    station = make_station(db)
+    finder, reviewer = make_officer(db, station), make_officer(db, station)
+    project = make_project(db, station, officer=finder)
+    hazard = make_hazard(db, project, finder)
+    for action, who, photos in (
+        ("start", finder, []),
+        ("submit", finder, [("整改后.jpg", jpeg())]),
+        ("sign_off", reviewer, []),
+    ):
+        hazard_service.transition(
+            db, hazard, action, comment="说明", role=Role.OFFICER, by_user_id=None,
+            officer_id=who.id, photos=photos,
+        )  # fmt: skip
+    db.commit()
+    login_as(client, db, Role.LEADER)
+    page = client.get(f"/hazards/{hazard.id}").text
+    names = re.findall(r'data-testid="step-by">([^<]+)<', page)
+    assert names == [finder.name, finder.name, finder.name, reviewer.name]

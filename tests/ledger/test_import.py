@@ -5,18 +5,21 @@ round trip through export."""
 import io
 import re
 import zipfile
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
+from chinese_calendar import is_workday
 from openpyxl import load_workbook
 from sqlalchemy import create_engine
 from sqlmodel import Session, func, select
 
 from liaison.audit.models import AuditLog
+from liaison.clock import local
 from liaison.config import get_settings
 from liaison.db import upgrade
-from liaison.desk.models import ServiceRequest
+from liaison.desk import service as desk_service
+from liaison.desk.models import RequestType, ServiceRequest
 from liaison.disputes.models import Dispute
 from liaison.enterprises.models import Enterprise
 from liaison.hazards.models import Hazard
@@ -295,3 +298,54 @@ def test_the_template_headers_and_their_required_marks_are_the_contracts():
         assert [c.value for c in cells] == [h.rstrip("*") for h in headers], sheet
         marked = [c.comment.text.startswith("必填") for c in cells]
         assert marked == [h.endswith("*") for h in headers], sheet
+
+
+def test_requests_import_when_their_closure_is_counted_in_working_days(db):
+    """The deadline in working days reads the calendar; it did so after the new row was added,
+    whose flush then failed (NOT NULL close_by) after a clean dry run."""
+    for kind in RequestType:
+        desk_service.set_service_level(db, kind, response_hours=24, close_days=5, working_days=True)
+    db.commit()
+    plan = run(db, SAMPLE)
+    assert plan.ok, plan.problems[:5]
+    requests = db.exec(select(ServiceRequest)).all()
+    assert requests and all(r.close_by > r.received_at for r in requests)
+    # Counted in working days, a deadline falls at the end of a working day.
+    assert all(local(r.close_by).time() == time(23, 59, 59) for r in requests)
+    assert all(is_workday(local(r.close_by).date()) for r in requests)
+
+
+def _with_badge(old: str, new: object) -> bytes:
+    """The sample with officer `old`'s badge written as `new`, wherever a sheet names it."""
+    book = load_workbook(SAMPLE)
+    for sheet, column in (("民警", 0), ("重点项目", 8), ("隐患", 6), ("纠纷", 7), ("挽回损失", 6)):
+        for row in book[sheet].iter_rows(min_row=2):
+            if str(row[column].value) == old:
+                row[column].value = new
+    saved = io.BytesIO()
+    book.save(saved)
+    return saved.getvalue()
+
+
+def test_a_badge_an_office_suite_stripped_of_its_zeros_is_refused_not_added_twice(db):
+    """LibreOffice re-saving a CSV turns 警号 0612600 into 612600: the import would add a
+    second officer and move the first one's projects to them. The dry run says what happened."""
+    assert run(db, _with_badge("612600", "0612600")).ok
+    officers = count(db, Officer)
+    plan = check(db, _with_badge("612600", 612600))  # a number cell: the zero is gone
+    assert not plan.ok
+    refused = [p for p in plan.problems if (p.sheet, p.column) == ("民警", "警号")]
+    assert refused and "只差前导零" in refused[0].reason and "0612600" in refused[0].reason
+    assert count(db, Officer) == officers
+
+
+def test_a_new_badge_with_an_existing_officers_name_and_phone_is_refused(db):
+    assert run(db, SAMPLE).ok
+    officer = db.exec(select(Officer).where(Officer.phone != "")).first()
+    book = load_workbook(SAMPLE)
+    book["民警"].append(["999999", officer.name, "S01", officer.phone])
+    saved = io.BytesIO()
+    book.save(saved)
+    plan = check(db, saved.getvalue())
+    refused = [p for p in plan.problems if (p.sheet, p.column) == ("民警", "警号")]
+    assert refused and "姓名、手机号相同" in refused[0].reason

@@ -162,7 +162,7 @@ def test_a_bad_file_lists_every_problem_and_cannot_be_imported(client, db, inlin
 @pytest.mark.parametrize(
     ("filename", "data", "message"),
     [
-        ("说明.txt", b"\x00\x01 not a ledger", "请上传 .xlsx 工作簿"),
+        ("说明.txt", b"\x00\x01 not a ledger", "请上传 .xlsx、.xls 或 .ods 工作簿"),
         ("台账.xlsx", b"PK\x03\x04 broken", "压缩文件已损坏"),
         ("派出所.csv", "单位编码,单位名称\n".encode("utf-16"), "CSV 文件编码无法识别"),
     ],

@@ -92,7 +92,9 @@ def test_the_export_carries_the_figures_and_the_records(client, db, small):
     book = load_workbook(io.BytesIO(response.content), read_only=True)
     assert book.sheetnames == ["指标", "隐患", "纠纷", "挽回损失", "诉求"]
     figures = {r[0]: r[1] for r in book["指标"].iter_rows(values_only=True) if len(r) > 1}
-    assert figures["发现隐患"] == "3" and figures["化解矛盾纠纷"] == "1"
+    assert figures["发现隐患"] == 3 and figures["化解矛盾纠纷"] == 1  # numbers: SUM works
+    assert 0 <= figures["隐患整改率"] <= 1  # a rate, shown as a percentage
+    assert isinstance(figures["挽回损失(元)"], int | float)
     hazards = [row[0] for row in book["隐患"].iter_rows(min_row=2, values_only=True)]
     assert sorted(hazards) == ["H1", "H2", "H3", "H5"]  # found in the period, areas included
 
@@ -164,3 +166,18 @@ def test_tied_stations_share_a_rank_and_the_next_one_skips():
         ("D", 3),
         ("E", None),
     ]
+
+
+def test_a_drill_down_lists_by_date_and_the_recoveries_one_adds_up_under_its_amounts(
+    client, db, small
+):
+    login_as(client, db, Role.LEADER)
+    page = client.get(f"/dashboard/records?{Q1}&figure=hazards.found").text
+    days = re.findall(r"<td>(\d{4}-\d{2}-\d{2})</td>", page)
+    assert days and days == sorted(days, reverse=True)
+    ledger = client.get(f"/dashboard/records?{Q1}&figure=recoveries.count").text
+    head = ledger.split("<thead>")[1].split("</thead>")[0]
+    assert "金额" in head and "状态" not in head
+    m = compute(db, date(2025, 1, 1), date(2025, 3, 31))
+    shown = re.search(r'data-testid="records-sum">([^<]+)<', ledger).group(1)
+    assert shown == f"¥{m['recoveries']['total_fen'] / 100:,.2f}"  # the figure's own total

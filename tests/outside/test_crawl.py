@@ -6,6 +6,7 @@ its selects. A failure names the login, the page and the form."""
 
 import re
 from collections import Counter, deque
+from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
@@ -58,11 +59,40 @@ def routed(app, method: str, url: str) -> bool:  # type: ignore[no-untyped-def]
     return any(route.matches(scope)[0] == Match.FULL for route in app.routes)
 
 
-def crawl(client, username: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Walk the login's links; returns how many pages, forms and GET submissions it covered."""
+@dataclass
+class Walk:
+    """What a login's walk covered, and the first page of each kind it opened (the browser
+    checks one of each: tests/e2e/test_accessibility.py)."""
+
+    covered: Counter[str] = field(default_factory=Counter)
+    kinds: dict[str, str] = field(default_factory=dict)
+
+
+def _check(client, where: str, response, page: Page, covered: Counter[str]) -> None:  # type: ignore[no-untyped-def]
+    """The page's HTML, its forms' routes, and its GET forms as a browser submits them."""
+    html = response.text
+    assert markup.problems(html) == [], where
+    for method, action, form in markup.forms(html):
+        target = urljoin(str(response.url), action or str(response.url))
+        assert routed(client.app, method, target), f"{where}: {form.describe()} → {target}"
+        covered["forms"] += 1
+    for form in (f for f in page.forms if f.method == "get"):
+        for pairs in submissions(form):
+            sent = f"{form.action.split('?')[0]}?{urlencode(pairs)}"
+            answer = client.get(sent)
+            assert answer.status_code == 200, (
+                f"{where}: the form to {form.action} sent {pairs}: {answer.status_code}"
+            )
+            covered["submissions"] += 1
+
+
+def crawl(client, username: str, *, checking: bool = True) -> Walk:  # type: ignore[no-untyped-def]
+    """Walk the login's links, checking every page, form and GET submission on the way
+    (`checking=False`: only the walk, for the browser's own checks of what it found)."""
     start = landing(client, username)
     queue, seen, shapes = deque([start.url]), {start.url}, Counter({shape(start.url): 1})
-    covered = Counter[str]()
+    walk = Walk()
+    covered = walk.covered
     while queue and covered["pages"] < MOST_PAGES:
         url = queue.popleft()
         response = client.get(url)
@@ -71,21 +101,11 @@ def crawl(client, username: str) -> dict[str, int]:  # type: ignore[no-untyped-d
         if not response.headers.get("content-type", "").startswith("text/html"):
             continue
         covered["pages"] += 1
+        walk.kinds.setdefault(shape(url), str(response.url))
         html = response.text
-        assert markup.problems(html) == [], where
-        for method, action, form in markup.forms(html):
-            target = urljoin(str(response.url), action or str(response.url))
-            assert routed(client.app, method, target), f"{where}: {form.describe()} → {target}"
-            covered["forms"] += 1
         page = read(str(response.url), html)
-        for form in (f for f in page.forms if f.method == "get"):
-            for pairs in submissions(form):
-                sent = f"{form.action.split('?')[0]}?{urlencode(pairs)}"
-                answer = client.get(sent)
-                assert answer.status_code == 200, (
-                    f"{where}: the form to {form.action} sent {pairs}: {answer.status_code}"
-                )
-                covered["submissions"] += 1
+        if checking:
+            _check(client, where, response, page, covered)
         for link in page.links:
             link = link.split("#")[0]
             path = urlsplit(link).path
@@ -101,12 +121,12 @@ def crawl(client, username: str) -> dict[str, int]:  # type: ignore[no-untyped-d
                 continue
             shapes[shape(link)] += 1
             queue.append(link)
-    covered["shapes"] = len(shapes)
-    return dict(covered)
+    covered["kinds"] = len(walk.kinds)
+    return walk
 
 
 @pytest.mark.parametrize("username", [user[0] for user in DEMO_USERS])
 def test_each_login_reaches_only_sound_pages_by_the_links_it_is_shown(demo_client, username):
-    covered = crawl(demo_client, username)
-    print(f"\n{username}: {covered}")
+    covered = crawl(demo_client, username).covered
+    print(f"\n{username}: {dict(covered)}")
     assert covered["pages"] > 3, covered
