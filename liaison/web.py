@@ -108,6 +108,7 @@ def render(
         # Who this deployment is, as the public's notices and the printed documents name it.
         "bureau_name": settings.bureau_name,
         "bureau_phone": settings.bureau_phone,
+        "idle_minutes": settings.session_idle_minutes,
         "principal": principal,
         "user": principal.user if principal else None,
         "nav": nav_items(principal.role if principal else None),

@@ -121,6 +121,13 @@ def logout(
     return response
 
 
+@router.get("/account/keepalive", status_code=204)
+def keepalive(_principal: Annotated[Principal, Depends(require_login)]) -> Response:
+    """The session goes on (any signed-in request renews it): what the warning a page shows
+    before its session would lapse calls when the person says they are still there."""
+    return Response(status_code=204)
+
+
 @router.get("/account/password")
 def password_page(
     request: Request, settings: SettingsDep, principal: Annotated[Principal, Depends(require_login)]

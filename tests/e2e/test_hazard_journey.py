@@ -104,3 +104,30 @@ def test_a_wrong_date_on_a_phone_is_shown_where_the_officer_is_and_the_fix_goes_
     expect(page.get_by_role("status")).to_contain_text("已登记隐患")
     # The 422 of the refused form is the browser's own console line; nothing else went wrong.
     assert [p for p in page.problems if "status of 422" not in p] == []
+
+
+@pytest.mark.e2e
+def test_an_officer_typing_a_long_hazard_is_warned_before_the_session_lapses_and_stays(page, db):
+    """Two minutes before the idle timeout a warning appears where the officer is; 继续使用
+    renews the session, and the text typed so far is still in the form."""
+    station = make_station(db)
+    record = make_officer(db, station)
+    project = make_project(db, station, officer=record)
+    officer = make_user(db, Role.OFFICER, officer=record)
+    log_in(page, officer.username)
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.clock.install()
+    page.goto(f"{page.base}/projects/{project.id}/hazards/new")
+    page.locator("textarea[name=description]").fill("配电箱门锁损坏，电缆裸露")
+    warning = page.get_by_test_id("idle-warning")
+    expect(warning).to_have_count(0)
+    page.clock.fast_forward("27:00")
+    expect(warning).to_have_count(0)  # not yet: 30 minutes idle, warned at 28
+    page.clock.fast_forward("01:30")
+    expect(warning).to_be_visible()
+    with page.expect_response("**/account/keepalive") as renewed:
+        warning.get_by_role("button", name="继续使用").click()
+    assert renewed.value.status == 204
+    expect(warning).to_have_count(0)
+    expect(page.locator("textarea[name=description]")).to_have_value("配电箱门锁损坏，电缆裸露")
+    assert page.problems == []
