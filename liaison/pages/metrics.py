@@ -165,10 +165,12 @@ def dashboard_records(
         raise HTTPException(status_code=404)
     results = paginate(session, query, page=page)
     amounts = chosen.model is Recovery
-    total_fen = (
-        session.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(query.subquery().c.amount_fen), 0))
-        ).scalar_one()
+    total_fen = (  # int: PostgreSQL sums a bigint as a numeric
+        int(
+            session.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(query.subquery().c.amount_fen), 0))
+            ).scalar_one()
+        )
         if amounts
         else None
     )
