@@ -121,11 +121,11 @@ def logout(
     return response
 
 
-@router.get("/account/keepalive", status_code=204)
+@router.get("/account/keepalive")
 def keepalive(_principal: Annotated[Principal, Depends(require_login)]) -> Response:
     """The session goes on (any signed-in request renews it): what the warning a page shows
     before its session would lapse calls when the person says they are still there."""
-    return Response(status_code=204)
+    return Response("已续期", media_type="text/plain; charset=utf-8")
 
 
 @router.get("/account/password")

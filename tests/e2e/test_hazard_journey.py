@@ -127,7 +127,7 @@ def test_an_officer_typing_a_long_hazard_is_warned_before_the_session_lapses_and
     expect(warning).to_be_visible()
     with page.expect_response("**/account/keepalive") as renewed:
         warning.get_by_role("button", name="继续使用").click()
-    assert renewed.value.status == 204
+    assert renewed.value.status == 200
     expect(warning).to_have_count(0)
     expect(page.locator("textarea[name=description]")).to_have_value("配电箱门锁损坏，电缆裸露")
     assert page.problems == []
