@@ -305,5 +305,6 @@ async def track_rate(request: Request, session: SessionDep, settings: SettingsDe
         session.commit()
     except service.DeskError as exc:
         session.rollback()
-        return _show(request, session, found, raw, rate_error=str(exc))
+        refused = {exc.field or "satisfaction": str(exc)}  # beside its field, as a form's are
+        return _show(request, session, found, raw, rate_errors=refused, status_code=422)
     return _show(request, session, found, raw, rated=True)

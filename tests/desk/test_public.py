@@ -149,7 +149,9 @@ def test_after_closure_the_requester_rates_and_unsatisfied_reopens(client, db):
     assert "已加强巡逻" in page.text and 'data-testid="rate-form"' in page.text
     rating = {"tracking_no": number, "last4": "5678", "satisfaction": "不满意"}
     unsaid = post(client, "/track/rate", rating)
-    assert "请说明不满意的原因" in unsaid.text and 'data-testid="rate-form"' in unsaid.text
+    assert unsaid.status_code == 422 and 'data-testid="rate-form"' in unsaid.text
+    beside = re.search(r'<p class="error" id="e-rate-reason">([^<]+)</p>', unsaid.text)
+    assert beside and "请说明不满意的原因" in beside.group(1)  # beside the reason, not below
     db.refresh(request)
     assert request.status == "已办结" and not request.reopened  # nothing reopened unasked
     rated = post(client, "/track/rate", {**rating, "reason": "夜里仍有人翻墙"})
