@@ -109,14 +109,18 @@ def create_app() -> FastAPI:
         dependencies=[Depends(csrf_protect), Depends(refuse_unstorable)],
         lifespan=_freeze_start_up,
     )
-    app.add_middleware(BodyGuard, max_body_size=MAX_BODY)  # inside HttpMiddleware: headers
-    app.add_middleware(InFlightLimit, limit=settings.requests_in_flight)
-    app.add_middleware(HttpMiddleware)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-
     for router in API_ROUTERS:
         app.include_router(router, responses=API_ERRORS)
     for router in WEB_ROUTERS:
         app.include_router(router, include_in_schema=False)
+    # The largest body any route takes (the ledger's upload) bounds what is read at all.
+    largest = max(
+        [MAX_BODY] + [getattr(r, "max_body_size", None) or 0 for x in WEB_ROUTERS for r in x.routes]
+    )
+    # Outermost last: headers on every answer, then the whole body read, then a slot.
+    app.add_middleware(InFlightLimit, limit=settings.requests_in_flight)
+    app.add_middleware(BodyGuard, max_body_size=MAX_BODY, buffer_limit=largest)
+    app.add_middleware(HttpMiddleware)
     return app

@@ -109,9 +109,9 @@ def _public_url(url: str) -> list[Problem]:
         return [
             Problem(
                 "LIAISON_PUBLIC_URL",
-                "未设置：海报二维码将编码本服务被访问时的地址，经代理或内网访问时群众的手机打不开",
+                "未设置：海报二维码将编码请求中 Host 头给出的地址，任何人都能改写它，"
+                "让打印出的二维码指向别处；经代理或内网访问时群众的手机也打不开",
                 "设为群众手机能访问的 https 地址",
-                error=False,
             )
         ]
     if not url.startswith("https://"):

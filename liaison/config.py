@@ -155,6 +155,10 @@ class Settings(BaseSettings):
     def csrf_cookie(self) -> str:
         return "__Host-liaison_csrf" if self.is_production else "liaison_csrf"
 
+    @property
+    def flash_cookie(self) -> str:
+        return "__Host-liaison_flash" if self.is_production else "liaison_flash"
+
 
 @lru_cache
 def get_settings() -> Settings:

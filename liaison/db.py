@@ -59,6 +59,15 @@ def unique_where(name: str, column: str, where: str) -> sa.Index:
     )
 
 
+def one_at_a_time(session: Session, key: str) -> None:
+    """Until this transaction ends, no other transaction passes this call with the same `key`:
+    a count-then-insert rule (at most 9 files a record) holds across processes. PostgreSQL takes
+    a transaction-scoped advisory lock; SQLite needs none, its writers begin IMMEDIATE, one at
+    a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
 def add_numbered(
     session: Session, row: Any, prefix: str, attempts: int = 5, field: str = "code"
 ) -> None:

@@ -5,6 +5,7 @@ import asyncio
 import hmac
 import logging
 import secrets
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -32,6 +33,9 @@ NUL = "\x00"
 # mod_reqtimeout's body=20,MinRate=500): a phone uploading photos slowly is far above it.
 BODY_GRACE_SECONDS = 20.0
 BODY_MIN_RATE = 500
+# And never longer than this in all: a body trickling in at just over the rate would otherwise
+# last for hours (40 MB at 600 B/s: 19 h). Five minutes take 40 MB at 140 kB/s.
+BODY_MAX_SECONDS = 300.0
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -56,8 +60,8 @@ def security_headers(*, production: bool) -> list[tuple[bytes, bytes]]:
 
 class HttpMiddleware:
     """Pure ASGI: gives every request an id and a CSRF cookie, and every response the security
-    headers and its server time (Server-Timing). Pages are personal data: no caching except
-    for static files."""
+    headers and, in development, its server time (Server-Timing). Pages are personal data: no
+    caching except for static files."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -85,8 +89,9 @@ class HttpMiddleware:
                     if k not in present  # a file response sets its own, stricter CSP
                 ]
                 headers.append((b"x-request-id", request_id.encode()))
-                elapsed_ms = (time.perf_counter() - started) * 1000
-                headers.append((b"server-timing", f"app;dur={elapsed_ms:.1f}".encode()))
+                if not settings.is_production:  # timings tell an attacker what a query costs
+                    elapsed_ms = (time.perf_counter() - started) * 1000
+                    headers.append((b"server-timing", f"app;dur={elapsed_ms:.1f}".encode()))
                 if not static and not any(k.lower() == b"cache-control" for k, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
                 if not cookie_token and not static:
@@ -116,48 +121,109 @@ class InFlightLimit:
 
 
 class BodyGuard:
-    """Pure ASGI, inside HttpMiddleware: a body over `max_body_size` (or over what its route
-    allows) is refused with 413 before it is read, with our page rather than Starlette's
-    English text; and a body must keep arriving (408 otherwise), or a client sending a byte
-    now and then holds a worker for ever."""
+    """Pure ASGI, inside HttpMiddleware and outside InFlightLimit: a request's whole body is
+    read before the request takes one of the slots of `InFlightLimit`, so clients sending
+    slowly hold a connection each, never a slot that others need. The body is spooled (to disk
+    above a megabyte), refused with 413 beyond `buffer_limit` (the largest any route takes)
+    and with 408 when it stops arriving or lasts longer than BODY_MAX_SECONDS, however steadily
+    it trickles. A route's own `max_body_size` (or `max_body_size` for the rest) is then held
+    as it reads, with our page rather than Starlette's English text."""
 
-    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_size: int, buffer_limit: int) -> None:
         self.app = RequestBodyLimitMiddleware(app, max_body_size=max_body_size)
+        self.buffer_limit = buffer_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started, received, body_done = time.monotonic(), 0, False
-        page: Response | None = None
-
-        async def receive_in_time() -> Message:
-            nonlocal received, body_done
-            if body_done:  # afterwards the app waits for a disconnect, for as long as it likes
-                return await receive()
-            deadline = started + BODY_GRACE_SECONDS + received / BODY_MIN_RATE
-            try:
-                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0))
-            except TimeoutError:
-                raise StarletteHTTPException(
-                    408, "提交超时，请检查网络后重试", headers={"Connection": "close"}
-                ) from None
-            received += len(message.get("body", b""))
-            body_done = message["type"] != "http.request" or not message.get("more_body")
-            return message
+        try:
+            receive = await self._read_whole_body(scope, receive)
+        except StarletteHTTPException as refusal:
+            page = _error_response(
+                Request(scope), refusal.status_code, refusal.detail, {"Connection": "close"}
+            )
+            await page(scope, receive, send)
+            return
+        ours: Response | None = None
 
         async def send_our_page(message: Message) -> None:
-            nonlocal page
+            nonlocal ours
             plain = (b"content-type", b"text/plain; charset=utf-8")
             start = message["type"] == "http.response.start"
             if start and message["status"] == 413 and plain in message.get("headers", []):
-                page = _error_response(Request(scope), 413)
-                message = {**message, "headers": page.raw_headers}
-            elif message["type"] == "http.response.body" and page is not None:
-                message = {**message, "body": page.body}
+                ours = _error_response(Request(scope), 413)
+                message = {**message, "headers": ours.raw_headers}
+            elif message["type"] == "http.response.body" and ours is not None:
+                message = {**message, "body": ours.body}
             await send(message)
 
-        await self.app(scope, receive_in_time, send_our_page)
+        await self.app(scope, receive, send_our_page)
+
+    async def _read_whole_body(self, scope: Scope, receive: Receive) -> Receive:
+        """The body, read to its end in time, as a `receive` that hands it on; a request
+        without one (most GETs) passes as it came."""
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"")
+        if not length.strip(b"0") and b"transfer-encoding" not in headers:
+            return receive
+        if length.isdigit() and int(length) > self.buffer_limit:
+            raise StarletteHTTPException(413)
+        spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 (handed on)
+        started, received, complete = time.monotonic(), 0, False
+        while True:
+            deadline = min(
+                started + BODY_GRACE_SECONDS + received / BODY_MIN_RATE,
+                started + BODY_MAX_SECONDS,
+            )
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0))
+            except TimeoutError:
+                spool.close()
+                raise StarletteHTTPException(408, "提交超时，请检查网络后重试") from None
+            if message["type"] != "http.request":  # the client has gone: the app will see it
+                break
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.buffer_limit:
+                spool.close()
+                raise StarletteHTTPException(413)
+            await anyio.to_thread.run_sync(spool.write, chunk)
+            if not message.get("more_body"):
+                complete = True
+                break
+        spool.seek(0)
+        if complete and not length:  # a body of known length now, as a buffering proxy sends it
+            scope["headers"] = [
+                *(
+                    h
+                    for h in scope["headers"]
+                    if h[0] not in (b"content-length", b"transfer-encoding")
+                ),
+                (b"content-length", str(received).encode()),
+            ]
+        return _replay(spool, received, complete, receive)
+
+
+def _replay(spool: Any, size: int, complete: bool, receive: Receive) -> Receive:
+    """A `receive` that hands on a spooled body of `size` bytes in pieces, ending as the
+    client did (the whole body, or a disconnect), then passes on what comes after."""
+    ended = False
+
+    async def replay() -> Message:
+        nonlocal ended
+        if ended:
+            return await receive()
+        chunk = await anyio.to_thread.run_sync(spool.read, 256 * 1024)
+        if spool.tell() < size:
+            return {"type": "http.request", "body": chunk, "more_body": True}
+        ended = True
+        spool.close()
+        if complete:
+            return {"type": "http.request", "body": chunk, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return replay
 
 
 def _cookie(scope: Scope, name: str) -> str | None:
@@ -178,13 +244,14 @@ def _csrf_cookie(token: str) -> str:
 
 async def csrf_protect(request: Request) -> None:
     """Every state-changing request carries the CSRF cookie's token, in the form or (htmx) in a
-    header, and does not come from another site. Bearer-token API calls carry no cookie."""
+    header, and does not come from another site. Bearer-token calls of the API carry no cookie;
+    anywhere else a bearer header changes nothing (the public form took one as a pass)."""
     if request.method in SAFE_METHODS:
         return
     settings = get_settings()
-    if request.headers.get("authorization", "").lower().startswith("bearer ") and not (
-        request.cookies.get(settings.session_cookie)
-    ):
+    bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
+    api = request.url.path.startswith("/api/")
+    if bearer and api and not request.cookies.get(settings.session_cookie):
         return
     if request.headers.get("sec-fetch-site") == "cross-site":
         raise StarletteHTTPException(403, "跨站请求被拒绝")
@@ -197,7 +264,8 @@ async def csrf_protect(request: Request) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not expected or not sent or not hmac.compare_digest(expected, sent):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+    if not expected or not sent or not hmac.compare_digest(expected.encode(), sent.encode()):
         raise StarletteHTTPException(403, "页面已过期或请求来源无效，请刷新页面后重试")
 
 
@@ -235,7 +303,8 @@ def _whole_number_params(dependant: Any) -> Iterator[tuple[str, str]]:
 def _beyond_integer_column(text: str) -> bool:
     """Past what an INTEGER column holds (PostgreSQL's is 32 bits; SQLite's driver binds 64)."""
     digits = text.strip().lstrip("+-").lstrip("0")
-    return digits.isdigit() and (len(digits) > 10 or int(digits) > LARGEST_ID)
+    # ASCII only: "²".isdigit() is true, and int("²") a ValueError (a 500).
+    return digits.isascii() and digits.isdigit() and (len(digits) > 10 or int(digits) > LARGEST_ID)
 
 
 ERROR_TITLES = {

@@ -36,6 +36,16 @@ Day = Annotated[date, BeforeValidator(_iso_day), Ge(FIRST_DAY), Le(LAST_DAY)]
 Id = Annotated[int, Ge(1), Le(LARGEST_ID)]
 
 
+def id_in(text: str) -> int | None:
+    """The row id a form's free-form value spells (`o12`'s 12, say), or None when it is not
+    one: ASCII digits only ("²".isdigit() is true and int("²") fails), and no larger than a
+    column holds (PostgreSQL refuses the query otherwise)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= LARGEST_ID else None
+
+
 def _or_blank(schema: dict[str, Any]) -> WithJsonSchema:
     """The OpenAPI document says so too: other programs may send the blank a browser sends."""
     return WithJsonSchema({"anyOf": [schema, {"type": "string", "pattern": r"^\s*$"}]})

@@ -13,10 +13,16 @@ def parse_amount(text: str, *, unit: int = FEN_PER_YUAN) -> int:
     cleaned = text.strip().translate(str.maketrans("０１２３４５６７８９．，－", "0123456789.,-"))
     cleaned = cleaned.replace(",", "").replace(" ", "").lstrip("¥￥")
     try:
-        value = Decimal(cleaned) * unit
+        typed = Decimal(cleaned)
     except InvalidOperation:
         raise ValueError("请填写数字金额") from None
-    if not value.is_finite() or value != value.to_integral_value():
+    if not typed.is_finite():  # NaN, Infinity
+        raise ValueError("请填写数字金额")
+    # Out of range before it is multiplied: 1e999999 × unit overflows the decimal context.
+    if typed.adjusted() > len(str(MAX_FEN)):
+        raise ValueError("金额过大")
+    value = typed * unit
+    if value != value.to_integral_value():
         raise ValueError("金额最多精确到分")
     if abs(value) > MAX_FEN:
         raise ValueError("金额过大")

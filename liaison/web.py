@@ -20,7 +20,6 @@ from liaison.org.models import Officer
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
-FLASH_COOKIE = "liaison_flash"
 M = TypeVar("M")
 
 
@@ -123,7 +122,7 @@ def render(
     else:
         response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     if flashes:
-        response.delete_cookie(FLASH_COOKIE, path="/")
+        clear_cookie(response, settings.flash_cookie)
     return response
 
 
@@ -211,7 +210,7 @@ def own_officer(session: Session, user: User, refusal: str | None = None) -> Off
 
 
 def _read_flashes(request: Request) -> list[dict[str, str]]:
-    raw = request.cookies.get(FLASH_COOKIE)
+    raw = request.cookies.get(get_settings().flash_cookie)
     if not raw:
         return []
     try:
@@ -221,13 +220,22 @@ def _read_flashes(request: Request) -> list[dict[str, str]]:
     return data if isinstance(data, list) else []
 
 
+def clear_cookie(response: Response, name: str) -> None:
+    """Clear one of the app's cookies with the attributes it was set with: a browser ignores a
+    clearing Set-Cookie for a __Host- cookie that lacks Secure."""
+    response.delete_cookie(
+        name, path="/", secure=get_settings().is_production, httponly=True, samesite="lax"
+    )
+
+
 def flash(response: Response, message: str, kind: str = "success") -> Response:
+    settings = get_settings()
     response.set_cookie(
-        FLASH_COOKIE,
+        settings.flash_cookie,
         _serializer().dumps([{"kind": kind, "message": message}]),
         httponly=True,
         samesite="lax",
-        secure=get_settings().is_production,
+        secure=settings.is_production,
         path="/",
     )
     return response

@@ -87,6 +87,7 @@ def use_production(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
     monkeypatch.setenv("LIAISON_ENV", "production")
     monkeypatch.setenv("LIAISON_SECRET_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("LIAISON_ALLOW_SQLITE_IN_PRODUCTION", "true")
+    monkeypatch.setenv("LIAISON_PUBLIC_URL", "https://liaison.example.gov.cn")
     for key, value in settings.items():
         monkeypatch.setenv(f"LIAISON_{key.upper()}", value)
     get_settings.cache_clear()

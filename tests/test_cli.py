@@ -208,7 +208,7 @@ def test_serve_runs_the_app_with_several_workers(database_url):
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # two processes importing the app on a busy machine
         while True:
             try:
                 response = httpx.get(f"http://127.0.0.1:{port}/login", timeout=1)
@@ -247,8 +247,9 @@ def test_demo_years_add_earlier_years_of_closed_cases_to_every_district(db):
     # Codes: the demo's "YH…-0001", a copy's "…-1", an earlier year's "…-{copy}-{years back}".
     layered = [h for h in hazards.values() if h.code.count("-") == 3]
     present = [h for h in hazards.values() if h.code.count("-") < 3]
-    closed = [h for h in present if h.status == HazardStatus.CLOSED]
-    assert len(present) == 2 * 128 and len(layered) == 2 * len(closed)
+    closed = [h for h in present if h.status == HazardStatus.CLOSED and h.found_on.year == 2023]
+    copies = [h for h in present if h.code.endswith("-1")]  # the demo's own and its one copy
+    assert len(present) == 2 * len(copies) and len(layered) == 2 * len(closed)  # 2023's layered
     assert all(h.status == HazardStatus.CLOSED for h in layered)  # open cases stay in the present
     for hazard in layered:
         code, copy, back = hazard.code.rsplit("-", 2)
@@ -267,8 +268,9 @@ def test_demo_years_add_earlier_years_of_closed_cases_to_every_district(db):
     m = compute(db, date(2023, 1, 1), date(2023, 12, 31))
     assert (m["hazards"]["found"], m["requests"]["closed"]) == (212, 288)
     earlier = compute(db, date(2022, 1, 1), date(2022, 12, 31))
-    in_2022 = [h for h in layered if h.found_on.year == 2022 and h.category != AREA]
-    assert earlier["hazards"]["found"] == len(in_2022) > 200
+    in_2022 = [h for h in hazards.values() if h.found_on.year == 2022 and h.category != AREA]
+    assert earlier["hazards"]["found"] == len(in_2022) > len([h for h in layered if h in in_2022])
+    assert len([h for h in layered if h in in_2022]) > 200  # besides the demo's own 2022
 
 
 def test_an_import_that_fails_while_writing_says_so_in_chinese_and_keeps_nothing(db, monkeypatch):

@@ -1,59 +1,34 @@
 """GET /api/v1/requests: the desk's requests the user may see, with their service-level
 times. Submitters' names, phones and the free text (which often carries both) stay out."""
 
-from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from sqlmodel import col, select
+from fastapi import APIRouter, Depends, Query
 
 from liaison.api.common import NOT_FOUND, ListOut, Paging, fetch, paging
-from liaison.auth.deps import ApiUser
-from liaison.clock import LOCAL_TZ
+from liaison.auth.deps import ApiUser, SettingsDep
+from liaison.clock import now
 from liaison.db import SessionDep
 from liaison.desk.models import ServiceRequest
+from liaison.desk.queries import RequestFilter, request_list_query
 from liaison.desk.schemas import RequestOut
-from liaison.listing import OptionalDay, OptionalId, matching
-from liaison.scope import get_visible, visible
+from liaison.scope import get_visible
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(), LOCAL_TZ)
 
 
 @router.get("/requests", response_model=ListOut[RequestOut], summary="诉求列表（接诉即办）")
 def list_requests(
     session: SessionDep,
+    settings: SettingsDep,
     principal: ApiUser,
     page: Annotated[Paging, Depends(paging)],
-    status: str = "",
-    type: str = "",
-    channel: str = "",
-    project: OptionalId = None,
-    since: OptionalDay = None,
-    until: OptionalDay = None,
+    filters: Annotated[RequestFilter, Query()],
 ) -> ListOut[RequestOut]:
-    """`since` and `until` are days of receipt in Asia/Shanghai, both included."""
-    query = select(ServiceRequest).where(visible(ServiceRequest, principal.scope))
-    query = matching(
-        query,
-        (status, col(ServiceRequest.status)),
-        (type, col(ServiceRequest.type)),
-        (channel, col(ServiceRequest.channel)),
-        (project, col(ServiceRequest.project_id)),
-    )
-    if since:
-        query = query.where(col(ServiceRequest.received_at) >= _start_of(since))
-    if until:
-        query = query.where(col(ServiceRequest.received_at) < _start_of(until + timedelta(days=1)))
-    rows, total = fetch(
-        session,
-        query.order_by(col(ServiceRequest.received_at).desc(), col(ServiceRequest.id).desc()),
-        page,
-    )
-    items = [RequestOut.model_validate(r, from_attributes=True) for r in rows]
+    """The filters of the page `/requests`, and the same requests in the same order: open ones
+    first by the deadline they wait for. Without `box`, every request the user may see."""
+    rows, total = fetch(session, request_list_query(principal, filters, settings, now()), page)
+    items = [RequestOut.model_validate(row[0], from_attributes=True) for row in rows]
     return ListOut.page(items, total, page)
 
 

@@ -113,8 +113,8 @@ class ApiToken(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed logins counted per key ("user:NAME" or "ip:ADDRESS"), kept in the database so
-    every app process sees the same lockouts."""
+    """Failed logins counted per key ("user:NAME", "code:NAME" for second-factor codes, or
+    "ip:ADDRESS"), kept in the database so every app process sees the same lockouts."""
 
     __noun__ = "登录限制"  # what the audit log calls one
 

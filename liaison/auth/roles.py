@@ -32,6 +32,9 @@ ENTERPRISE_ROLES = frozenset({Role.ENTERPRISE})
 STAFF_ROLES = frozenset({Role.LEADER, Role.CHIEF, Role.OFFICER})
 # Who read the business records, each within their scope: all but the auditor, who reads logs.
 READER_ROLES = frozenset({Role.ADMIN, *STAFF_ROLES, Role.ENTERPRISE})
+# Disputes are read by all of those but enterprise contacts: a case is often the enterprise's
+# own workers against it (a wage claim), told to the police, not to the employer.
+CASE_READER_ROLES = READER_ROLES - {Role.ENTERPRISE}
 # The pii.reveal permission (SECURITY.md Z4, P4): who may see one masked phone or ID number
 # whole, on a record they already reach. Not the auditor, not enterprise contacts, not admins
 # (who keep officer records but work no case).

@@ -145,7 +145,8 @@ def _accept_totp(session: Session, user: User, code: str) -> bool:
     step already used: the UPDATE claims the step, so a replay — even a simultaneous one in
     another process — finds it taken."""
     code = _normalise(code)
-    if user.totp_secret is None or len(code) != 6 or not code.isdigit():
+    # ASCII digits only: str.isdigit() also takes "١٢٣٤٥٦", which no authenticator shows.
+    if user.totp_secret is None or len(code) != 6 or not (code.isascii() and code.isdigit()):
         return False
     totp = pyotp.TOTP(user.totp_secret)
     current = totp.timecode(now())

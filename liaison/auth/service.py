@@ -14,7 +14,7 @@ from liaison.auth import second_factor
 from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
 from liaison.auth.passwords import hash_password, policy_errors, verify_password
 from liaison.auth.roles import ENTERPRISE_ROLES, OFFICER_ROLES, Role
-from liaison.auth.throttle import counter
+from liaison.auth.throttle import counter, per_address
 from liaison.clock import now
 from liaison.config import Settings
 from liaison.db import get_engine, pk, reading
@@ -133,11 +133,6 @@ def set_active(session: Session, user: User, active: bool) -> None:
     session.add(user)
     if not active:
         end_sessions(session, user)
-        for token in session.exec(
-            select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
-        ):
-            token.revoked_at = now()
-            session.add(token)
     session.flush()
 
 
@@ -204,18 +199,30 @@ def reset_password(session: Session, user: User) -> str:
 # ---- login throttle --------------------------------------------------------------------
 
 
-def _throttle_keys(username: str, client_ip: str | None) -> list[str]:
-    keys = [f"user:{username.strip().lower()}"]
+# Failures are counted per account and per client address. Wrong second-factor codes have
+# their own account counter, which a correct password does not clear: whoever holds the
+# password must not be able to guess codes five at a time for ever.
+def _account_key(username: str) -> str:
+    return f"user:{username.strip().lower()}"
+
+
+def _code_key(username: str) -> str:
+    return f"code:{username.strip().lower()}"
+
+
+def _throttle_keys(username: str, client_ip: str | None, *, code: bool = False) -> list[str]:
+    keys = [_code_key(username) if code else _account_key(username)]
     if client_ip:
-        keys.append(f"ip:{client_ip}")
+        keys.append(f"ip:{per_address(client_ip)}")
     return keys
 
 
 def locked_until(session: Session, username: str, client_ip: str | None) -> datetime | None:
+    """When the account (by its passwords or by its codes) or the address is unlocked again;
+    None when neither is locked now."""
     moment = now()
-    rows = session.exec(
-        select(LoginThrottle).where(col(LoginThrottle.key).in_(_throttle_keys(username, client_ip)))
-    ).all()
+    keys = [_code_key(username), *_throttle_keys(username, client_ip)]
+    rows = session.exec(select(LoginThrottle).where(col(LoginThrottle.key).in_(keys))).all()
     locks = [r.locked_until for r in rows if r.locked_until and r.locked_until > moment]
     return max(locks) if locks else None
 
@@ -235,8 +242,13 @@ def _count_failure(session: Session, settings: Settings, key: str) -> bool:
     return locks
 
 
+def _forget(session: Session, *keys: str) -> None:
+    session.exec(delete(LoginThrottle).where(col(LoginThrottle.key).in_(keys)))
+
+
 def unlock(session: Session, username: str) -> None:
-    session.exec(delete(LoginThrottle).where(col(LoginThrottle.key) == f"user:{username.lower()}"))
+    """An administrator's unlock (or reset): both of the account's counters start again."""
+    _forget(session, _account_key(username), _code_key(username))
 
 
 def is_locked(session: Session, username: str) -> bool:
@@ -245,7 +257,7 @@ def is_locked(session: Session, username: str) -> bool:
 
 def locked_usernames(session: Session, usernames: list[str]) -> set[str]:
     """Which of these accounts are locked now, in one query (for lists)."""
-    keys = {f"user:{name.lower()}": name for name in usernames}
+    keys = {key(name): name for name in usernames for key in (_account_key, _code_key)}
     locked = session.exec(
         select(LoginThrottle.key).where(
             col(LoginThrottle.key).in_(keys), col(LoginThrottle.locked_until) > now()
@@ -297,7 +309,7 @@ def login(
         return _turned_away(session, "login_failed", user, username, {"locked": any(locked)})
     # From here on the one acting is the person whose password this is, not "anonymous".
     set_actor(session, user_id=user.id, name=user.username, client_ip=client_ip)
-    unlock(session, username)
+    _forget(session, _account_key(username))  # not the codes' counter: see _code_key
     if second_factor.enrolled(user) or second_factor.required(user, settings):
         token = _open_session(session, user, client_ip, pending=True)
         record_event(session, "login_password_ok", object_type="User", object_id=user.id)
@@ -344,13 +356,16 @@ def second_factor_login(
     client_ip: str | None,
 ) -> str | None:
     """Check the code of a half-open session: the new full session's token, or None. Wrong
-    codes count towards the same lockout as wrong passwords; a lockout ends the session."""
+    codes lock the account as wrong passwords do, on a counter of their own that only a right
+    code (or an administrator's unlock) clears; a lockout ends the session."""
     if locked_until(session, user.username, client_ip) is None and second_factor.verify(
         session, user, code
     ):
+        _forget(session, _code_key(user.username))
         return promote(session, user_session, user)
     locked = [
-        _count_failure(session, settings, key) for key in _throttle_keys(user.username, client_ip)
+        _count_failure(session, settings, key)
+        for key in _throttle_keys(user.username, client_ip, code=True)
     ]
     record_event(
         session,
@@ -407,10 +422,21 @@ def logout(session: Session, user_session: UserSession) -> None:
 
 
 def end_sessions(session: Session, user: User, *, except_id: int | None = None) -> None:
+    """End the user's sessions but `except_id` (their own, changing their password). Ending
+    them all is what recovering an account does (an admin's end-sessions, password or
+    two-factor reset, deactivation): their API tokens are revoked with them, or whoever took
+    the account would keep its data through a token."""
     query = delete(UserSession).where(col(UserSession.user_id) == user.id)
     if except_id is not None:
         query = query.where(col(UserSession.id) != except_id)
     session.exec(query)
+    if except_id is None:
+        for token in session.exec(
+            select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
+        ):
+            token.revoked_at = now()
+            session.add(token)
+    session.flush()
 
 
 # ---- API tokens ------------------------------------------------------------------------

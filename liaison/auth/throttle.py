@@ -1,6 +1,7 @@
 """Abuse limits kept in the database, so every app process counts the same hits: a fixed
 window per key ("submit-ip:1.2.3.4", "track-no:YY…"). Shares the table of the login lockout."""
 
+import ipaddress
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -9,6 +10,21 @@ from sqlmodel import Session
 from liaison.auth.models import LoginThrottle
 from liaison.clock import now
 from liaison.db import get_engine
+
+
+def per_address(address: str | None) -> str:
+    """What a per-address limit counts for a client address: an IPv4 address itself, an IPv6
+    address its /64. One subscriber (a phone, a home router) holds a whole /64 and may use a new
+    address of it for every request, so counting each /128 would be no limit at all."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or ""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:1.2.3.4 is the IPv4 client 1.2.3.4
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def counter(session: Session, key: str) -> LoginThrottle:

@@ -1,5 +1,7 @@
-"""The demo desk: the 144 requests of 2023, all closed (the article's figure), and requests of
-the days before the demo is loaded in every state, some about to breach and some breached."""
+"""The demo desk: the 144 requests of 2023, all closed (the article's figure), the requests of the
+other years from 2021 to the weeks before the demo is loaded (all closed and most rated), and
+requests of the days before it is loaded in every state, some about to breach and some
+breached."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -74,11 +76,7 @@ def load(
     start = datetime.combine(date(2023, 1, 4), time(9), clock.LOCAL_TZ)
     for n in range(REQUESTS_2023):
         received = start + timedelta(days=rng.randint(0, 330), minutes=rng.randint(0, 600))
-        late = n % 24 == 5  # a few first answered after the 24 hours
-        respond = timedelta(hours=rng.randint(25, 40) if late else rng.randint(1, 15))
-        days = 9 if n % 30 == 7 else 6  # and a few closed after the 7 days
-        close = respond + timedelta(hours=rng.randint(4, 24 * days))
-        desk.add(received, respond, close, S.CLOSED, reopen=n % 48 == 11)
+        desk.closed(n, received)
     now = clock.now()
     own = next((p for p in projects if p.enterprise_id == enterprise_id), None)
     recent = [
@@ -108,6 +106,27 @@ def load(
     session.flush()
 
 
+def load_history(
+    session: Session,
+    rng: random.Random,
+    projects: list[Project],
+    settings: Settings,
+    spans: list[tuple[date, date, int]],
+    covered_since: dict[int, date],
+) -> None:
+    """For each (first day, last day, count) of the other years: that many requests received
+    between those days, about projects covered by then or none, each closed within its week
+    and (but one in twenty) rated."""
+    for first, last, count in spans:
+        covered = [p for p in projects if covered_since[p.id or 0] <= first] or projects
+        desk = _Desk(session, rng, covered, settings)
+        for n in range(count):
+            day = first + timedelta(days=rng.randint(0, (last - first).days))
+            received = datetime.combine(day, time(9), clock.LOCAL_TZ)
+            desk.closed(n, received + timedelta(minutes=rng.randint(0, 600)), rated=n % 20 != 9)
+    session.flush()
+
+
 class _Desk:
     """Submits requests and walks them through the desk's steps, each as of its moment."""
 
@@ -116,6 +135,16 @@ class _Desk:
     ) -> None:
         self.session, self.rng, self.projects, self.settings = session, rng, projects, settings
         self.stations = sorted({p.station_id for p in projects})
+
+    def closed(self, n: int, received: datetime, *, rated: bool = True) -> None:
+        """The `n`th closed request of a year: a few first answered after the 24 hours, a few
+        closed after the 7 days, one in 48 reopened once."""
+        rng = self.rng
+        late = n % 24 == 5
+        respond = timedelta(hours=rng.randint(25, 40) if late else rng.randint(1, 15))
+        days = 9 if n % 30 == 7 else 6
+        close = respond + timedelta(hours=rng.randint(4, 24 * days))
+        self.add(received, respond, close, S.CLOSED, reopen=n % 48 == 11, rated=rated)
 
     def add(
         self,

@@ -3,17 +3,21 @@
 so N = 100 gives 26,400 projects and a hundred times every record. Logins, enterprises and
 attachments are not copied (copies' projects share the demo's enterprises).
 
-With `years` Y > 1 every district also gets Y − 1 earlier years of case history: its closed
-hazards, disputes, requests and ledger entries (with their events) again, each layer 52 weeks
-further back, so that durations and weekdays stay as they were. Open cases stay in the present,
+With `years` Y > 1 every district also gets Y − 1 earlier years of case history: its source
+year's (2023's) closed hazards, disputes, requests and ledger entries (with their events) again,
+each layer 52 weeks further back, so that durations and weekdays stay as they were. The demo's
+other years are copied once with their district, not layered; open cases stay in the present,
 and visits are not layered. N = 100, Y = 17 gives about a million cases."""
 
 from collections.abc import Callable
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+from liaison.clock import LOCAL_TZ
 from liaison.db import UTCDateTime
+from liaison.demo import YEAR
 
 # Copied in this order (a table after those it refers to), with the columns made unique per copy.
 TABLES = {
@@ -39,13 +43,24 @@ LAYER_DAYS = 364  # 52 weeks: an earlier year's case falls on the same weekday
 
 
 def _closed(metadata: sa.MetaData, spans: dict[str, int]) -> dict[str, sa.ColumnElement[bool]]:
-    """Per case table, which of the demo's rows an earlier year repeats: closed cases, their
-    events, and ledger entries whose case is repeated too."""
+    """Per case table, which of the demo's rows an earlier year repeats: the source year's closed
+    cases, their events, and its ledger entries whose case is repeated too."""
     t = metadata.tables
+    first, last = date(YEAR, 1, 1), date(YEAR, 12, 31)
+    since, until = (datetime(y, 1, 1, tzinfo=LOCAL_TZ) for y in (YEAR, YEAR + 1))
+    received = t["service_request"].c.received_at
     closed = {
-        "hazard": t["hazard"].c.status == "已销号",
-        "dispute": t["dispute"].c.status != "调解中",
-        "service_request": t["service_request"].c.status.in_(["已办结", "不予受理"]),
+        "hazard": sa.and_(
+            t["hazard"].c.status == "已销号", t["hazard"].c.found_on.between(first, last)
+        ),
+        "dispute": sa.and_(
+            t["dispute"].c.status != "调解中", t["dispute"].c.received_on.between(first, last)
+        ),
+        "service_request": sa.and_(
+            t["service_request"].c.status.in_(["已办结", "不予受理"]),
+            received >= since,
+            received < until,
+        ),
     }
     hazards, disputes, requests = (
         sa.select(t[name].c.id).where(closed[name], t[name].c.id < spans[name])
@@ -55,6 +70,7 @@ def _closed(metadata: sa.MetaData, spans: dict[str, int]) -> dict[str, sa.Column
     return closed | {
         "hazard_event": t["hazard_event"].c.hazard_id.in_(hazards),
         "recovery": sa.and_(
+            recovery.recovered_on.between(first, last),
             sa.or_(recovery.dispute_id.is_(None), recovery.dispute_id.in_(disputes)),
             sa.or_(recovery.hazard_id.is_(None), recovery.hazard_id.in_(hazards)),
         ),

@@ -1,18 +1,20 @@
 """The desk's lists in SQL: the inboxes, ordered by the deadline each request waits for, and
 the counts of what has breached and what is about to."""
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import Field
 from sqlmodel import Session, col, func, select
 
 from liaison.auth.deps import Principal
 from liaison.auth.roles import Role
+from liaison.clock import LOCAL_TZ
 from liaison.config import Settings
 from liaison.desk import sla
 from liaison.desk.models import CLOSED_STATUSES, ServiceRequest
+from liaison.listing import ListFilter, OptionalDay, OptionalId, SearchText, matching
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.scope import visible
@@ -32,13 +34,19 @@ class Box:
     ALL = "all"
 
 
-@dataclass
-class RequestFilter:
-    box: str = Box.MINE
+class RequestFilter(ListFilter):
+    """The inboxes' filters, the page's and the API's. A blank or unknown box is the widest the
+    login may see: the page turns it into the login's own inbox before it asks."""
+
+    box: str = ""
     status: str = ""
     type: str = ""
+    channel: str = ""
     urgency: str = ""
-    q: str = ""
+    q: SearchText = ""
+    project_id: OptionalId = Field(None, alias="project")
+    since: OptionalDay = Field(None, description="受理日期起（含，北京时间）")
+    until: OptionalDay = Field(None, description="受理日期止（含，北京时间）")
 
 
 def mine(principal: Principal) -> sa.ColumnElement[bool]:
@@ -82,14 +90,21 @@ def request_list_query(
         query = query.where(mine(principal), is_open)
     elif filters.box == Box.DUTY:
         query = query.where(col(R.station_id).is_(None))
-    for value, column in ((filters.status, R.status), (filters.type, R.type)):
-        if value:
-            query = query.where(col(column) == value)
+    query = matching(
+        query,
+        (filters.status, col(R.status)),
+        (filters.type, col(R.type)),
+        (filters.channel, col(R.channel)),
+        (filters.project_id, col(R.project_id)),
+    )
+    if filters.since:
+        query = query.where(col(R.received_at) >= _start_of(filters.since))
+    if filters.until:
+        query = query.where(col(R.received_at) < _start_of(filters.until + timedelta(days=1)))
     rules = urgent(settings, at)
     if filters.urgency in rules:
         query = query.where(rules[filters.urgency])
-    if filters.q.strip():
-        term = filters.q.strip()
+    if term := filters.q:
         query = query.where(
             sa.or_(
                 col(R.tracking_no) == term.upper(), col(R.content).contains(term, autoescape=True)
@@ -101,6 +116,10 @@ def request_list_query(
         col(R.received_at).desc(),
         col(R.id).desc(),
     )
+
+
+def _start_of(day: Any) -> datetime:
+    return datetime.combine(day, time(), LOCAL_TZ)
 
 
 def urgency_counts(

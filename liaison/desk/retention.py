@@ -79,6 +79,9 @@ def run(session: Session, settings: Settings, *, dry_run: bool = False) -> Repor
         )
         requests = select(func.count()).select_from(ServiceRequest).where(due)
         return Report(session.exec(requests).one(), session.exec(photos).one())
+    # Photos of refused forms nobody came back for go too (they expire in hours, not years).
+    attachments.purge_expired_pending(session, at=moment)
+    session.commit()
     report = Report()
     while batch := session.exec(
         select(ServiceRequest)

@@ -60,6 +60,11 @@ class Dispute(DisputeBase, AgreementBase, table=True):
 
     @classmethod
     def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
+        """Station staff see their projects' cases; enterprise contacts none, not even on
+        their own projects: a case is often the enterprise's workers against it (a wage
+        claim), with the applicants' names and the facts they told the police."""
+        if scope.enterprise_id is not None:
+            return sa.false()
         return col(cls.project_id).in_(select(Project.id).where(Project.visible_to(scope)))
 
 

@@ -8,7 +8,7 @@ from sqlmodel import col
 from liaison.disputes.models import Dispute
 from liaison.listing import ListFilter, OptionalDay, OptionalId, matching
 from liaison.projects.queries import work_list_query
-from liaison.scope import Scope
+from liaison.scope import Scope, restrict
 
 
 class DisputeFilter(ListFilter):
@@ -24,7 +24,8 @@ class DisputeFilter(ListFilter):
 def dispute_list_query(scope: Scope, filters: DisputeFilter) -> Any:
     """(dispute, project name, station name, handler name) rows, newest received first."""
     query = matching(
-        work_list_query(Dispute, Dispute.handler_id, scope, filters),
+        # The cases' own rule on top of their projects' (Dispute.visible_to: no enterprise).
+        restrict(work_list_query(Dispute, Dispute.handler_id, scope, filters), Dispute, scope),
         (filters.status, col(Dispute.status)),
         (filters.type, col(Dispute.type)),
     )

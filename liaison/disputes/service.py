@@ -19,7 +19,7 @@ from liaison.disputes.schemas import (
     PartyRole,
     Performance,
 )
-from liaison.errors import FieldError
+from liaison.errors import FieldError, Problems, happened_checks, problems
 from liaison.org.models import Officer
 from liaison.pii import id_number_error
 from liaison.projects.models import Project
@@ -33,6 +33,12 @@ class DisputeError(FieldError):
     """A refused step of a dispute case."""
 
 
+def received_problems(received_on: date, *, as_of: date | None = None) -> Problems:
+    """What is wrong with a case's day of receipt as of `as_of` (today): by the form and by the
+    ledger import."""
+    return problems(*happened_checks(received_on, "received_on", "受理日期", as_of or today()))
+
+
 def open_case(
     session: Session,
     project: Project,
@@ -43,8 +49,7 @@ def open_case(
     at: datetime | None = None,
 ) -> Dispute:
     """Open a case as of `at` (now), numbered by its day unless it already has its code."""
-    if case.received_on > (local(at).date() if at else today()):
-        raise DisputeError("受理日期不能晚于今天", "received_on")
+    DisputeError.refuse(received_problems(case.received_on, as_of=local(at).date() if at else None))
     if not any(p.role == PartyRole.APPLICANT for p in case.parties):
         raise DisputeError("请至少填写一名申请人", "parties")
     for party in case.parties:

@@ -33,7 +33,7 @@ def dispute_rows(session: Session, ids: Any = None) -> Rows:
 
 def _problems(v: Values) -> list[tuple[str, str]]:
     """What is wrong with a row's amount, dates and status, as (column key, reason)."""
-    problems = []
+    problems = service.received_problems(v["received_on"]) if v["received_on"] else []
     if v["amount_fen"] is not None and v["amount_fen"] < 0:
         problems.append(("amount_fen", "金额不能为负数"))
     if v["received_on"] and v["closed_on"] and v["closed_on"] < v["received_on"]:

@@ -13,7 +13,7 @@ from liaison.auth.roles import Role
 from liaison.clock import local, now, today
 from liaison.config import Settings
 from liaison.db import Fields, add_numbered, pk, put_all
-from liaison.errors import FieldError, Problems, problems
+from liaison.errors import FieldError, Problems, happened_checks, problems
 from liaison.hazards.models import Hazard, HazardEvent, HazardLevel, HazardStatus
 from liaison.hazards.schemas import HazardIn
 from liaison.org.models import Officer
@@ -75,7 +75,7 @@ def found_problems(found_on: date, deadline: date | None, *, as_of: date | None 
     """What is wrong with a hazard's dates as of `as_of` (today), (field, reason): by the form and
     by the import."""
     return problems(
-        (found_on > (as_of or today()), "found_on", "发现日期不能晚于今天"),
+        *happened_checks(found_on, "found_on", "发现日期", as_of or today()),
         (deadline is not None and deadline < found_on, "deadline", "整改期限不能早于发现日期"),
     )
 

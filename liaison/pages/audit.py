@@ -16,6 +16,7 @@ from liaison.audit.service import ACTION_LABELS, day_start, masked
 from liaison.auth.deps import require
 from liaison.auth.models import User
 from liaison.auth.roles import Role
+from liaison.clock import FIRST_DAY, LAST_DAY
 from liaison.db import SessionDep, paginate
 from liaison.listing import ListFilter, OptionalDay, PageNumber
 from liaison.web import get_or_404, redirect, render, render_list
@@ -107,6 +108,8 @@ def audit_export(
         first, last = date.fromisoformat(since), date.fromisoformat(until)
     except ValueError:
         return redirect(request, "/audit", "请填写导出的起止日期", "error")
+    if not (FIRST_DAY <= first <= LAST_DAY and FIRST_DAY <= last <= LAST_DAY):
+        return redirect(request, "/audit", f"日期应在 {FIRST_DAY} 至 {LAST_DAY} 之间", "error")
     out = io.BytesIO()
     try:
         export.export(session, first, last, out, "xlsx")

@@ -31,7 +31,7 @@ from liaison.enterprises.models import Enterprise
 from liaison.forms import Filled, refusals, validate
 from liaison.listing import ListFilter, PageNumber, searching
 from liaison.org.models import Officer
-from liaison.web import get_or_404, redirect, render, render_list, render_with_errors
+from liaison.web import clear_cookie, get_or_404, redirect, render, render_list, render_with_errors
 
 router = APIRouter()
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
@@ -117,7 +117,7 @@ def logout(
         service.logout(session, principal.user_session)
         session.commit()
     response = redirect(request, "/login", "已安全退出")
-    response.delete_cookie(settings.session_cookie, path="/")
+    clear_cookie(response, settings.session_cookie)
     return response
 
 

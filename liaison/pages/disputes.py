@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from sqlmodel import Session, col, select
 
 from liaison import downloads
-from liaison.auth.deps import Principal, ReaderDep, require
+from liaison.auth.deps import CaseReaderDep, Principal, require
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
 from liaison.clock import today
@@ -38,7 +38,7 @@ from liaison.projects.models import Project
 from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
 from liaison.recoveries.service import entries_for_dispute
-from liaison.scope import Scope, get_visible
+from liaison.scope import Scope, get_visible, restrict
 from liaison.web import own_officer, redirect, render, render_list, render_with_errors
 
 router = APIRouter()
@@ -62,7 +62,7 @@ def _fen(value: str) -> int | None:
 def dispute_list(
     request: Request,
     session: SessionDep,
-    principal: ReaderDep,
+    principal: CaseReaderDep,
     filters: Annotated[queries.DisputeFilter, Query()],
     page: PageNumber = 1,
     format: str = "",
@@ -221,7 +221,7 @@ def _detail(
 
 @router.get("/disputes/{dispute_id}")
 def dispute_detail(
-    request: Request, session: SessionDep, principal: ReaderDep, dispute_id: int
+    request: Request, session: SessionDep, principal: CaseReaderDep, dispute_id: int
 ) -> Response:
     return _detail(
         request, session, principal, get_visible(session, Dispute, dispute_id, principal.scope)
@@ -230,7 +230,7 @@ def dispute_detail(
 
 @router.get("/disputes/{dispute_id}/agreement")
 def dispute_agreement(
-    request: Request, session: SessionDep, principal: ReaderDep, dispute_id: int
+    request: Request, session: SessionDep, principal: CaseReaderDep, dispute_id: int
 ) -> Response:
     """The mediation agreement (调解协议书), laid out for A4."""
     dispute = get_visible(session, Dispute, dispute_id, principal.scope)
@@ -390,7 +390,8 @@ async def dispute_outcome(
 
 
 def timeline_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:
-    for dispute in session.exec(select(Dispute).where(Dispute.project_id == project_id)).all():
+    cases = restrict(select(Dispute).where(Dispute.project_id == project_id), Dispute, scope)
+    for dispute in session.exec(cases).all():
         url = f"/disputes/{dispute.id}"
         yield Entry(dispute.received_on, "纠纷", f"受理{dispute.type} {dispute.code}", url=url)
         if dispute.closed_on:
@@ -406,11 +407,10 @@ def timeline_entries(session: Session, project_id: int, scope: Scope) -> Iterabl
 def project_panel(
     session: Session, principal: Principal, project: Project, on: date
 ) -> Panel | None:
-    open_cases = session.exec(
-        select(Dispute).where(
-            Dispute.project_id == project.id, Dispute.status == DisputeStatus.MEDIATING.value
-        )
-    ).all()
+    mediating = select(Dispute).where(
+        Dispute.project_id == project.id, Dispute.status == DisputeStatus.MEDIATING.value
+    )
+    open_cases = session.exec(restrict(mediating, Dispute, principal.scope)).all()
     can_open = principal.user.officer_id is not None and principal.role in (
         Role.CHIEF,
         Role.OFFICER,

@@ -27,7 +27,7 @@ from liaison.hazards.sheet import HAZARDS
 from liaison.listing import PageNumber
 from liaison.org.models import Officer
 from liaison.org.queries import active_officers, active_stations
-from liaison.pages.attachments import uploads
+from liaison.pages.attachments import Kept, attached, form_photos, keep, uploads
 from liaison.pages.projects import Panel
 from liaison.projects.models import Project
 from liaison.projects.service import on_project
@@ -129,13 +129,24 @@ def _form(
     project: Project,
     settings: Settings,
     form: Filled,
+    kept: list[Kept] | None = None,
 ) -> Response:
     return render_with_errors(
         request,
         "hazards/form.html",
-        {"project": project, "values": form.values, "fields": _hazard_fields(settings)},
+        {
+            "project": project,
+            "values": form.values,
+            "fields": _hazard_fields(settings),
+            "kept": kept or [],
+        },
         form.errors,
     )
+
+
+def _holder(principal: Principal, form: str) -> attachments.Holder:
+    """A staff form's pending photos belong to the login that chose them."""
+    return attachments.Holder(form=form, user_id=principal.user.id)
 
 
 @router.get("/projects/{project_id}/hazards/new")
@@ -169,7 +180,7 @@ async def hazard_create(
     form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     form, errors = validate(HazardIn, raw)
-    photos = await uploads(form_data)
+    chosen = await form_photos(session, form_data, _holder(principal, f"hazard-new:{project_id}"))
     if form and not errors:
         with refusals(session, errors, "description", service.HazardError):
             hazard = service.log_hazard(
@@ -179,15 +190,18 @@ async def hazard_create(
                 finder,
                 form,
                 by_user_id=principal.user.id,
-                photos=photos,
+                photos=chosen.files,
             )
+            attached(session, chosen)
             session.commit()
             return redirect(
                 request,
                 f"/hazards/{hazard.id}",
                 f"已登记{'复杂区域' if hazard.is_area else '隐患'} {hazard.code}",
             )
-    return _form(request, project, settings, Filled(raw, errors))
+    kept = keep(session, chosen, errors)
+    session.commit()
+    return _form(request, project, settings, Filled(raw, errors), kept)
 
 
 # ---- one hazard and its loop -----------------------------------------------------------
@@ -199,6 +213,8 @@ def _detail(
     principal: Principal,
     hazard: Hazard,
     errors: dict[str, str] | None = None,
+    kept: list[Kept] | None = None,
+    comment: str = "",
 ) -> Response:
     project = session.get(Project, hazard.project_id)
     assert project is not None  # a foreign key
@@ -237,6 +253,8 @@ def _detail(
             "step_labels": {a: service.step_label(a, hazard.is_area) for a in service.STEPS},
             "can_add_photos": principal.role in WORKERS
             and hazard.status != HazardStatus.CLOSED.value,
+            "kept": kept or [],
+            "comment": comment,
         },
         errors,
     )
@@ -267,6 +285,7 @@ async def hazard_step(
         and not can(principal, step.action, on_project(session, project))
     ):
         raise HTTPException(status_code=403)
+    chosen = await form_photos(session, form_data, _holder(principal, f"hazard-step:{hazard_id}"))
     try:
         service.transition(
             session,
@@ -276,12 +295,19 @@ async def hazard_step(
             role=principal.role,
             by_user_id=principal.user.id,
             officer_id=principal.user.officer_id,
-            photos=await uploads(form_data),
+            photos=chosen.files,
         )
+        attached(session, chosen)
         session.commit()
     except service.HazardError as exc:
         session.rollback()
-        return _detail(request, session, principal, hazard, {exc.field or "action": str(exc)})
+        # Beside this form's own photo field, not the field of the page's other photo form.
+        field = "step_photos" if exc.field == "photos" else exc.field or "action"
+        errors = {field: str(exc)}
+        existing = attachments.count(session, service.OWNER, pk(hazard))
+        kept = keep(session, chosen, errors, "step_photos", existing=existing)
+        session.commit()
+        return _detail(request, session, principal, hazard, errors, kept, comment)
     return redirect(
         request, f"/hazards/{hazard.id}", f"已{service.step_label(action, hazard.is_area)}"
     )

@@ -19,7 +19,7 @@ from liaison.enterprises import queries as enterprise_queries
 from liaison.enterprises.models import Enterprise
 from liaison.fields import form_field
 from liaison.forms import Filled, refusals, validate
-from liaison.listing import OptionalId, PageNumber
+from liaison.listing import Id, OptionalId, PageNumber, id_in
 from liaison.money import FEN_PER_WAN, parse_amount, wan_input
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
@@ -336,7 +336,7 @@ def project_detail(
 
 
 class AssignForm(BaseModel):
-    officer_id: int
+    officer_id: Id
     reason: str = Field(min_length=1, max_length=255)
 
 
@@ -464,10 +464,10 @@ async def auto_assign_confirm(
     form = await request.form()
     pairs = []
     for value in form.getlist("pair"):
-        project_id, _, officer_id = str(value).partition(":")
-        if not (project_id.isdigit() and officer_id.isdigit()):
+        project_id, _, officer_id = (id_in(part) for part in str(value).partition(":"))
+        if project_id is None or officer_id is None:
             raise HTTPException(status_code=400)
-        pairs.append((int(project_id), int(officer_id)))
+        pairs.append((project_id, officer_id))
     allowed = _station_ids(principal)
     projects = {
         p.id: p
@@ -523,7 +523,7 @@ def officer_loads(
 
 
 class ReassignForm(BaseModel):
-    officer_id: int
+    officer_id: Id
     reason: str = Field(min_length=1, max_length=255)
 
 

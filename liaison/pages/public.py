@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -14,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from liaison.attachments import service as attachments
 from liaison.auth.deps import SettingsDep, client_ip, public
-from liaison.auth.throttle import allow
+from liaison.auth.throttle import allow, per_address
 from liaison.config import Settings
 from liaison.db import SessionDep, pk
 from liaison.desk import service
@@ -23,7 +24,7 @@ from liaison.desk.schemas import MOBILE_PATTERN, RequestIn
 from liaison.fields import form_field
 from liaison.forms import Filled, validate
 from liaison.org.models import Officer
-from liaison.pages.attachments import uploads
+from liaison.pages.attachments import Kept, Photos, attached, keep, pending_file, photos_of, uploads
 from liaison.pii import pseudonym
 from liaison.projects.models import Project
 from liaison.projects.service import current_assignment
@@ -35,6 +36,9 @@ PUBLIC_UPLOAD_LIMIT = 40 * 1024 * 1024
 PHONE = MOBILE_PATTERN
 CONTENT_AT_LEAST = 5  # characters a person types into the form
 TRACK_FAILED = "受理编号或手机号后四位不正确。"
+# Refused forms whose photos one address may have kept in an hour: anyone can send this form.
+PENDING_HOLDS_PER_HOUR = 30
+NOT_KEPT = "照片未能保留，请重新选择"
 
 
 class RequestForm(RequestIn):
@@ -108,6 +112,7 @@ def _form(
     form: Filled,
     status_code: int = 200,
     refusal: dict[str, Any] | None = None,
+    kept: list[Kept] | None = None,
 ) -> Response:
     return render(
         request,
@@ -118,6 +123,7 @@ def _form(
             "errors": form.errors,
             "fields": request_fields(),
             "refusal": refusal,
+            "kept": kept or [],
         },
         status_code=422 if form.errors and status_code == 200 else status_code,
     )
@@ -134,7 +140,7 @@ def request_form(
 def _limited(session: Session, settings: Settings, request: Request, phone: str) -> int | None:
     """Seconds to wait when this phone from this address, any phone from this address (a
     looser ceiling: a site's workers share one), or this phone anywhere has sent too many."""
-    address, person = client_ip(request), pseudonym(settings, phone)
+    address, person = per_address(client_ip(request)), pseudonym(settings, phone)
     hour, day = timedelta(hours=1), timedelta(days=1)
     return (
         allow(
@@ -163,12 +169,45 @@ def _refusals(form: RequestForm) -> dict[str, str]:
     return errors
 
 
+def _holder(request: Request, settings: Settings, project_code: str | None) -> attachments.Holder:
+    """The public form's pending photos belong to the browser that chose them (its CSRF
+    cookie, which every POST carries), on this form's link."""
+    browser = attachments.browser_identity(request.cookies.get(settings.csrf_cookie, ""))
+    return attachments.Holder(form=f"desk:{project_code or ''}", browser=browser, public=True)
+
+
+def _kept(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    chosen: Photos,
+    errors: dict[str, str],
+    *,
+    robot: bool = False,
+) -> list[Kept]:
+    """Keep the photos of a refused form for it (not a robot's; not past an address's hourly
+    ceiling, as anyone may send this form), and commit."""
+    hold = bool(chosen.chosen) and not robot
+    if hold and allow(
+        session,
+        f"desk-pending-ip:{per_address(client_ip(request))}",
+        limit=PENDING_HOLDS_PER_HOUR,
+        window=timedelta(hours=1),
+    ):
+        errors.setdefault("photos", NOT_KEPT)
+        hold = False
+    kept = keep(session, chosen, errors, hold_chosen=hold)
+    session.commit()
+    return kept
+
+
 def _too_frequent(
     request: Request,
     session: Session,
     project: Project | None,
     values: dict[str, Any],
     wait: int,
+    kept: list[Kept],
 ) -> Response:
     """The refusal at the top of the form, with what else the person can do now: the
     project's officer, the bureau's duty line, 110. What they typed stays in the form."""
@@ -181,6 +220,7 @@ def _too_frequent(
         Filled(values, {}),
         status_code=429,
         refusal={"minutes": max(1, wait // 60), "officer": officer},
+        kept=kept,
     )
     response.headers["Retry-After"] = str(wait)
     return response
@@ -191,8 +231,25 @@ def _too_frequent(
 async def request_submit(
     request: Request, session: SessionDep, settings: SettingsDep, project_code: str | None = None
 ) -> Response:
-    project = _project(session, project_code)
+    """Read the form here; decode its photos and do the database's work in a worker thread,
+    never on the event loop: anyone may send this form, and nine large PNGs decoded on the
+    loop held every other request for ten seconds."""
     form_data = await request.form()
+    chosen = await uploads(form_data)
+    return await run_in_threadpool(
+        _submit, request, session, settings, project_code, form_data, chosen
+    )
+
+
+def _submit(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    project_code: str | None,
+    form_data: Any,
+    files: list[tuple[str, bytes]],
+) -> Response:
+    project = _project(session, project_code)
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     channel = Channel.QR if project else Channel.WEB
     # The page's, whatever was posted: a citizen names neither a channel nor an enterprise.
@@ -201,12 +258,16 @@ async def request_submit(
     if form:
         errors.update(_refusals(form))
     values = {k: v for k, v in raw.items() if k != "website"}
+    chosen = photos_of(session, form_data, _holder(request, settings, project_code), files)
     if not form or errors:
-        return _form(request, project, Filled(values, errors))
+        robot = bool(form and form.website)
+        kept = _kept(request, session, settings, chosen, errors, robot=robot)
+        return _form(request, project, Filled(values, errors), kept=kept)
     wait = _limited(session, settings, request, form.submitter_phone)
     if wait is not None:
         session.commit()
-        return _too_frequent(request, session, project, values, wait)
+        kept = _kept(request, session, settings, chosen, {})
+        return _too_frequent(request, session, project, values, wait, kept)
     submitted, created = service.submit(
         session,
         form.request_in(),
@@ -220,13 +281,28 @@ async def request_submit(
                 session,
                 owner_type=service.OWNER,
                 owner_id=submitted.id or 0,
-                files=await uploads(form_data),
+                files=chosen.files,
+                public=True,
             )
+        attached(session, chosen)
     except attachments.AttachmentError as exc:
         session.rollback()
-        return _form(request, project, Filled(values, {"photos": str(exc)}))
+        errors = {"photos": str(exc)}
+        kept = _kept(request, session, settings, chosen, errors)
+        return _form(request, project, Filled(values, errors), kept=kept)
     session.commit()
     return render(request, "desk/submitted.html", {"tracking_no": submitted.tracking_no})
+
+
+@router.get("/r/pending/{token}")
+def request_pending_photo(
+    request: Request, session: SessionDep, settings: SettingsDep, token: str
+) -> Response:
+    """A photo kept from this browser's refused request form; anyone else's is not found."""
+    browser = attachments.browser_identity(request.cookies.get(settings.csrf_cookie, ""))
+    return pending_file(
+        attachments.pending_owned(session, token[:64], user_id=None, browser=browser)
+    )
 
 
 class TrackForm(BaseModel):
@@ -260,9 +336,9 @@ async def _tracked(
     form, _errors = validate(TrackForm, raw)
     number = str(raw.get("tracking_no", "")).strip().upper()[:32]
     limit, window = settings.desk_tracks_per_10_minutes, timedelta(minutes=10)
-    wait = allow(session, f"track-ip:{client_ip(request)}", limit=limit, window=window) or allow(
-        session, f"track-no:{number}", limit=limit, window=window
-    )
+    wait = allow(
+        session, f"track-ip:{per_address(client_ip(request))}", limit=limit, window=window
+    ) or allow(session, f"track-no:{number}", limit=limit, window=window)
     session.commit()
     if wait is not None:
         raise HTTPException(

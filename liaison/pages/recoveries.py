@@ -25,7 +25,7 @@ from liaison.listing import PageNumber
 from liaison.money import parse_amount, yuan
 from liaison.org.models import Officer
 from liaison.org.queries import active_stations
-from liaison.pages.attachments import uploads
+from liaison.pages.attachments import Kept, attached, form_photos, keep
 from liaison.pages.projects import Panel
 from liaison.projects.models import Project
 from liaison.projects.service import on_project
@@ -146,7 +146,9 @@ def _hazard_by_code(session: Session, project: Project, code: str) -> int | None
     ).first()
 
 
-def _entry_form(request: Request, project: Project, form: Filled) -> Response:
+def _entry_form(
+    request: Request, project: Project, form: Filled, kept: list[Kept] | None = None
+) -> Response:
     return render_with_errors(
         request,
         "recoveries/form.html",
@@ -154,6 +156,7 @@ def _entry_form(request: Request, project: Project, form: Filled) -> Response:
             "project": project,
             "values": form.values,
             "fields": _entry_fields(),
+            "kept": kept or [],
         },
         form.errors,
     )
@@ -186,6 +189,8 @@ async def recovery_create(
     form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     form, errors = validate(EntryForm, raw)
+    holder = attachments.Holder(form=f"recovery-new:{project_id}", user_id=principal.user.id)
+    chosen = await form_photos(session, form_data, holder)
     if form and not errors:
         data = form.recovery_in(_hazard_by_code(session, project, form.case_number))
         with refusals(
@@ -199,30 +204,32 @@ async def recovery_create(
                 by_user_id=principal.user.id,
                 submission_key=form.submission_key or None,
             )
-            if created:
-                files = await uploads(form_data)
-                if files:
-                    attachments.add(
-                        session,
-                        owner_type=OWNER,
-                        owner_id=pk(entry),
-                        files=files,
-                        tag="evidence",
-                        uploaded_by_id=principal.user.id,
-                    )
+            if created and chosen.files:
+                attachments.add(
+                    session,
+                    owner_type=OWNER,
+                    owner_id=pk(entry),
+                    files=chosen.files,
+                    tag="evidence",
+                    uploaded_by_id=principal.user.id,
+                )
+            attached(session, chosen)
             session.commit()
             message = f"已登记 {entry.code}" if created else f"{entry.code} 已登记过，未重复计入"
             return redirect(request, f"/recoveries/{entry.id}", message)
-    return _entry_form(request, project, Filled(raw, errors))
+    kept = keep(session, chosen, errors, "evidence")
+    session.commit()
+    return _entry_form(request, project, Filled(raw, errors), kept)
 
 
 def _detail(
     request: Request,
     session: Session,
     entry: Recovery,
-    errors: dict[str, str] | None = None,
+    form: Filled | None = None,
     can_reverse: bool = False,
 ) -> Response:
+    form = form or Filled()
     project = session.get(Project, entry.project_id)
     officer = session.get(Officer, entry.officer_id)
     reversals = session.exec(
@@ -242,8 +249,9 @@ def _detail(
             "files": attachments.for_owner(session, OWNER, pk(entry)),
             "can_reverse": can_reverse and not entry.is_reversal,
             "reverse_fields": _reverse_fields(),
+            "values": form.values,
         },
-        errors,
+        form.errors,
     )
 
 
@@ -290,7 +298,8 @@ async def recovery_reverse(
     project = session.get(Project, entry.project_id)
     if project is None or not can(principal, Action.RECOVERY_REVERSE, on_project(session, project)):
         raise HTTPException(status_code=403)
-    form, errors = validate(ReverseForm, await request.form())
+    raw = await request.form()
+    form, errors = validate(ReverseForm, raw)
     if form:
         with refusals(session, errors, "amount", service.RecoveryError):
             reversal = service.reverse(
@@ -298,7 +307,8 @@ async def recovery_reverse(
             )
             session.commit()
             return redirect(request, f"/recoveries/{entry.id}", f"已冲销，冲销记录 {reversal.code}")
-    return _detail(request, session, entry, errors, can_reverse=True)
+    typed = {k: v for k, v in raw.items() if isinstance(v, str)}
+    return _detail(request, session, entry, Filled(typed, errors), can_reverse=True)
 
 
 def timeline_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:

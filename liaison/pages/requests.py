@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 from sqlmodel import Session, col, select
@@ -35,9 +35,9 @@ from liaison.desk.sheet import REQUESTS
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.fields import form_field
 from liaison.forms import Filled, validate
-from liaison.listing import PageNumber
+from liaison.listing import PageNumber, id_in
 from liaison.org.models import Officer, Station
-from liaison.pages.attachments import uploads
+from liaison.pages.attachments import Kept, attached, form_photos, keep
 from liaison.pages.projects import Panel
 from liaison.pages.public import RequestForm, request_fields
 from liaison.projects.models import Project
@@ -81,24 +81,15 @@ def request_list(
     session: SessionDep,
     settings: SettingsDep,
     principal: ReaderDep,
-    box: str = "",
-    status: str = "",
-    type: str = "",
-    urgency: str = "",
-    q: str = "",
+    filters: Annotated[queries.RequestFilter, Query()],
     page: PageNumber = 1,
     format: str = "",
 ) -> Response:
     staff = principal.role in WORKERS
     boxes = (queries.Box.MINE, queries.Box.DUTY, queries.Box.ALL)
-    filters = queries.RequestFilter(
+    if filters.box not in boxes:
         # An unknown box is no box: the login's own, never the widest.
-        box=box if box in boxes else (queries.Box.MINE if staff else queries.Box.ALL),
-        status=status,
-        type=type,
-        urgency=urgency,
-        q=q[:64],
-    )
+        filters.box = queries.Box.MINE if staff else queries.Box.ALL
     at = now()
     query = queries.request_list_query(principal, filters, settings, at)
     if format == "xlsx":
@@ -151,6 +142,7 @@ def _new_form(
     session: Session,
     principal: Principal,
     form: Filled,
+    kept: list[Kept] | None = None,
 ) -> Response:
     enterprise = (
         session.get(Enterprise, principal.user.enterprise_id)
@@ -164,6 +156,8 @@ def _new_form(
             "values": {"submission_key": uuid.uuid4().hex, **form.values},
             "staff": principal.role in WORKERS,
             "enterprise": enterprise,
+            "kept": kept or [],
+            "pending_url": "/uploads/pending",
             "fields": {
                 **request_fields(StaffRequestForm, staff=principal.role in WORKERS),
                 "channel": form_field(
@@ -237,9 +231,19 @@ async def request_create(
     fixed = {"consent": "on", "enterprise_name": "", "enterprise_id": principal.user.enterprise_id}
     if not staff:
         fixed["channel"] = Channel.WEB.value
+    # A request's photos are the public's, as on the public form: photos only, no originals.
+    holder = attachments.Holder(form="desk-new:", user_id=principal.user.id, public=True)
+    photos = await form_photos(session, form_data, holder)
+
+    def refused(errors: dict[str, str]) -> Response:
+        session.rollback()
+        kept = keep(session, photos, errors)
+        session.commit()
+        return _new_form(request, session, principal, Filled(raw, errors), kept)
+
     form, errors = validate(StaffRequestForm, {**raw, **fixed})
     if form is None or errors:
-        return _new_form(request, session, principal, Filled(raw, errors))
+        return refused(errors)
     try:
         project = _project_by_code(session, principal, form.project_code)
         if staff and form.channel not in (Channel.PHONE, Channel.COUNTER):
@@ -256,18 +260,16 @@ async def request_create(
             session,
             owner_type=OWNER,
             owner_id=created.id or 0,
-            files=await uploads(form_data),
+            files=photos.files,
             uploaded_by_id=principal.user.id,
+            public=True,
         )
+        attached(session, photos)
         session.commit()
     except service.DeskError as exc:
-        session.rollback()
-        return _new_form(
-            request, session, principal, Filled(raw, {exc.field or "content": str(exc)})
-        )
+        return refused({exc.field or "content": str(exc)})
     except attachments.AttachmentError as exc:
-        session.rollback()
-        return _new_form(request, session, principal, Filled(raw, {"photos": str(exc)}))
+        return refused({"photos": str(exc)})
     return redirect(request, f"/requests/{created.id}", f"已登记，受理编号 {created.tracking_no}")
 
 
@@ -351,12 +353,12 @@ def _transfer(session: Session, found: ServiceRequest, raw: dict[str, Any], by: 
     """Transfer as the form asks; the name of whom it went to."""
     target = str(raw.get("to", ""))
     officer = station = None
-    if target.startswith("o") and target[1:].isdigit():
-        officer = session.get(Officer, int(target[1:]))
+    if target.startswith("o") and (officer_id := id_in(target[1:])):
+        officer = session.get(Officer, officer_id)
         if officer is None or not officer.active:
             raise service.DeskError("请选择转办对象", "to")
-    elif target.startswith("s") and target[1:].isdigit():
-        station = session.get(Station, int(target[1:]))
+    elif target.startswith("s") and (station_id := id_in(target[1:])):
+        station = session.get(Station, station_id)
         if station is None:
             raise service.DeskError("请选择转办对象", "to")
     elif target != "duty":
@@ -491,7 +493,9 @@ def home_panel(session: Session, principal: Principal, on: date) -> Panel | None
         return None
     settings = get_settings()
     at = now()
-    query = queries.request_list_query(principal, queries.RequestFilter(), settings, at)
+    query = queries.request_list_query(
+        principal, queries.RequestFilter(box=queries.Box.MINE), settings, at
+    )
     rows = _rows(session.exec(query.limit(5)).all(), settings)
     counts = queries.urgency_counts(session, principal, settings, at)
     return Panel("desk/_home_panel.html", {"rows": rows, "counts": counts})

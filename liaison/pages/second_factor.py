@@ -151,6 +151,7 @@ def new_recovery_codes(
 def admin_reset(request: Request, session: SessionDep, _admin: AdminDep, user_id: int) -> Response:
     user = user_or_404(session, user_id)
     second_factor.reset(session, user)
+    service.end_sessions(session, user)  # and its API tokens: a lost phone may be a taken one
     session.commit()
     return redirect(
         request, f"/admin/users/{user.id}", "已重置双因素认证，该用户下次登录时须重新绑定"

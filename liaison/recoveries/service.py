@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from liaison.clock import local, today
 from liaison.db import Fields, add_numbered, put_all, submitted_before
-from liaison.errors import FieldError, Problems, problems
+from liaison.errors import FieldError, Problems, happened_checks, problems
 from liaison.money import yuan
 from liaison.org.models import Officer
 from liaison.projects.models import Project
@@ -33,7 +33,7 @@ def recovery_problems(
     and by the ledger import."""
     return problems(
         (amount_fen <= 0, "amount", "金额必须大于零"),
-        (recovered_on > (as_of or today()), "recovered_on", "挽回日期不能晚于今天"),
+        *happened_checks(recovered_on, "recovered_on", "挽回日期", as_of or today()),
     )
 
 

@@ -230,6 +230,7 @@ def test_production_requires_it_and_refuses_to_turn_it_off():
         "env": "production",
         "secret_key": secrets.token_urlsafe(48),
         "database_url": "postgresql://liaison@db.example/liaison",
+        "public_url": "https://liaison.example.gov.cn",
     }
     assert Settings(**production).second_factor_required
     assert not Settings(env="development").second_factor_required

@@ -70,9 +70,10 @@ def test_scan_submit_with_a_photo_track_and_rate_after_the_officer_closes_it(
     expect(phone.get_by_text("请阅读并勾选个人信息处理告知")).to_be_visible()
     axe(phone)  # the form sent back with its error
     form = phone.get_by_test_id("request-form")
-    form.locator("input[name=photos]").set_input_files(
-        files=[{"name": "围挡.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}]
-    )
+    # The photo chosen before the refusal is kept, shown, and goes with the corrected form.
+    kept = form.get_by_test_id("kept-photos")
+    expect(kept.locator("img")).to_have_count(1)
+    expect(kept).to_contain_text("围挡.jpg")
     form.locator("input[name=consent]").check()
     form.get_by_role("button", name="提交").click()
     number = phone.get_by_test_id("tracking-no").inner_text()

@@ -1,5 +1,6 @@
 """The demo district, loaded once per run, for the walks that use the app as its people do.
-The walks only read (GET), so every test shares the one database."""
+The walks only read (GET), and the forms sent wrong must write nothing (tests/outside/
+test_post_forms.py checks it), so every test shares the one database."""
 
 import os
 import shutil
@@ -14,7 +15,7 @@ from liaison import demo
 from liaison.app import create_app
 from liaison.audit.service import set_actor
 from liaison.config import get_settings
-from liaison.db import normalise_url, upgrade
+from liaison.db import get_engine, normalise_url, upgrade
 from tests.conftest import ON_POSTGRES, point_app_at, recreate_pg_database, release_engines
 
 
@@ -45,3 +46,13 @@ def demo_client(demo_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
     with TestClient(create_app(), base_url="http://testserver") as client:
         yield client
     release_engines()
+
+
+@pytest.fixture
+def demo_db(demo_client: TestClient) -> Iterator[Session]:
+    """A session on the demo district's database, to count what the app writes in it (on
+    SQLite each statement on its own, so that it sees what the app has just committed)."""
+    engine = get_engine() if ON_POSTGRES else get_engine().execution_options(sqlite_begin=None)
+    with Session(engine) as session:
+        set_actor(session, user_id=None, name="test")
+        yield session

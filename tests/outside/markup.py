@@ -29,6 +29,11 @@ class Element:
     attrs: dict[str, str]
     parent: "Element | None" = None
     children: list["Element"] = field(default_factory=list)
+    text: str = ""  # the text directly inside it
+
+    def words(self) -> str:
+        """All the text inside it, its descendants' included."""
+        return self.text + "".join(child.words() for child in self.children)
 
     def walk(self):  # type: ignore[no-untyped-def]
         yield self
@@ -62,6 +67,9 @@ class _Builder(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._open.children.append(Element(tag, {k: v or "" for k, v in attrs}, self._open))
+
+    def handle_data(self, data: str) -> None:
+        self._open.text += data
 
     def handle_endtag(self, tag: str) -> None:
         # An end tag closes the nearest open element of its name (and any left open inside).

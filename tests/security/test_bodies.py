@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from select import select as wait_readable
 
+import httpx
 import pytest
 import uvicorn
 from fastapi.routing import APIRoute
@@ -21,12 +22,14 @@ from liaison import http
 from liaison.app import API_ROUTERS, MAX_BODY, WEB_ROUTERS, create_app
 from liaison.audit.models import AuditLog
 from liaison.auth.roles import Role
+from liaison.config import get_settings
 from tests.factories import PASSWORD, csrf_token, make_user
 from tests.routes import admitted, all_routes
 from tests.security.world import World, build_world
 from tests.test_http import assert_security_headers
 
 MB = 1024 * 1024
+SLOTS = get_settings().requests_in_flight  # what one process serves at once
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -298,3 +301,39 @@ def test_a_slow_body_is_cut_off(server, pace):
     assert b"connection: close" in reply.lower()
     assert "提交超时".encode() in reply
     assert seconds < 3 and sent < 20
+
+
+def test_a_body_trickling_steadily_is_cut_off_at_its_absolute_deadline(server, monkeypatch):
+    """Issue 18, finding 2: a body kept just above the minimum rate would otherwise last for
+    hours; however steadily it comes, it ends at BODY_MAX_SECONDS."""
+    monkeypatch.setattr(http, "BODY_MAX_SECONDS", 1.5)
+    monkeypatch.setattr(http, "BODY_MIN_RATE", 1)  # a byte every 0.1 s is ten times the rate
+    with socket.create_connection(server, timeout=10) as connection:
+        connection.sendall(HEAD)
+        started = time.monotonic()
+        sent = trickle(connection, 0.1)
+        reply = b""
+        while chunk := connection.recv(65536):
+            reply += chunk
+        seconds = time.monotonic() - started
+    assert reply.startswith(b"HTTP/1.1 408 "), reply[:200]
+    assert 1.4 < seconds < 3 and sent < 40
+
+
+def test_slow_bodies_hold_no_request_slot(server, monkeypatch):
+    """Issue 18, finding 2: more clients sending slowly than the process has request slots,
+    and the health check still answers at once: a body is read before its request takes one."""
+    monkeypatch.setattr(http, "BODY_GRACE_SECONDS", 30.0)
+    slow = [socket.create_connection(server, timeout=10) for _ in range(SLOTS + 2)]
+    try:
+        for connection in slow:
+            connection.sendall(HEAD)  # 1,000 bytes announced, a few sent, the rest to come
+        time.sleep(0.3)
+        host, port = server
+        started = time.monotonic()
+        health = httpx.get(f"http://{host}:{port}/healthz", timeout=5)
+        assert health.status_code == 200
+        assert time.monotonic() - started < 2
+    finally:
+        for connection in slow:
+            connection.close()

@@ -56,6 +56,8 @@ ERRORS = {
     "second factor off": ({"LIAISON_TWO_FACTOR_REQUIRED": "false"}, "双因素"),
     "SQLite": ({"LIAISON_DATABASE_URL": "sqlite:///./liaison.db"}, "改用 PostgreSQL"),
     "a plain-HTTP public address": ({"LIAISON_PUBLIC_URL": "http://liaison.example"}, "https"),
+    # Issue 18, finding 21: without it the posters' QR codes follow the request's Host header.
+    "no public address": ({"LIAISON_PUBLIC_URL": None}, "Host"),
 }
 
 
@@ -112,7 +114,6 @@ def test_development_mode_is_itself_an_error_for_production(monkeypatch):
 @pytest.mark.parametrize(
     ("changes", "words"),
     [
-        ({"LIAISON_PUBLIC_URL": None}, "二维码"),
         ({"LIAISON_BUREAU_NAME": None}, "个人信息处理告知"),
         ({"LIAISON_TRUSTED_PROXIES": "10.0.0.1,0.0.0.0/0"}, "伪造"),
         ({"LIAISON_TRUSTED_PROXIES": "::/0"}, "伪造"),

@@ -455,8 +455,6 @@ def read_everything(client: TestClient, world: World, pages: Pages, ids: dict[st
         f"/projects/{ids['project']}",
         f"/enterprises/{world.own.enterprise.id}",
         f"/hazards/{ids['hazard']}",
-        f"/disputes/{ids['dispute']}",
-        f"/disputes/{ids['dispute']}/agreement",
         f"/recoveries/{ids['recovery']}",
         "/requests",
         f"/requests/{ids['own_request']}",

@@ -59,13 +59,13 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 # What of a station belongs to its enterprise (the one whose contact logs in): the contact
 # reaches these and nothing else. The spare project is another enterprise's, and what hangs
 # on it (the area, the spare request) is not the contact's either; nor is a request someone
-# else sent from the poster of the enterprise's own project (a worker's complaint, say).
+# else sent from the poster of the enterprise's own project (a worker's complaint, say), nor
+# a dispute on it: a case is often the enterprise's workers against it (issue 18, finding 14).
 ENTERPRISE_OWNS = frozenset(
     {
         "enterprise",
         "project",
         "hazard",
-        "dispute",
         "recovery",
         "request",
         "hazard_photo",
