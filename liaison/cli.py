@@ -9,9 +9,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
-from liaison import backup, checks, models  # noqa: F401
+from liaison import backup, checks, clock, models  # noqa: F401
 from liaison.audit.service import record_event
 from liaison.auth import service as auth_service
+from liaison.auth.models import ApiToken
 from liaison.auth.roles import Role
 from liaison.commands import cli_session, fail
 from liaison.commands.audit import audit_app
@@ -157,6 +158,50 @@ def token_create(username: str, name: Annotated[str, typer.Option(help="令牌�
         token = auth_service.create_api_token(session, user, name)
         session.commit()
     typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(username: Annotated[str, typer.Argument(help="只列此用户的令牌")] = "") -> None:
+    """List API tokens (everyone's, or USERNAME's): id, user, purpose, made, last used,
+    expiry and state. Never the token itself, which is kept only as a hash."""
+    with cli_session() as session:
+        user = auth_service.get_by_username(session, username) if username else None
+        if username and user is None:
+            fail(f"用户 {username} 不存在")
+            return
+        rows = auth_service.api_tokens(session, user)
+    moment = clock.now()
+    for token, owner in rows:
+        state = (
+            "已吊销"
+            if token.revoked_at
+            else "已过期"
+            if token.expires_at and token.expires_at <= moment
+            else "有效"
+        )
+        used = (
+            f"{clock.local(token.last_used_at):%Y-%m-%d %H:%M}"
+            if token.last_used_at
+            else "从未使用"
+        )
+        expires = f"{clock.local(token.expires_at):%Y-%m-%d}" if token.expires_at else "不过期"
+        typer.echo(
+            f"{token.id}\t{owner.username}\t{token.name or '-'}\t"
+            f"{clock.local(token.created_at):%Y-%m-%d}\t{used}\t{expires}\t{state}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke API token TOKEN_ID (see `liaison token list`) at once; audited."""
+    with cli_session() as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            fail(f"令牌 {token_id} 不存在")
+            return
+        auth_service.revoke_api_token(session, token)
+        session.commit()
+    typer.echo(f"已吊销令牌 {token_id}")
 
 
 @app.command()

@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     # The API: requests per token's owner a minute, and failed bearer tokens per client
     # address in 10 minutes, counted in the database so every app process agrees.
     api_requests_per_minute: int = Field(120, ge=1)
+    # An API token stops working this many days after it is made; make a new one then.
+    api_token_days: int = Field(90, ge=1, le=3650)
     api_failures_per_10_minutes: int = Field(20, ge=1)
 
     # Failed-login lockout, per account and per client address.

@@ -57,6 +57,7 @@ PAGES = {
     "/home": {Role.LEADER, Role.CHIEF, Role.OFFICER, Role.ENTERPRISE},
     "/account/password": set(Role),
     "/account/keepalive": set(Role),  # renews the session: the warning before it lapses
+    "/account/tokens": set(Role),  # one's own API tokens
     "/account/two-factor": set(Role),
     "/admin/users": {Role.ADMIN},
     "/admin/users/new": {Role.ADMIN},

@@ -16,7 +16,7 @@ from liaison.auth.passwords import hash_password, policy_errors, verify_password
 from liaison.auth.roles import ENTERPRISE_ROLES, OFFICER_ROLES, Role
 from liaison.auth.throttle import counter, per_address
 from liaison.clock import now
-from liaison.config import Settings
+from liaison.config import Settings, get_settings
 from liaison.db import get_engine, pk, reading
 from liaison.enterprises.service import enterprise_by_uscc
 from liaison.errors import FieldError
@@ -443,19 +443,55 @@ def end_sessions(session: Session, user: User, *, except_id: int | None = None) 
 
 
 def create_api_token(session: Session, user: User, name: str = "") -> str:
-    """A new bearer token; returned once, only its hash is kept."""
+    """A new bearer token, good for LIAISON_API_TOKEN_DAYS; returned once, only its hash kept."""
     token = "lsn_" + new_token()
-    session.add(ApiToken(token_hash=token_hash(token), user_id=pk(user), name=name[:64]))
+    expires_at = now() + timedelta(days=get_settings().api_token_days)
+    session.add(
+        ApiToken(
+            token_hash=token_hash(token), user_id=pk(user), name=name[:64], expires_at=expires_at
+        )
+    )
     session.flush()
     return token
 
 
 def user_for_api_token(session: Session, token: str) -> User | None:
+    """The active user behind a live token (not revoked, not expired). Its last use is noted
+    to the minute, in a short transaction of its own, as a session's touch is: the API's
+    request only reads (on SQLite it must not take the write lock for this)."""
+    moment = now()
     row = session.exec(
         select(ApiToken, User)
         .join(User, col(User.id) == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_hash(token), col(ApiToken.revoked_at).is_(None))
+        .where(
+            ApiToken.token_hash == token_hash(token),
+            col(ApiToken.revoked_at).is_(None),
+            col(ApiToken.expires_at).is_(None) | (col(ApiToken.expires_at) > moment),
+        )
     ).first()
     if row is None or not row[1].active:
         return None
-    return row[1]
+    found, user = row
+    if found.last_used_at is None or moment - found.last_used_at > timedelta(minutes=1):
+        with Session(get_engine()) as own:
+            own.exec(
+                update(ApiToken).where(col(ApiToken.id) == found.id).values(last_used_at=moment)
+            )
+            own.commit()
+    return user
+
+
+def api_tokens(session: Session, user: User | None = None) -> list[tuple[ApiToken, User]]:
+    """Tokens with their users, newest first: one user's, or everyone's (user None)."""
+    query = select(ApiToken, User).join(User, col(User.id) == ApiToken.user_id)
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return [(t, u) for t, u in session.exec(query.order_by(col(ApiToken.id).desc())).all()]
+
+
+def revoke_api_token(session: Session, token: ApiToken) -> None:
+    """Stop one token now (the audit log records it, as every change of a tracked table)."""
+    if token.revoked_at is None:
+        token.revoked_at = now()
+        session.add(token)
+        session.flush()

@@ -3,7 +3,7 @@
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import select
@@ -22,9 +22,10 @@ from liaison.auth.deps import (
     require,
     require_login,
 )
-from liaison.auth.models import User
+from liaison.auth.models import ApiToken, User
 from liaison.auth.passwords import policy_hint
 from liaison.auth.roles import Role, home_path
+from liaison.clock import now
 from liaison.config import Settings
 from liaison.db import SessionDep, paginate
 from liaison.enterprises.models import Enterprise
@@ -126,6 +127,31 @@ def keepalive(_principal: Annotated[Principal, Depends(require_login)]) -> Respo
     """The session goes on (any signed-in request renews it): what the warning a page shows
     before its session would lapse calls when the person says they are still there."""
     return Response("已续期", media_type="text/plain; charset=utf-8")
+
+
+@router.get("/account/tokens")
+def token_page(
+    request: Request, session: SessionDep, principal: Annotated[Principal, Depends(require_login)]
+) -> Response:
+    """The login's own API tokens: what each is for, when made, last used and expiring, and a
+    button to revoke it. Tokens are made on the server (`liaison token create`)."""
+    tokens = [t for t, _ in service.api_tokens(session, principal.user)]
+    return render(request, "auth/tokens.html", {"tokens": tokens, "now": now()})
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def token_revoke(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require_login)],
+    token_id: int,
+) -> Response:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != principal.user.id:
+        raise HTTPException(status_code=404)  # another's token is not there for this login
+    service.revoke_api_token(session, token)
+    session.commit()
+    return redirect(request, "/account/tokens", f"已吊销令牌 {token.name or token.id}")
 
 
 @router.get("/account/password")
