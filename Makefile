@@ -34,7 +34,7 @@ serve-prod: install ## production: check the settings, migrate, serve WORKERS pr
 	LIAISON_ENV=production $(BIN)/liaison init
 	LIAISON_ENV=production $(BIN)/liaison serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
-migrate: install ## upgrade the database (LIAISON_DATABASE_URL) to the latest revision
+migrate: install ## upgrade the database to the latest revision, as LIAISON_DATABASE_OWNER_URL if set
 	$(BIN)/liaison init
 
 revision: install ## write a new migration from the models: make revision m="what changed"

@@ -439,10 +439,10 @@ def _echo_summary(summary: Summary) -> None:
     )
 
 
-def _run(work: Callable[[str, Path], Summary], path: Path, done: str) -> None:
-    """`work` on the configured database: `done` and what the backup holds, or why it failed."""
+def _run(work: Callable[[str, Path], Summary], url: str, path: Path, done: str) -> None:
+    """`work` on the database at `url`: `done` and what the backup holds, or why it failed."""
     try:
-        summary = work(get_settings().database_url, path)
+        summary = work(url, path)
     except BackupError as exc:
         fail(str(exc))
     typer.echo(done)
@@ -453,11 +453,14 @@ def backup_command(
     path: Annotated[Path, typer.Argument(help="备份文件（.zip），已存在则在完成后替换")],
 ) -> None:
     """Back up the whole database (data, attachment files, audit log) into one zip file."""
-    _run(create, path, f"已备份到 {path}")
+    # Reading every row is the app's right too: a backup needs no owner.
+    _run(create, get_settings().database_url, path, f"已备份到 {path}")
 
 
 def restore_command(
     path: Annotated[Path, typer.Argument(help="liaison backup 写出的备份文件")],
 ) -> None:
-    """Restore a backup into an empty database (LIAISON_DATABASE_URL), migrating it first."""
-    _run(restore, path, f"已从 {path} 恢复，并记入审计日志")
+    """Restore a backup into an empty database, migrating it first; as the tables' owner
+    (LIAISON_DATABASE_OWNER_URL, else LIAISON_DATABASE_URL), who alone may reset their
+    sequences and refresh their statistics, and who grants the app its rights (db_roles)."""
+    _run(restore, get_settings().migration_url, path, f"已从 {path} 恢复，并记入审计日志")

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from liaison.config import Settings
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105  (refused in production)
+DEV_AUDIT_KEY = "dev-insecure-audit-key-change-me"  # refused in production
 
 SECRET_MIN_LENGTH = 32
 # A key of few distinct characters ("xxxx…", "1234…") is guessed however long it is;
@@ -38,6 +39,7 @@ def _settings_rules(s: "Settings") -> list[Problem | None]:
     return [
         _environment(s),
         _secret_key(s.secret_key),
+        *_audit_key(s),
         Problem(
             "LIAISON_DOCS_ENABLED",
             "开启了 API 文档（/docs、/redoc、/openapi.json），向任何人公开接口结构",
@@ -91,9 +93,11 @@ def _environment(s: "Settings") -> Problem | None:
     )
 
 
-def _secret_key(key: str) -> Problem | None:
+def _secret_key(
+    key: str, setting: str = "LIAISON_SECRET_KEY", default: str = DEV_SECRET_KEY
+) -> Problem | None:
     fix = f"设为至少 {SECRET_MIN_LENGTH} 个字符的随机值，例如 {KEY_COMMAND} 的输出"
-    if key == DEV_SECRET_KEY:
+    if key == default:
         what = "仍是代码中公开的开发默认密钥"
     elif len(key) < SECRET_MIN_LENGTH:
         what = f"只有 {len(key)} 个字符，太短"
@@ -101,7 +105,22 @@ def _secret_key(key: str) -> Problem | None:
         what = f"只由 {len(set(key))} 种字符组成，容易被猜出"
     else:
         return None
-    return Problem("LIAISON_SECRET_KEY", what, fix)
+    return Problem(setting, what, fix)
+
+
+def _audit_key(s: "Settings") -> list[Problem]:
+    """The audit chain's key: a weak one lets whoever writes the database rebuild the chain."""
+    if weak := _secret_key(s.audit_key, "LIAISON_AUDIT_KEY", DEV_AUDIT_KEY):
+        return [weak]
+    if s.audit_key == s.secret_key:
+        return [
+            Problem(
+                "LIAISON_AUDIT_KEY",
+                "与 LIAISON_SECRET_KEY 相同：更换会话密钥会使审计校验链无法校验",
+                f"另设一个随机值，例如 {KEY_COMMAND} 的输出",
+            )
+        ]
+    return []
 
 
 def _public_url(url: str) -> list[Problem]:

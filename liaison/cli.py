@@ -9,13 +9,14 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
-from liaison import backup, checks, clock, models  # noqa: F401
+from liaison import backup, checks, clock, db_roles, models  # noqa: F401
 from liaison.audit.service import record_event
 from liaison.auth import service as auth_service
 from liaison.auth.models import ApiToken
 from liaison.auth.roles import Role
 from liaison.commands import cli_session, fail
 from liaison.commands.audit import audit_app
+from liaison.commands.users import user_app
 from liaison.config import Settings, get_settings
 from liaison.db import database_problems, upgrade
 from liaison.desk import retention
@@ -31,6 +32,7 @@ app = typer.Typer(
 token_app = typer.Typer(help="API 令牌", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(user_app, name="user")
 app.command("backup")(backup.backup_command)
 app.command("restore")(backup.restore_command)
 app.command("retention")(retention.command)
@@ -54,7 +56,11 @@ def check() -> None:
     """Check the configuration for production: each problem and what to change; exit 1 on an
     error (production refuses to start with it), 0 with warnings only."""
     settings = _AsConfigured()
-    problems = checks.settings_problems(settings) + database_problems(settings)
+    problems = (
+        checks.settings_problems(settings)
+        + database_problems(settings)
+        + db_roles.role_problems(settings)
+    )
     for problem in sorted(problems, key=lambda p: not p.error):
         typer.echo(f"{'错误' if problem.error else '提醒'}  {problem}")
     errors = sum(p.error for p in problems)
@@ -90,13 +96,36 @@ def serve(
 
 
 @app.command()
-def init() -> None:
-    """Create the database or upgrade it to the latest schema."""
+def init(
+    roles_sql: Annotated[
+        bool, typer.Option("--roles-sql", help="只打印建立表所有者和应用两个账号的 SQL，不迁移")
+    ] = False,
+    admin_url: Annotated[
+        str,
+        typer.Option(
+            "--admin-url", help="先以此超级用户连接建立两个账号（密码取自两个连接串），再迁移"
+        ),
+    ] = "",
+) -> None:
+    """Create the database or upgrade it to the latest schema, as the tables' owner
+    (LIAISON_DATABASE_OWNER_URL, else LIAISON_DATABASE_URL); the app's role is then granted
+    row access only (liaison/db_roles.py)."""
+    settings = get_settings()
     try:
+        if roles_sql:
+            typer.echo(db_roles.roles_script(settings))
+            return
+        if admin_url:
+            db_roles.create_roles(settings, admin_url)
         upgrade()
+    except ValueError as exc:
+        fail(str(exc))
     except SQLAlchemyError as exc:
         fail(f"数据库迁移失败：{exc}")
     typer.echo("数据库已是最新结构")
+    role = db_roles.app_role(settings)
+    if role:
+        typer.echo(f"应用账号 {role} 只能读写数据，审计日志只可追加")
 
 
 def _read_password() -> str:

@@ -2,12 +2,14 @@
 
 import ipaddress
 from functools import lru_cache
+from pathlib import Path
 from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
-from liaison.checks import DEV_SECRET_KEY, refusal, settings_problems
+from liaison.checks import DEV_AUDIT_KEY, DEV_SECRET_KEY, refusal, settings_problems
 
 
 class Settings(BaseSettings):
@@ -18,6 +20,9 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     database_url: str = "sqlite:///./liaison.db"
+    # The role that owns the tables, for what only it may do: migrations, the audit purge,
+    # restores (liaison/db_roles.py). Empty: LIAISON_DATABASE_URL does those too, as one role.
+    database_owner_url: str = ""
     # A streaming standby of the same database for the heavy reads (metrics, dashboards);
     # empty: everything reads the primary.
     read_database_url: str = ""
@@ -27,6 +32,11 @@ class Settings(BaseSettings):
     docs_enabled: bool | None = None  # default: on in development, off in production
     # SQLite serves one machine; production refuses it unless this says it is meant.
     allow_sqlite_in_production: bool = False
+    # On SQLite a ledger import holds the one write lock for its whole transaction (it is all
+    # or nothing), and every other write is refused (503) meanwhile: the web imports files of at
+    # most this many rows there (9,212 rows held it 35 s on a loaded two-core test machine).
+    # PostgreSQL has no limit.
+    sqlite_import_max_rows: int = Field(10000, ge=1)
 
     # Sessions (MLPS 2.0: idle timeout, absolute lifetime).
     session_idle_minutes: int = Field(30, ge=1)
@@ -102,6 +112,17 @@ class Settings(BaseSettings):
     # Days the audit log is kept at least; `liaison audit purge` removes nothing younger. The
     # law asks for 180 (Cybersecurity Law Art. 21), so no setting can go below.
     audit_retention_days: int = Field(180, ge=180)
+    # The key of the audit chain's hashes and of its checkpoints (liaison/audit/chain.py):
+    # kept outside the database, so whoever can write the database cannot rebuild the chain.
+    # Set it once before the first start and never change it: rows hashed with another key
+    # fail verification. Development and tests use a fixed key, which production refuses.
+    audit_key: str = DEV_AUDIT_KEY
+    # Where the signed checkpoints of the chain's head go (liaison/audit/checkpoint.py). Empty:
+    # audit-checkpoints/ beside the SQLite database, or in the working directory otherwise.
+    audit_checkpoint_dir: str = ""
+    # Each app process writes a checkpoint when the newest is this many hours old (all
+    # processes together write one); 0: none, a cron job runs `liaison audit checkpoint`.
+    audit_checkpoint_hours: int = Field(24, ge=0)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -119,6 +140,20 @@ class Settings(BaseSettings):
     def trusted_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         parts = filter(None, (p.strip() for p in self.trusted_proxies.split(",")))
         return [ipaddress.ip_network(part, strict=False) for part in parts]
+
+    @property
+    def migration_url(self) -> str:
+        """Where the schema is changed: the owner's connection, else the app's own."""
+        return self.database_owner_url or self.database_url
+
+    @property
+    def audit_checkpoint_path(self) -> Path:
+        if self.audit_checkpoint_dir:
+            return Path(self.audit_checkpoint_dir)
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).parent / "audit-checkpoints"
+        return Path("audit-checkpoints")
 
     @property
     def is_production(self) -> bool:

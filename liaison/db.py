@@ -1,6 +1,6 @@
 """Engine, sessions, the constraint naming convention and SQLite pragmas."""
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -25,6 +25,14 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
+# How long a writer waits for SQLite's one write lock (an import holds it for its whole
+# transaction) before giving up: the request is then refused with a 503 and Retry-After
+# (liaison/http.py), not held for as long as the lock is. Its worker thread waits, never the
+# event loop (liaison/forms.py: posted_form).
+SQLITE_BUSY_SECONDS = 5
+# PostgreSQL's codes for a wait given up on that a retry in a moment may pass:
+# lock_not_available (lock_timeout), serialization_failure, deadlock_detected.
+RETRYABLE_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -68,30 +76,47 @@ def one_at_a_time(session: Session, key: str) -> None:
         session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
+Record = TypeVar("Record", bound=SQLModel)
+Fields = Mapping[str, Any]
+
+
 def add_numbered(
-    session: Session, row: Any, prefix: str, attempts: int = 5, field: str = "code"
-) -> None:
-    """Give `row` the next free number `<prefix>NNNN` in `field` and insert it. Two requests may
-    take the same number at once: the unique constraint refuses the second, which tries the next."""
+    session: Session,
+    row: Record,
+    prefix: str,
+    attempts: int = 5,
+    field: str = "code",
+    draw: Callable[[], str] | None = None,
+) -> Record:
+    """Give `row` the next free number `<prefix>NNNN` in `field` (or `<prefix>` and what `draw`
+    makes, for a number nobody should guess) and insert it. Two requests may take the same
+    number at once: the unique constraint refuses the second, which tries the next (or draws
+    again). The same form sent twice at once, to two processes, passed both `submitted_before`
+    checks: its `submission_key` refuses the second insert, which gets the row the first made,
+    returned instead of `row` (the first process's, as if the second had come after it)."""
     model = type(row)
     column = getattr(model, field)
-    for attempt in range(attempts):
-        taken = session.exec(
-            select(func.count()).select_from(model).where(column.startswith(prefix))
-        ).one()
-        setattr(row, field, f"{prefix}{taken + 1 + attempt:04d}")
+    attempt = 0
+    while True:
+        if draw is not None:
+            setattr(row, field, prefix + draw())
+        else:
+            taken = session.exec(
+                select(func.count()).select_from(model).where(column.startswith(prefix))
+            ).one()
+            setattr(row, field, f"{prefix}{taken + 1 + attempt:04d}")
         try:
             with session.begin_nested():
                 session.add(row)
                 session.flush()
-            return
+            return row
         except sa.exc.IntegrityError:
-            if attempt == attempts - 1:
+            earlier = submitted_before(session, model, getattr(row, "submission_key", None))
+            if earlier is not None:
+                return earlier
+            attempt += 1
+            if attempt == attempts:
                 raise
-
-
-Record = TypeVar("Record", bound=SQLModel)
-Fields = Mapping[str, Any]
 
 
 def put_all(
@@ -148,7 +173,9 @@ def make_engine(url: str) -> Engine:
         # in-memory database has one connection per thread and no pool to size.
         pool = {} if sa.make_url(url).database in (None, "", ":memory:") else _pool_size()
         engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 15}, **pool
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+            **pool,
         )
         _configure_sqlite(engine)
         return engine
@@ -170,7 +197,7 @@ def _configure_sqlite(engine: Engine) -> None:
             "foreign_keys = ON",
             "journal_mode = WAL",
             "synchronous = NORMAL",
-            "busy_timeout = 15000",
+            f"busy_timeout = {SQLITE_BUSY_SECONDS * 1000}",
             "secure_delete = ON",
         ):
             cursor.execute(f"PRAGMA {pragma}")
@@ -184,6 +211,18 @@ def _configure_sqlite(engine: Engine) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         if mode is not None:
             connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def database_busy(exc: BaseException) -> bool:
+    """Whether `exc` is the database giving up a wait for a lock (SQLite's "database is
+    locked", a PostgreSQL lock or serialization conflict): the request may pass if sent again in
+    a moment, so it is told so (503), and is no server error."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    name = getattr(exc.orig, "sqlite_errorname", "")  # SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, …
+    return isinstance(name, str) and name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
 
 
 @lru_cache
@@ -246,11 +285,12 @@ def paginate(session: Session, query: Any, *, page: int, size: int = 50) -> Page
 
 
 def alembic_config(url: str | None = None) -> "Config":
-    """Alembic's configuration, independent of the working directory."""
+    """Alembic's configuration, independent of the working directory; it migrates through the
+    owner's connection when one is set (LIAISON_DATABASE_OWNER_URL)."""
     root = Path(__file__).resolve().parent.parent
     config = Config(str(root / "alembic.ini"))
     config.set_main_option("script_location", str(root / "migrations"))
-    config.attributes["database_url"] = normalise_url(url or get_settings().database_url)
+    config.attributes["database_url"] = normalise_url(url or get_settings().migration_url)
     return config
 
 

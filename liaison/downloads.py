@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from liaison import clock, sheets, spreadsheet
 from liaison.audit.service import record_event
-from liaison.pii import mask_phone
+from liaison.pii import mask_numbers, mask_phone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PHONE_PARSERS = (sheets.phone, sheets.mobile)
@@ -39,11 +39,15 @@ def record_export(session: Session, kind: str, filename: str) -> None:
 
 
 def masked(spec: sheets.Sheet, rows: Iterator[list[str]]) -> Iterator[list[str]]:
-    """The rows with every phone column masked (138****1234)."""
+    """The rows with every phone column masked (138****1234), and the phone and ID numbers
+    typed into every text column (a request's content, a dispute's facts) too."""
     phones = [n for n, column in enumerate(spec.columns) if column.parse in PHONE_PARSERS]
+    texts = [n for n, column in enumerate(spec.columns) if column.cell == "text"]
     for row in rows:
         for n in phones:
             row[n] = mask_phone(row[n])
+        for n in texts:
+            row[n] = mask_numbers(row[n])
         yield row
 
 

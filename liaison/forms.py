@@ -3,10 +3,12 @@
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -26,6 +28,17 @@ class Filled:
             {f"{form}_{k}": v for k, v in self.values.items()},
             {f"{form}_{k}": v for k, v in self.errors.items()},
         )
+
+
+async def posted_form(request: Request) -> FormData:
+    """The POSTed form, read here on the event loop (reading a body is async), so that the
+    route that takes it is a plain `def`, which FastAPI runs in a worker thread. A route must
+    not be `async` to read its form: its database work would then run on the loop, and one
+    wait for SQLite's write lock (an import holds it) held every other request, /healthz too."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 def _message(error: Mapping[str, Any]) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any, get_args
 
 import anyio
+import sqlalchemy as sa
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -21,6 +22,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liaison.config import get_settings
+from liaison.db import database_busy
 from liaison.listing import LARGEST_ID
 
 log = logging.getLogger("liaison")
@@ -36,6 +38,10 @@ BODY_MIN_RATE = 500
 # And never longer than this in all: a body trickling in at just over the rate would otherwise
 # last for hours (40 MB at 600 B/s: 19 h). Five minutes take 40 MB at 140 kB/s.
 BODY_MAX_SECONDS = 300.0
+# What a request refused for a lock it waited too long for is told: try again in this many
+# seconds (a ledger import of the largest size SQLite takes holds the lock for about that).
+BUSY = "系统繁忙，请稍后重试"
+BUSY_RETRY_SECONDS = 10
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -318,6 +324,7 @@ ERROR_TITLES = {
     422: "提交的内容有误",
     429: "请求过于频繁",
     500: "系统出错了",
+    503: "系统繁忙",
 }
 
 
@@ -388,6 +395,19 @@ def install_error_handlers(app: Any) -> None:
     @app.exception_handler(SecondFactorRequired)
     async def second_factor(request: Request, exc: SecondFactorRequired) -> Response:
         return _to(request, exc.page)
+
+    @app.exception_handler(sa.exc.DBAPIError)
+    async def database_error(request: Request, exc: sa.exc.DBAPIError) -> Response:
+        """A wait for a lock given up on (an import holds SQLite's only one) is a 503 to send
+        again later; any other database error is the server's (the handler below)."""
+        if not database_busy(exc):
+            raise exc
+        log.warning(
+            "database busy, request %s: %s",
+            request.scope.get("state", {}).get("request_id"),
+            str(exc.orig).splitlines()[0] if exc.orig else "",
+        )
+        return _error_response(request, 503, BUSY, {"Retry-After": str(BUSY_RETRY_SECONDS)})
 
     @app.exception_handler(ClientDisconnect)
     async def client_gone(request: Request, _exc: ClientDisconnect) -> Response:

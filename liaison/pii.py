@@ -4,6 +4,7 @@ the same numbers found in free text, and the ID number check."""
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 
 from liaison.config import Settings
 
@@ -47,29 +48,53 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * (len(name) - 1)
 
 
-# Numbers that identify a person in free text: resident ID numbers (18 digits, or the old 15),
-# mobiles (maybe +86 in front, spaces or dashes between the groups), landlines with their area
-# code. Never part of a longer run of digits or letters (a credit code, a tracking number).
+# Numbers that identify a person in free text, read once its full-width digits are ASCII
+# (`_FULL_WIDTH`): resident ID numbers (18 characters with a birth date inside, the last maybe
+# X, or the old 15 digits), mobiles (maybe +86 in front), landlines with their area code; a
+# space or a dash may stand between the usual groups (110105 19491231 002X, 138-1234-5678,
+# (0755) 8888 6666). Never part of a longer run of digits or letters (a credit code, a tracking
+# number such as YY20261206-0001), nor of an amount or a date (13812345678.50, 2026-12-06).
+_SEP = r"[ \t-]?"
+_BIRTH = rf"(?:18|19|20)\d{{2}}{_SEP}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_OLD_BIRTH = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 NUMBERS_IN_TEXT = re.compile(
-    r"(?<![\dA-Za-z])(?:(?P<id>\d{17}[\dXx]|\d{15})"
-    r"|(?P<phone>(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}-?\d{7,8}))(?![\dA-Za-z])"
+    r"(?<![\dA-Za-z])(?<!\d[.-])"
+    rf"(?:(?P<id>\d{{6}}{_SEP}{_BIRTH}{_SEP}\d{{3}}[\dXx]|\d{{6}}{_OLD_BIRTH}\d{{3}})"
+    rf"|(?:\+?86{_SEP})?1[3-9]\d{_SEP}\d{{4}}{_SEP}\d{{4}}"
+    rf"|\(?0\d{{2,3}}\)?{_SEP}\d{{3,4}}{_SEP}\d{{4}})"
+    r"(?![\dA-Za-z]|[.-]\d)",
+    re.ASCII,
 )
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ－＋（）　", "0123456789Xx-+() ")
 
 
 def _masked(found: re.Match[str]) -> str:
-    if found.group("id"):
-        return mask_id(found.group("id"))
-    return mask_phone(re.sub(r"[\s-]", "", found.group("phone")))
+    number = re.sub(r"[\s()-]", "", found.group())
+    number = re.sub(r"^\+?86(?=1\d{10}$)", "", number)  # 138****5678, not +86****5678
+    return mask_id(number.upper()) if found.group("id") else mask_phone(number)
+
+
+def _replaced(text: str | None, replace: Callable[[re.Match[str]], str]) -> str:
+    """`text` with each number `NUMBERS_IN_TEXT` finds in it replaced; full-width digits are
+    read as ASCII (same length, so the text around the numbers stays as it was typed)."""
+    text = text or ""
+    narrow = text.translate(_FULL_WIDTH)
+    parts, end = [], 0
+    for found in NUMBERS_IN_TEXT.finditer(narrow):
+        parts += [text[end : found.start()], replace(found)]
+        end = found.end()
+    return "".join([*parts, text[end:]])
 
 
 def mask_numbers(text: str | None) -> str:
-    """Free text with every phone or ID number in it masked."""
-    return NUMBERS_IN_TEXT.sub(_masked, text or "")
+    """Free text with every phone or ID number in it masked (138****5678): what every page,
+    list export, dashboard workbook and audit row shows of a text someone typed."""
+    return _replaced(text, _masked)
 
 
 def strip_numbers(text: str | None, replacement: str = "[号码已删除]") -> str:
     """Free text with every phone or ID number in it removed (de-identification)."""
-    return NUMBERS_IN_TEXT.sub(replacement, text or "")
+    return _replaced(text, lambda _found: replacement)
 
 
 def keep_if_masked(submitted: str, stored: str | None) -> str:

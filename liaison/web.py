@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from liaison import clock, money, pii
 from liaison.auth.models import User
-from liaison.auth.roles import PII_REVEAL_ROLES, ROLE_LABELS, Role
+from liaison.auth.roles import ADMIN_ROLES, PII_REVEAL_ROLES, ROLE_LABELS, Role
 from liaison.config import get_settings
 from liaison.forms import Filled
 from liaison.org.models import Officer
@@ -40,6 +40,10 @@ templates.env.filters.update(
     zip=lambda left, right: list(zip(left, right, strict=True)),
 )
 templates.env.globals["ROLE_OPTIONS"] = [(r.value, r.label) for r in Role]
+# What the web may give an account: never one of the three administrators (liaison/auth/roles.py).
+templates.env.globals["ACCOUNT_ROLE_OPTIONS"] = [
+    (r.value, r.label) for r in Role if r not in ADMIN_ROLES
+]
 templates.env.globals["PII_REVEAL_ROLES"] = PII_REVEAL_ROLES  # components/pii.html
 
 
@@ -60,16 +64,17 @@ def nav_items(role: Role | None) -> list[tuple[str, str]]:
         return []
     if role == Role.ADMIN:
         return [
-            ("/admin/users", "用户管理"),
             ("/admin/stations", "单位管理"),
             ("/admin/officers", "民警名录"),
             ("/admin/service-levels", "办理时限"),
             ("/projects", "重点项目"),
             ("/enterprises", "企业"),
             ("/coverage", "覆盖率"),
-            ("/ledger", "台账导入导出"),
+            ("/ledger", "台账导入"),
             ("/admin/policy", "权限策略"),
         ]
+    if role == Role.SECURITY:
+        return [("/admin/users", "用户管理"), ("/admin/policy", "权限策略")]
     if role == Role.AUDITOR:
         return [("/audit", "审计日志"), ("/admin/policy", "权限策略")]
     if role == Role.ENTERPRISE:

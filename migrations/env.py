@@ -1,4 +1,5 @@
-"""Alembic environment: the app's metadata, its database URL, batch mode on SQLite."""
+"""Alembic environment: the app's metadata, its database URL (the owner's, when set), batch
+mode on SQLite, and the app role's grants after every migration (liaison/db_roles.py)."""
 
 from logging.config import fileConfig
 
@@ -8,6 +9,7 @@ from sqlmodel import SQLModel
 import liaison.models  # noqa: F401  (registers every table)
 from liaison.config import get_settings
 from liaison.db import make_engine, normalise_url
+from liaison.db_roles import app_role, grant_app
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):
@@ -17,7 +19,7 @@ target_metadata = SQLModel.metadata
 
 
 def database_url() -> str:
-    return config.attributes.get("database_url") or normalise_url(get_settings().database_url)
+    return config.attributes.get("database_url") or normalise_url(get_settings().migration_url)
 
 
 def run_migrations_offline() -> None:
@@ -51,6 +53,10 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
     )
     with context.begin_transaction():
         context.run_migrations()
+        # In the same transaction: a table is never there without the app's grants.
+        role = app_role(get_settings()) if connection.dialect.name == "postgresql" else None
+        if role:
+            grant_app(connection, role)
 
 
 if context.is_offline_mode():

@@ -44,6 +44,16 @@ def _wired() -> None:
     wire()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _audit_checkpoints_apart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No audit checkpoint lands in the working directory, or is written behind a test's back
+    as the app starts (a test's own database gets its own directory: `database_url`)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIAISON_AUDIT_CHECKPOINT_DIR", str(tmp_path_factory.mktemp("checkpoints")))
+        patch.setenv("LIAISON_AUDIT_CHECKPOINT_HOURS", "0")
+        yield
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database at the latest revision, made once per run through the real migrations."""
@@ -86,6 +96,7 @@ def use_production(monkeypatch: pytest.MonkeyPatch, **settings: str) -> None:
     (SQLite allowed when the suite runs on it)."""
     monkeypatch.setenv("LIAISON_ENV", "production")
     monkeypatch.setenv("LIAISON_SECRET_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("LIAISON_AUDIT_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("LIAISON_ALLOW_SQLITE_IN_PRODUCTION", "true")
     monkeypatch.setenv("LIAISON_PUBLIC_URL", "https://liaison.example.gov.cn")
     for key, value in settings.items():
@@ -105,6 +116,7 @@ def database_url(
         target = tmp_path / "liaison.db"
         shutil.copyfile(source, target)
         url = f"sqlite:///{target}"
+    monkeypatch.setenv("LIAISON_AUDIT_CHECKPOINT_DIR", str(tmp_path / "audit-checkpoints"))
     point_app_at(monkeypatch, url)
     yield url
     release_engines()

@@ -36,6 +36,9 @@ from liaison.recoveries.schemas import RecoveryIn
 
 PASSWORD = "Kx7#mQ2!vR9pLw"
 _serial = itertools.count(1)
+# A tracking number as the desk gives it: the day, then 8 characters drawn from Crockford's
+# base32 (no I, L, O, U) in two groups of 4, YY20261206-7KQ4-M2XD.
+TRACKING_NO = r"YY\d{8}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}"
 
 
 def make_station(db: Session, code: str | None = None, name: str | None = None) -> Station:

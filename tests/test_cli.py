@@ -1,6 +1,7 @@
 """The `liaison` command: init, create-user, token create, demo and serve."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from liaison.projects.models import Project, Visit
 from liaison.recoveries.models import Recovery
 from liaison.scope import Scope
 from tests.conftest import use_production
-from tests.factories import PASSWORD, login, make_officer, make_station, make_user
+from tests.factories import PASSWORD, TRACKING_NO, login, make_officer, make_station, make_user
 
 runner = CliRunner()
 
@@ -261,7 +262,10 @@ def test_demo_years_add_earlier_years_of_closed_cases_to_every_district(db):
         )
         assert hazard.project_id == origin.project_id and hazard.category == origin.category
     requests = db.exec(select(ServiceRequest)).all()
-    assert {r.status for r in requests if r.tracking_no.count("-") == 3} <= {"已办结", "不予受理"}
+    layered_requests = [
+        r for r in requests if re.fullmatch(rf"{TRACKING_NO}-\d+-\d+", r.tracking_no)
+    ]
+    assert layered_requests and {r.status for r in layered_requests} <= {"已办结", "不予受理"}
     for model, per_district in ((Dispute, 148), (Recovery, 193), (ServiceRequest, 154)):
         assert db.exec(select(func.count()).select_from(model)).one() > 2 * per_district * 2
     # The demo's year is as before; the year before it now has the repeated cases.

@@ -50,7 +50,8 @@ def test_every_route_declares_a_permission():
 MANAGERS = {Role.ADMIN, Role.LEADER, Role.CHIEF}
 STAFF = MANAGERS | {Role.OFFICER}
 READERS = STAFF | {Role.ENTERPRISE}
-KEEPERS = {Role.ADMIN, Role.LEADER}  # the ledger's import and export
+KEEPERS = {Role.ADMIN, Role.LEADER}  # the ledger's import
+EXPORTERS = {Role.LEADER}  # the whole ledger, every number whole
 
 # Every GET page, and who may open it; everyone else gets 403 (logged in) or the login page.
 PAGES = {
@@ -59,16 +60,18 @@ PAGES = {
     "/account/keepalive": set(Role),  # renews the session: the warning before it lapses
     "/account/tokens": set(Role),  # one's own API tokens
     "/account/two-factor": set(Role),
-    "/admin/users": {Role.ADMIN},
-    "/admin/users/new": {Role.ADMIN},
-    "/admin/users/{user_id}": {Role.ADMIN},
+    # Accounts are the security administrator's; stations, officers and settings the system
+    # administrator's; the audit log the auditor's (the three administrators).
+    "/admin/users": {Role.SECURITY},
+    "/admin/users/new": {Role.SECURITY},
+    "/admin/users/{user_id}": {Role.SECURITY},
     "/admin/stations": {Role.ADMIN},
     "/admin/stations/new": {Role.ADMIN},
     "/admin/stations/{station_id}": {Role.ADMIN},
     "/admin/officers": {Role.ADMIN},
     "/admin/officers/new": {Role.ADMIN},
     "/admin/officers/{officer_id}": {Role.ADMIN},
-    "/admin/policy": {Role.ADMIN, Role.AUDITOR},
+    "/admin/policy": {Role.ADMIN, Role.SECURITY, Role.AUDITOR},
     "/audit": {Role.AUDITOR},
     "/audit/{row_id}": {Role.AUDITOR},
     "/projects": READERS,
@@ -115,8 +118,8 @@ PAGES = {
     "/desk/qr.png": STAFF,
     "/ledger": KEEPERS,
     "/ledger/template.xlsx": KEEPERS,
-    "/ledger/export.xlsx": KEEPERS,
-    "/ledger/export.zip": KEEPERS,
+    "/ledger/export.xlsx": EXPORTERS,
+    "/ledger/export.zip": EXPORTERS,
     "/ledger/uploads/{upload_id}": KEEPERS,
     "/ledger/uploads/{upload_id}/progress": KEEPERS,
 }
@@ -192,9 +195,11 @@ def test_anonymous_is_sent_to_login_from_every_page(client, district):
 
 
 def test_missing_objects_are_404(client, db):
+    login_as(client, db, Role.SECURITY)
+    assert client.get("/admin/users/9999").status_code == 404
+    client.cookies.clear()
     login_as(client, db, Role.ADMIN)
     for path in (
-        "/admin/users/9999",
         "/admin/stations/9999",
         "/admin/officers/9999",
         "/ledger/uploads/9999",

@@ -23,6 +23,7 @@ from liaison.downloads import XLSX
 from liaison.enterprises import service as enterprise_service
 from liaison.enterprises.schemas import ContactIn
 from liaison.ledger.models import LedgerUpload
+from liaison.pii import mask_numbers, strip_numbers
 from liaison.projects.models import Project
 from tests.factories import (
     csrf_token,
@@ -255,7 +256,7 @@ def test_staff_reveal_each_kind_of_number_on_their_records(
     assert [(r.object_id, r.after) for r in reveals(db)] == [(str(target.id), {"field": field})]
 
 
-@pytest.mark.parametrize("role", [Role.AUDITOR, Role.ENTERPRISE, Role.ADMIN])
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.ENTERPRISE, Role.ADMIN, Role.SECURITY])
 def test_roles_without_the_permission_get_403(client, db, district, role):
     extra = {"enterprise": district["enterprise"]} if role == Role.ENTERPRISE else {}
     login_as(client, db, role, **extra)
@@ -279,7 +280,7 @@ def test_an_officer_of_another_station_gets_404(client, db, district):
 def test_only_listed_fields_can_be_revealed(client, db, district):
     login_in(client, db, district, Role.LEADER)
     request = district["request"]
-    for kind, field in (("request", "content"), ("officer", "badge_no"), ("user", "phone")):
+    for kind, field in (("request", "tracking_no"), ("officer", "badge_no"), ("user", "phone")):
         assert reveal(client, kind, request.id, field).status_code == 404
     assert reveals(db) == []
 
@@ -375,3 +376,58 @@ def test_the_ledger_export_command_is_audited_too(db, district, tmp_path):
         "LedgerWorkbook",
         {"file": "台账.xlsx"},
     )
+
+
+# ---- numbers in free text ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("电话13812345678。", "电话138****5678。"),
+        ("138 1234 5678", "138****5678"),
+        ("138-1234-5678", "138****5678"),
+        ("+86 138 1234 5678", "138****5678"),
+        ("８６１３８１２３４５６７８", "138****5678"),  # full-width, 86 in front
+        ("１３８１２３４５６７８号", "138****5678号"),
+        ("座机 010-12345678", "座机 010****5678"),
+        ("(0755) 8888 6666", "075****6666"),
+        ("0755-8888-6666", "075****6666"),
+        ("身份证11010519491231002X", "身份证110***********002X"),
+        ("11010519491231002x", "110***********002X"),
+        ("110105 19491231 002X", "110***********002X"),
+        ("110105-1949-1231-002X", "110***********002X"),
+        ("１１０１０５１９４９１２３１００２Ｘ", "110***********002X"),
+        ("老身份证 110105491231002", "老身份证 110********1002"),
+    ],
+)
+def test_phone_and_id_numbers_in_free_text_are_masked(typed, shown):
+    assert mask_numbers(typed) == shown
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "金额 12345.67 元",
+        "13812345678.50 元",  # an amount, however long
+        "2026-12-06 前付清",
+        "受理编号 YY20261206-0001",
+        "YY20261207-FS9M-FA67",
+        "统一社会信用代码 91110000MA01ABCD2X",
+        "911101080000000000",  # a credit code of digits only: no birth date inside
+        "订单号 2026120612345678",
+        "邮编 518000，门牌 12-3",
+        "１２３４５．６７元",  # full-width text stays as typed
+    ],
+)
+def test_amounts_dates_and_codes_in_free_text_are_kept(kept):
+    assert mask_numbers(kept) == kept
+
+
+def test_the_text_around_a_number_stays_as_typed():
+    assert (
+        mask_numbers("联系：１３８１２３４５６７８，金额１２３元")
+        == "联系：138****5678，金额１２３元"
+    )
+    assert strip_numbers("张三 13812345678 反映") == "张三 [号码已删除] 反映"
+    assert mask_numbers(None) == strip_numbers("") == ""

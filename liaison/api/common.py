@@ -18,6 +18,7 @@ class ErrorOut(BaseModel):
 API_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "缺少令牌或令牌无效"},
     429: {"model": ErrorOut, "description": "请求过于频繁（见 Retry-After）"},
+    503: {"model": ErrorOut, "description": "系统繁忙（数据库正忙），请按 Retry-After 稍后重试"},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "不存在，或令牌所属用户无权查看"}

@@ -10,6 +10,7 @@ from liaison.clock import today
 from liaison.db import SessionDep
 from liaison.hazards import queries
 from liaison.hazards.schemas import HazardOut
+from liaison.pii import mask_numbers
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -34,7 +35,7 @@ def list_hazards(
             category=r.hazard.category,
             level=r.hazard.level,
             status=r.hazard.status,
-            description=r.hazard.description,
+            description=mask_numbers(r.hazard.description),  # numbers typed into it
             found_on=r.hazard.found_on,
             found_by=r.finder_name,
             deadline=r.hazard.deadline,

@@ -45,6 +45,9 @@ EXTENSIONS = {
 }
 
 
+NOT_KEPT = "照片未能保留，请重新选择"  # said beside the field when a form's photos cannot be held
+
+
 class AttachmentError(ValueError):
     """A refused file, with a message in Chinese naming it."""
 
@@ -80,10 +83,19 @@ def sniff(data: bytes) -> str | None:
     return next((kind for kind, matches in SIGNATURES if matches(data)), None)
 
 
+def clean_name(name: str, limit: int = 255) -> str:
+    """An uploaded file's name as it can be shown and stored: without its folders, without
+    control characters (a NUL, which PostgreSQL's text cannot hold: a 500; a terminal's escapes)
+    or characters Windows refuses in a name, its last `limit` characters at most (the extension
+    stays). Empty when nothing is left. Every form that takes a file names it through this."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(c for c in base if c.isprintable() and c not in '"<>|:*?')
+    return base.strip(" .")[-limit:].lstrip(" .")
+
+
 def safe_filename(name: str, content_type: str) -> str:
     """The uploader's name without any path, control characters or a misleading extension."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "", base).strip(" .") or "file"
+    base = clean_name(name) or "file"
     stem = base.rsplit(".", 1)[0] if "." in base else base
     return stem[:120] + EXTENSIONS[content_type]
 
@@ -288,7 +300,7 @@ def hold(
     passes, now: one bad file keeps none; `already` counts the files the record would have
     besides (those kept before, those it has)."""
     if not holder.browser and holder.user_id is None:
-        raise AttachmentError("照片未能保留，请重新选择")
+        raise AttachmentError(NOT_KEPT)
     checked = check_all(files, photos_only=holder.public)
     _within_limit(already + len(checked))
     purge_expired_pending(session)

@@ -24,7 +24,9 @@ def purge(session: Session, cutoff: datetime, *, retention_days: int) -> int:
     follow the order rows were chained in, times only nearly (a row's time is taken before it
     waits for the chain's lock), so removing by time alone could cut a hole in the chain. The
     purge's event keeps the hash of the last row removed as the anchor `chain.verify` accepts
-    the remaining chain to start from."""
+    the remaining chain to start from. A checkpoint (checkpoint.py) whose row goes too is met
+    no more, and need not be: the chain left starts at an anchor past it, and the checkpoints
+    written since (daily, so well within the retention period) still hold its newer rows."""
     latest_allowed = now() - timedelta(days=retention_days)
     if cutoff > latest_allowed:
         raise RetentionRefused(

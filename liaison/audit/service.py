@@ -79,7 +79,11 @@ def _masks(obj: Any) -> dict[str, Callable[[Any], Any]]:
 
 
 def _logged(masks: dict[str, Callable[[Any], Any]], key: str, value: Any) -> Any:
-    return masks[key](value) if key in masks and value else _json_value(value)
+    """A column's value as the log keeps it: its model's mask, else any text with the phone and
+    ID numbers typed into it masked (a dispute's facts, a visit's summary, a project's notes)."""
+    if key in masks and value:
+        return masks[key](value)
+    return mask_numbers(value) if isinstance(value, str) else _json_value(value)
 
 
 def _snapshot(obj: Any) -> dict[str, Any]:
@@ -179,13 +183,13 @@ def _insert_rows(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def masked(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Before or after values as the audit detail page shows them: phone and ID numbers masked
-    (GB/T 35273)."""
+    """Before or after values as the audit detail page and export show them: phone and ID
+    numbers masked (GB/T 35273), in any text, rows logged before texts were masked too."""
     if values is None:
         return None
     return {
         key: mask_numbers(str(value))
-        if value is not None and ("phone" in key or key == "id_number")
+        if isinstance(value, str) or (value is not None and ("phone" in key or key == "id_number"))
         else value
         for key, value in values.items()
     }

@@ -14,7 +14,7 @@ from liaison.auth import second_factor, service
 from liaison.auth.models import User, UserSession
 from liaison.auth.permissions import scope_for
 from liaison.auth.roles import CASE_READER_ROLES, READER_ROLES, STAFF_ROLES, Role
-from liaison.auth.throttle import allow_now, per_address
+from liaison.auth.throttle import address_key, allow_now
 from liaison.config import Settings, get_settings
 from liaison.db import SessionDep
 from liaison.scope import Scope
@@ -143,7 +143,7 @@ def api_principal(request: Request, session: SessionDep, settings: SettingsDep) 
     address = client_ip(request)
     if user is None:
         wait = allow_now(
-            f"api-fail-ip:{per_address(address)}",
+            address_key("api-fail-ip", address),
             limit=settings.api_failures_per_10_minutes,
             window=timedelta(minutes=10),
         )

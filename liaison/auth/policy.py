@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from liaison.auth.deps import Principal, require
-from liaison.auth.roles import PII_REVEAL_ROLES, STAFF_ROLES, Role
+from liaison.auth.roles import ADMIN_ROLES, PII_REVEAL_ROLES, STAFF_ROLES, Role
 
 
 class Action(StrEnum):
@@ -26,6 +26,10 @@ class Action(StrEnum):
     RECOVERY_REVERSE = "recovery.reverse"
     REQUEST_HANDLE = "request.handle"
     PII_REVEAL = "pii.reveal"
+    ACCOUNT_MANAGE = "account.manage"
+    CONTACT_ACCOUNT_OPEN = "contact_account.open"
+    LEDGER_KEEP = "ledger.keep"
+    LEDGER_EXPORT = "ledger.export"
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,13 @@ class OnReview:
 
     found_by_officer_id: int
     rectified_by_user_id: int | None
+
+
+@dataclass(frozen=True)
+class OnAccount:
+    """A login being created or changed: its role (the new one, when it changes)."""
+
+    role: str
 
 
 def _anything(principal: Principal, obj: Any) -> bool:
@@ -82,6 +93,12 @@ def independent_reviewer(role: Role, officer_id: int | None, user_id: int | None
 
 def _independent(principal: Principal, obj: Any) -> bool:
     return independent_reviewer(principal.role, principal.user.officer_id, principal.user.id, obj)
+
+
+def _not_an_administrator(principal: Principal, obj: Any) -> bool:
+    """Accounts of the three administrators, the security administrator's own included, are
+    beyond the web: nobody resets or takes over another (or himself) from a browser."""
+    return obj is None or obj.role not in ADMIN_ROLES
 
 
 @dataclass(frozen=True)
@@ -137,6 +154,31 @@ POLICY: dict[Action, Rule] = {
     ),
     Action.PII_REVEAL: Rule(
         frozenset(PII_REVEAL_ROLES), _anything, "查看完整手机号、身份证号", "已可见的记录"
+    ),
+    Action.ACCOUNT_MANAGE: Rule(
+        frozenset({Role.SECURITY}),
+        _not_an_administrator,
+        "管理账号（新建、修改、停用、重置密码和双因素、解锁、结束登录）",
+        "三员（系统管理员、安全管理员、安全审计员）账号除外，只能在服务器上用命令行管理",
+    ),
+    # The one account the business opens itself: a contact's login, on the enterprise's page.
+    Action.CONTACT_ACCOUNT_OPEN: Rule(
+        frozenset({Role.LEADER}), _anything, "为企业联系人开通登录账号", "任一企业的联系人"
+    ),
+    Action.LEDGER_KEEP: Rule(
+        frozenset({Role.ADMIN, Role.LEADER}),
+        _anything,
+        "台账导入（上传、检查、确认导入）与模板下载",
+        "整个台账",
+    ),
+    # The whole ledger carries every phone and ID number whole (it must, to import back):
+    # taking it is revealing them all, so only those who may reveal, and of them only the
+    # leaders, whose scope is the whole bureau. Each export is audited.
+    Action.LEDGER_EXPORT: Rule(
+        frozenset({Role.LEADER}),
+        _anything,
+        "导出整个台账（含完整手机号、身份证号）",
+        "整个台账；每次导出记入审计日志",
     ),
 }
 

@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select, update
 
 from liaison.audit.service import record_event, set_actor
 from liaison.auth import second_factor
 from liaison.auth.models import ApiToken, LoginThrottle, PasswordHistory, User, UserSession
 from liaison.auth.passwords import hash_password, policy_errors, verify_password
-from liaison.auth.roles import ENTERPRISE_ROLES, OFFICER_ROLES, Role
-from liaison.auth.throttle import counter, per_address
+from liaison.auth.roles import ADMIN_ROLES, ENTERPRISE_ROLES, OFFICER_ROLES, Role
+from liaison.auth.throttle import address_key, counter
 from liaison.clock import now
 from liaison.config import Settings, get_settings
-from liaison.db import get_engine, pk, reading
+from liaison.db import database_busy, get_engine, pk, reading
 from liaison.enterprises.service import enterprise_by_uscc
 from liaison.errors import FieldError
 from liaison.org.models import Officer
@@ -120,6 +121,10 @@ def update_user(
     badge_no: str | None,
     enterprise_uscc: str | None,
 ) -> None:
+    if role != user.role and ADMIN_ROLES.intersection({role, Role(user.role)}):
+        # Whoever held one of the three keeps his history under it: a sysadmin turned auditor
+        # would audit his own acts. A new duty is a new account.
+        raise AccountError("三员账号的角色不能变更，其他账号也不能改为三员角色；请另建账号", "role")
     user.display_name = display_name.strip() or user.username
     user.role = role.value
     _link(session, user, badge_no=badge_no, enterprise_uscc=enterprise_uscc)
@@ -213,7 +218,7 @@ def _code_key(username: str) -> str:
 def _throttle_keys(username: str, client_ip: str | None, *, code: bool = False) -> list[str]:
     keys = [_code_key(username) if code else _account_key(username)]
     if client_ip:
-        keys.append(f"ip:{per_address(client_ip)}")
+        keys.append(address_key("ip", client_ip))
     return keys
 
 
@@ -405,14 +410,29 @@ def session_for_token(settings: Settings, token: str | None) -> tuple[UserSessio
             return None
         # Touch at most once a minute: a write on every page would serialise them on SQLite.
         if moment - user_session.last_seen_at > timedelta(minutes=1):
-            session.exec(
+            statement = (
                 update(UserSession)
                 .where(col(UserSession.id) == user_session.id)
                 .values(last_seen_at=moment)
             )
-            session.commit()
-            user_session.last_seen_at = moment
+            if _note(session, statement):
+                user_session.last_seen_at = moment
     return user_session, user
+
+
+def _note(session: Session, statement: Any) -> bool:
+    """Write a note of use (a session's touch, a token's last use) and commit, unless the
+    database is busy (an import holds SQLite's write lock): the page goes on without it, and
+    the next request notes it."""
+    try:
+        session.exec(statement)
+        session.commit()
+    except sa.exc.DBAPIError as exc:
+        session.rollback()
+        if not database_busy(exc):
+            raise
+        return False
+    return True
 
 
 def logout(session: Session, user_session: UserSession) -> None:
@@ -474,10 +494,10 @@ def user_for_api_token(session: Session, token: str) -> User | None:
     found, user = row
     if found.last_used_at is None or moment - found.last_used_at > timedelta(minutes=1):
         with Session(get_engine()) as own:
-            own.exec(
-                update(ApiToken).where(col(ApiToken.id) == found.id).values(last_used_at=moment)
+            _note(
+                own,
+                update(ApiToken).where(col(ApiToken.id) == found.id).values(last_used_at=moment),
             )
-            own.commit()
     return user
 
 

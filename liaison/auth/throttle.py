@@ -1,5 +1,5 @@
 """Abuse limits kept in the database, so every app process counts the same hits: a fixed
-window per key ("submit-ip:1.2.3.4", "track-no:YY…"). Shares the table of the login lockout."""
+window per key ("desk-ip:1.2.3.4", "track-no:YY…"). Shares the table of the login lockout."""
 
 import ipaddress
 from datetime import timedelta
@@ -25,6 +25,12 @@ def per_address(address: str | None) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
+
+
+def address_key(kind: str, address: str | None) -> str:
+    """The key of the `kind` limit for a client address ("track-ip:1.2.3.4"): every limit per
+    address counts what `per_address` makes of it, so none of them is a limit per /128."""
+    return f"{kind}:{per_address(address)}"
 
 
 def counter(session: Session, key: str) -> LoginThrottle:

@@ -6,7 +6,8 @@ import typer
 from sqlmodel import Session
 
 from liaison.audit.service import set_actor
-from liaison.db import get_engine
+from liaison.config import get_settings
+from liaison.db import get_engine, make_engine
 
 
 def fail(message: str) -> NoReturn:
@@ -14,7 +15,10 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(code=1)
 
 
-def cli_session() -> Session:
-    session = Session(get_engine(), expire_on_commit=False)
+def cli_session(*, as_owner: bool = False) -> Session:
+    """`as_owner`: through LIAISON_DATABASE_OWNER_URL when set, for what only the tables' owner
+    may do (the audit purge lifts the log's guard); the process ends with the command."""
+    owner_url = get_settings().database_owner_url if as_owner else ""
+    session = Session(make_engine(owner_url) if owner_url else get_engine(), expire_on_commit=False)
     set_actor(session, user_id=None, name="cli")
     return session

@@ -151,6 +151,7 @@ FIRM_WORDS = [
 # username, role, display name, badge (officers and chiefs)
 DEMO_USERS = [
     ("demo-admin", Role.ADMIN, "系统管理员", None),
+    ("demo-security", Role.SECURITY, "安全管理员", None),
     ("demo-auditor", Role.AUDITOR, "安全审计员", None),
     ("demo-leader", Role.LEADER, "营商办 刘主任", None),
     ("demo-chief", Role.CHIEF, None, "010001"),

@@ -13,14 +13,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from liaison.audit.service import set_actor
+from liaison.audit.service import record_event, set_actor
 from liaison.auth.models import User
 from liaison.clock import now
 from liaison.config import Settings
 from liaison.db import get_engine, reading
 from liaison.ledger import importer
 from liaison.ledger.models import LedgerUpload, UploadStatus
-from liaison.ledger.reader import SourceError, open_source
+from liaison.ledger.reader import Source, SourceError, open_source
+from liaison.sheets import Problem
 
 log = logging.getLogger("liaison")
 
@@ -29,6 +30,10 @@ PROGRESS_EVERY = 200  # rows between two writes of the progress to the upload's 
 STALE_AFTER = timedelta(hours=24)  # a dry run left unconfirmed this long loses its file
 UNREADABLE = "文件内容无法读取，请确认是 .xlsx、.xls 或 .ods 工作簿或 CSV 文件"
 EXPIRED = "检查后超过 24 小时未确认，文件已删除，请重新上传"
+TOO_LARGE = (
+    "文件共 {rows} 行，超过本系统（SQLite 数据库）单次导入的上限 {limit} 行：导入期间其他人都无法"
+    "保存。请拆分为每个不超过 {limit} 行的文件分别导入，或改用 PostgreSQL 数据库"
+)
 
 # Rows gone through by the imports this process is running, by upload id: fresher than the
 # row, which on SQLite is only written at the end (the import holds the one write lock).
@@ -53,7 +58,7 @@ def dry_run(settings: Settings, data: bytes, filename: str) -> importer.Plan:
     with Session(reading(get_engine())) as session:
         try:
             with open_source(data, filename) as source:
-                return importer.check(session, source, settings)
+                return _check(session, source, settings)
         except (SourceError, SQLAlchemyError):
             raise
         except Exception as exc:  # openpyxl and zipfile fail in many ways on a damaged file
@@ -61,6 +66,20 @@ def dry_run(settings: Settings, data: bytes, filename: str) -> importer.Plan:
             raise SourceError(UNREADABLE) from exc
         finally:
             session.rollback()
+
+
+def _check(session: Session, source: Source, settings: Settings) -> importer.Plan:
+    """The importer's check, and on SQLite the largest file the web imports. An import is one
+    transaction (all or nothing), so on SQLite it holds the only write lock from its first
+    write to its commit: every other write in the app waits for it, then is refused (503).
+    Batches would bound that, and break all or nothing; so a file above the limit is refused
+    instead, before anything is written (LIAISON_SQLITE_IMPORT_MAX_ROWS)."""
+    plan = importer.check(session, source, settings)
+    limit = settings.sqlite_import_max_rows
+    if session.get_bind().dialect.name == "sqlite" and plan.total > limit:
+        reason = TOO_LARGE.format(rows=plan.total, limit=limit)
+        plan.problems.insert(0, Problem("", 0, "", reason))
+    return plan
 
 
 def check_upload(
@@ -122,9 +141,11 @@ def recent_uploads(session: Session, limit: int = 10) -> list[tuple[LedgerUpload
     return [(upload, user) for upload, user in rows]
 
 
-def start_import(session: Session, upload_id: int) -> LedgerUpload:
+def start_import(session: Session, upload_id: int, user_id: int | None) -> LedgerUpload:
     """Mark a clean dry run as running, once: a second click, or another process, is refused.
-    The caller commits, then runs `run_import`."""
+    Only the keeper who uploaded and read the dry run confirms it: another keeper would import
+    a file he has not checked, on someone else's word. The caller commits, then runs
+    `run_import`."""
     upload = session.exec(
         select(LedgerUpload)
         .options(defer(LedgerUpload.data))  # type: ignore[arg-type]
@@ -141,9 +162,18 @@ def start_import(session: Session, upload_id: int) -> LedgerUpload:
         raise UploadRefused("检查发现错误的文件不能导入，请修改后重新上传")
     if upload.created_at < now() - STALE_AFTER:
         raise UploadRefused(EXPIRED)
+    if upload.created_by_id != user_id:
+        raise UploadRefused("只有上传并检查此文件的人才能确认导入；如需导入，请自行上传并检查")
     upload.status, upload.done = UploadStatus.RUNNING.value, 0
     session.add(upload)
     session.flush()
+    record_event(
+        session,
+        "ledger_import",
+        object_type="LedgerUpload",
+        object_id=upload.id,
+        detail={"filename": upload.filename, "sha256": upload.sha256, "rows": upload.total},
+    )
     return upload
 
 
@@ -213,7 +243,7 @@ def _import(session: Session, settings: Settings, upload_id: int, user_id: int |
         log.warning("ledger import %s: not running, nothing done", upload_id)
         return
     with open_source(upload.data, upload.filename) as source:
-        plan = importer.check(session, source, settings)
+        plan = _check(session, source, settings)
     if not plan.ok:
         message = f"数据已有变化，重新检查发现 {len(plan.problems)} 处错误，未导入任何数据"
         _finish(upload, UploadStatus.FAILED, {**_result(plan), "error": message})

@@ -37,13 +37,15 @@ def _visible_attachment(
     return attachment
 
 
-async def uploads(form: Any) -> list[tuple[str, bytes]]:
+def uploads(form: Any) -> list[tuple[str, bytes]]:
     """The files chosen in a form's `photos` input; an input left empty sends a nameless part,
-    skipped. Each is read to one byte past the limit, so an oversized file is caught, not read."""
+    skipped. Each is read to one byte past the limit, so an oversized file is caught, not read.
+    Read from its spooled file in the route's worker thread (a route is a plain `def`), as the
+    photos are then decoded there: neither on the event loop."""
     files = []
     for upload in form.getlist("photos"):
         if isinstance(upload, UploadFile) and upload.filename:
-            files.append((upload.filename, await upload.read(service.MAX_BYTES + 1)))
+            files.append((upload.filename, upload.file.read(service.MAX_BYTES + 1)))
     return files
 
 
@@ -90,19 +92,11 @@ def _still_kept(
     return [p for p in found if p.token not in dropped]
 
 
-async def form_photos(session: Session, form: Any, holder: service.Holder) -> Photos:
+def form_photos(session: Session, form: Any, holder: service.Holder) -> Photos:
     """The photos a form sends: chosen now, and kept for `holder` (by the tokens it sends)."""
-    return photos_of(session, form, holder, await uploads(form))
-
-
-def photos_of(
-    session: Session, form: Any, holder: service.Holder, chosen: list[tuple[str, bytes]]
-) -> Photos:
-    """`form_photos` once the chosen files are read: the rest is database work, which a route
-    that keeps it off the event loop runs in a worker thread."""
     tokens, dropped = _strings(form, PENDING_FIELD), set(_strings(form, DROP_FIELD))
     kept = _still_kept(session, holder, tokens, dropped)
-    return Photos(holder, chosen, kept, [p.token for p in kept], dropped)
+    return Photos(holder, uploads(form), kept, [p.token for p in kept], dropped)
 
 
 def attached(session: Session, photos: Photos) -> None:
@@ -123,6 +117,8 @@ def keep(
     before (`existing` more belong to the record already), for the form shown again. A file
     that fails the checks keeps none of those chosen now, said beside `field`. The caller
     commits."""
+    # Looked up again, not taken from `photos.kept`: the refusal may have rolled the session
+    # back, which expires those rows and undoes the drops `form_photos` made.
     kept = _still_kept(session, photos.holder, photos.tokens, photos.dropped)
     if photos.chosen and hold_chosen:
         try:

@@ -1,4 +1,4 @@
-"""Login, logout, the password page, and the admin's user pages."""
+"""Login, logout, the password page, and the security administrator's user pages."""
 
 from typing import Annotated
 from urllib.parse import quote
@@ -19,23 +19,25 @@ from liaison.auth.deps import (
     _principal,
     client_ip,
     public,
-    require,
     require_login,
 )
 from liaison.auth.models import ApiToken, User
 from liaison.auth.passwords import policy_hint
+from liaison.auth.policy import Action, OnAccount, can, require_action
 from liaison.auth.roles import Role, home_path
 from liaison.clock import now
 from liaison.config import Settings
 from liaison.db import SessionDep, paginate
 from liaison.enterprises.models import Enterprise
-from liaison.forms import Filled, refusals, validate
+from liaison.forms import Filled, PostedForm, refusals, validate
 from liaison.listing import ListFilter, PageNumber, searching
 from liaison.org.models import Officer
 from liaison.web import clear_cookie, get_or_404, redirect, render, render_list, render_with_errors
 
 router = APIRouter()
-AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+# The user pages are the security administrator's; what he may change is ACCOUNT_MANAGE's rule.
+AccountsDep = Annotated[Principal, Depends(require_action(Action.ACCOUNT_MANAGE))]
+CLI_ONLY = "三员账号只能在服务器上用 liaison 命令办理"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -175,13 +177,14 @@ class PasswordForm(BaseModel):
 
 
 @router.post("/account/password")
-async def change_password(
+def change_password(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     principal: Annotated[Principal, Depends(require_login)],
+    posted: PostedForm,
 ) -> Response:
-    form, errors = validate(PasswordForm, await request.form())
+    form, errors = validate(PasswordForm, posted)
     if form and form.new_password != form.confirm_password:
         errors["confirm_password"] = "两次输入的新密码不一致"  # noqa: S105
     if form and not errors:
@@ -223,7 +226,7 @@ class UserFilter(ListFilter):
 def user_list(
     request: Request,
     session: SessionDep,
-    _admin: AdminDep,
+    _manager: AccountsDep,
     filters: Annotated[UserFilter, Query()],
     page: PageNumber = 1,
 ) -> Response:
@@ -264,7 +267,7 @@ def _form_context(session: SessionDep, **extra: object) -> dict[str, object]:
 
 @router.get("/admin/users/new")
 def user_new(
-    request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminDep
+    request: Request, session: SessionDep, settings: SettingsDep, _manager: AccountsDep
 ) -> Response:
     return render(
         request,
@@ -274,13 +277,18 @@ def user_new(
 
 
 @router.post("/admin/users")
-async def user_create(
-    request: Request, session: SessionDep, settings: SettingsDep, _admin: AdminDep
+def user_create(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    manager: AccountsDep,
+    raw: PostedForm,
 ) -> Response:
-    raw = await request.form()
     form, errors = validate(UserForm, raw)
     if form and not form.username:
         errors["username"] = "此项必填"
+    if form and not can(manager, Action.ACCOUNT_MANAGE, OnAccount(form.role)):
+        errors["role"] = CLI_ONLY
     if form and not errors:
         with refusals(session, errors, "username", service.AccountError):
             user = service.create_user(
@@ -312,9 +320,18 @@ def user_or_404(session: SessionDep, user_id: int) -> User:
     return get_or_404(session, User, user_id)
 
 
+def managed_user(session: SessionDep, manager: Principal, user_id: int) -> User:
+    """The account to change, if this manager may change it from the web (else 403)."""
+    user = user_or_404(session, user_id)
+    if not can(manager, Action.ACCOUNT_MANAGE, OnAccount(user.role)):
+        raise HTTPException(status_code=403, detail=CLI_ONLY)
+    return user
+
+
 def _user_detail(
     request: Request,
     session: SessionDep,
+    manager: Principal,
     user: User,
     *,
     form: Filled | None = None,
@@ -338,7 +355,7 @@ def _user_detail(
             "officer": officer,
             "enterprise": enterprise,
             "locked": service.is_locked(session, user.username),
-            "roles": list(Role),
+            "manageable": can(manager, Action.ACCOUNT_MANAGE, OnAccount(user.role)),
             "values": form.values,
             "temporary_password": temporary_password,
         },
@@ -347,8 +364,10 @@ def _user_detail(
 
 
 @router.get("/admin/users/{user_id}")
-def user_detail(request: Request, session: SessionDep, _admin: AdminDep, user_id: int) -> Response:
-    return _user_detail(request, session, user_or_404(session, user_id))
+def user_detail(
+    request: Request, session: SessionDep, manager: AccountsDep, user_id: int
+) -> Response:
+    return _user_detail(request, session, manager, user_or_404(session, user_id))
 
 
 class UserEditForm(BaseModel):
@@ -359,14 +378,13 @@ class UserEditForm(BaseModel):
 
 
 @router.post("/admin/users/{user_id}")
-async def user_update(
-    request: Request, session: SessionDep, admin: AdminDep, user_id: int
+def user_update(
+    request: Request, session: SessionDep, manager: AccountsDep, user_id: int, raw: PostedForm
 ) -> Response:
-    user = user_or_404(session, user_id)
-    raw = await request.form()
+    user = managed_user(session, manager, user_id)
     form, errors = validate(UserEditForm, raw)
-    if form and user.id == admin.user.id and form.role != Role.ADMIN:
-        errors["role"] = "不能取消自己的管理员角色"
+    if form and not can(manager, Action.ACCOUNT_MANAGE, OnAccount(form.role)):
+        errors["role"] = CLI_ONLY
     if form and not errors:
         with refusals(session, errors, "role", service.AccountError):
             service.update_user(
@@ -380,20 +398,18 @@ async def user_update(
             session.commit()
             return redirect(request, f"/admin/users/{user.id}", f"已更新账号 {user.username}")
     values: dict[str, object] = {k: v for k, v in raw.items() if k != "csrf_token"}
-    return _user_detail(request, session, user, form=Filled(values, errors))
+    return _user_detail(request, session, manager, user, form=Filled(values, errors))
 
 
 @router.post("/admin/users/{user_id}/active")
 def user_set_active(
     request: Request,
     session: SessionDep,
-    admin: AdminDep,
+    manager: AccountsDep,
     user_id: int,
     active: Annotated[bool, Form()],
 ) -> Response:
-    user = user_or_404(session, user_id)
-    if user.id == admin.user.id and not active:
-        return redirect(request, f"/admin/users/{user.id}", "不能停用自己的账号", "error")
+    user = managed_user(session, manager, user_id)
     service.set_active(session, user, active)
     session.commit()
     message = "已启用" if active else "已停用，该用户的登录和令牌已全部失效"
@@ -402,17 +418,19 @@ def user_set_active(
 
 @router.post("/admin/users/{user_id}/reset-password")
 def user_reset_password(
-    request: Request, session: SessionDep, _admin: AdminDep, user_id: int
+    request: Request, session: SessionDep, manager: AccountsDep, user_id: int
 ) -> Response:
-    user = user_or_404(session, user_id)
+    user = managed_user(session, manager, user_id)
     temporary = service.reset_password(session, user)
     session.commit()
-    return _user_detail(request, session, user, temporary_password=temporary)
+    return _user_detail(request, session, manager, user, temporary_password=temporary)
 
 
 @router.post("/admin/users/{user_id}/unlock")
-def user_unlock(request: Request, session: SessionDep, _admin: AdminDep, user_id: int) -> Response:
-    user = user_or_404(session, user_id)
+def user_unlock(
+    request: Request, session: SessionDep, manager: AccountsDep, user_id: int
+) -> Response:
+    user = managed_user(session, manager, user_id)
     service.unlock(session, user.username)
     record_event(session, "unlock", object_type="User", object_id=user.id)
     session.commit()
@@ -421,9 +439,9 @@ def user_unlock(request: Request, session: SessionDep, _admin: AdminDep, user_id
 
 @router.post("/admin/users/{user_id}/end-sessions")
 def user_end_sessions(
-    request: Request, session: SessionDep, _admin: AdminDep, user_id: int
+    request: Request, session: SessionDep, manager: AccountsDep, user_id: int
 ) -> Response:
-    user = user_or_404(session, user_id)
+    user = managed_user(session, manager, user_id)
     service.end_sessions(session, user)
     record_event(session, "end_sessions", object_type="User", object_id=user.id)
     session.commit()

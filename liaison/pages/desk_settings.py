@@ -17,7 +17,7 @@ from liaison.db import SessionDep
 from liaison.desk import service, sla
 from liaison.desk.models import CalendarDay, RequestType
 from liaison.desk.schemas import ServiceLevelBase
-from liaison.forms import Filled, validate
+from liaison.forms import Filled, PostedForm, validate
 from liaison.web import redirect, render_with_errors
 
 router = APIRouter(dependencies=[Depends(require(Role.ADMIN))])  # every page is the admin's
@@ -54,12 +54,12 @@ def service_levels(request: Request, session: SessionDep, settings: SettingsDep)
 
 
 @router.post("/admin/service-levels")
-async def service_levels_save(
-    request: Request, session: SessionDep, settings: SettingsDep
+def service_levels_save(
+    request: Request, session: SessionDep, settings: SettingsDep, posted: PostedForm
 ) -> Response:
     """All four types at once; one bad value saves none. New deadlines apply to requests
     received from now on."""
-    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    raw = {k: v for k, v in posted.items() if isinstance(v, str)}
     forms, errors = {}, {}
     for kind in RequestType:
         fields = {
@@ -111,9 +111,9 @@ def calendar(request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/admin/calendar")
-async def calendar_save(request: Request, session: SessionDep) -> Response:
+def calendar_save(request: Request, session: SessionDep, posted: PostedForm) -> Response:
     """Enter a day, or correct one already entered."""
-    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    raw = {k: v for k, v in posted.items() if isinstance(v, str)}
     form, errors = validate(DayForm, raw)
     if form is None or errors:
         return _calendar_page(request, session, Filled(raw, errors))

@@ -28,7 +28,7 @@ from liaison.disputes.schemas import (
 )
 from liaison.disputes.sheet import DISPUTES
 from liaison.fields import form_field
-from liaison.forms import Filled, refusals, validate
+from liaison.forms import Filled, PostedForm, refusals, validate
 from liaison.listing import PageNumber
 from liaison.money import parse_amount, rmb_upper
 from liaison.org.models import Officer, Station
@@ -170,12 +170,16 @@ def dispute_new(
 
 
 @router.post("/projects/{project_id}/disputes")
-async def dispute_create(
-    request: Request, session: SessionDep, principal: HandlerDep, project_id: int
+def dispute_create(
+    request: Request,
+    session: SessionDep,
+    principal: HandlerDep,
+    posted: PostedForm,
+    project_id: int,
 ) -> Response:
     project = get_visible(session, Project, project_id, principal.scope)
     handler = own_officer(session, principal.user, NOT_AN_OFFICER)
-    raw = dict(await request.form())
+    raw = dict(posted)
     form, errors = validate(CaseForm, raw)
     parties = _parties(raw, errors)
     if form and not errors:
@@ -361,14 +365,18 @@ def _done(session: Session, dispute: Dispute, step: Step) -> str:
     return done[step]
 
 
-async def _outcome(
-    request: Request, session: Session, principal: Principal, dispute_id: int, step: Step
+def _outcome(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    raw: dict[str, Any],
+    dispute_id: int,
+    step: Step,
 ) -> Response:
     dispute = get_visible(session, Dispute, dispute_id, principal.scope)
     owner = session.get(Project, dispute.project_id)
     if owner is None or not can(principal, Action.DISPUTE_HANDLE, on_project(session, owner)):
         raise HTTPException(status_code=403)
-    raw: dict[str, Any] = dict(await request.form())
     errors: dict[str, str] = {}
     with refusals(session, errors, "status", service.DisputeError):
         errors = step(session, principal, dispute, raw)
@@ -380,13 +388,18 @@ async def _outcome(
 
 
 @router.post("/disputes/{dispute_id}/{action}")
-async def dispute_outcome(
-    request: Request, session: SessionDep, principal: HandlerDep, dispute_id: int, action: str
+def dispute_outcome(
+    request: Request,
+    session: SessionDep,
+    principal: HandlerDep,
+    posted: PostedForm,
+    dispute_id: int,
+    action: str,
 ) -> Response:
     """resolve, fail, transfer, performance or follow-up: each step of a case, one route."""
     if action not in STEPS:
         raise HTTPException(status_code=404)
-    return await _outcome(request, session, principal, dispute_id, STEPS[action])
+    return _outcome(request, session, principal, dict(posted), dispute_id, STEPS[action])
 
 
 def timeline_entries(session: Session, project_id: int, scope: Scope) -> Iterable[Entry]:

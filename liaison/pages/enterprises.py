@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, or_, select
 from liaison.auth import service as auth_service
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
 from liaison.auth.passwords import policy_hint
+from liaison.auth.policy import Action, can, require_action
 from liaison.auth.roles import Role
 from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
@@ -17,7 +18,7 @@ from liaison.enterprises import service
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.enterprises.schemas import ContactIn, EnterpriseIn
 from liaison.fields import form_field
-from liaison.forms import Filled, refusals, validate
+from liaison.forms import Filled, PostedForm, refusals, validate
 from liaison.listing import ListFilter, PageNumber, matching
 from liaison.projects import queries
 from liaison.projects.models import Project
@@ -28,7 +29,7 @@ router = APIRouter()
 
 EDITORS = (Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER)
 EditorDep = Annotated[Principal, Depends(require(*EDITORS))]
-AccountDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.LEADER))]
+AccountDep = Annotated[Principal, Depends(require_action(Action.CONTACT_ACCOUNT_OPEN))]
 
 
 class EnterpriseFilter(ListFilter):
@@ -122,15 +123,19 @@ def enterprise_edit(
 
 @router.post("/enterprises")
 @router.post("/enterprises/{enterprise_id}")
-async def enterprise_save(
-    request: Request, session: SessionDep, principal: EditorDep, enterprise_id: int | None = None
+def enterprise_save(
+    request: Request,
+    session: SessionDep,
+    posted: PostedForm,
+    principal: EditorDep,
+    enterprise_id: int | None = None,
 ) -> Response:
     enterprise = (
         get_visible(session, Enterprise, enterprise_id, principal.scope)
         if enterprise_id is not None
         else None
     )
-    raw = dict(await request.form())
+    raw = dict(posted)
     form, errors = validate(EnterpriseForm, raw)
     if form and not errors:
         with refusals(session, errors, "uscc", service.EnterpriseError):
@@ -173,7 +178,7 @@ def _detail(
             "contacts": service.contacts(session, pk(enterprise)),
             "projects": rows,
             "can_edit": principal.role in EDITORS,
-            "can_open_accounts": principal.role in (Role.ADMIN, Role.LEADER),
+            "can_open_accounts": can(principal, Action.CONTACT_ACCOUNT_OPEN),
             "can_create_project": principal.role in (Role.ADMIN, Role.LEADER, Role.CHIEF),
             "password_hint": policy_hint(settings),
             "contact_fields": _contact_fields(),
@@ -227,9 +232,10 @@ def _contact(
 
 @router.post("/enterprises/{enterprise_id}/contacts")
 @router.post("/enterprises/{enterprise_id}/contacts/{contact_id}")
-async def contact_save(
+def contact_save(
     request: Request,
     session: SessionDep,
+    posted: PostedForm,
     settings: SettingsDep,
     principal: EditorDep,
     enterprise_id: int,
@@ -239,7 +245,7 @@ async def contact_save(
     contact = (
         _contact(session, principal, enterprise_id, contact_id) if contact_id is not None else None
     )
-    raw = dict(await request.form())
+    raw = dict(posted)
     form, errors = validate(ContactForm, raw)
     if form and not errors:
         service.save_contact(session, contact, form.contact_in(enterprise_id))
@@ -268,9 +274,10 @@ class AccountForm(BaseModel):
 
 
 @router.post("/enterprises/{enterprise_id}/contacts/{contact_id}/account")
-async def contact_account(
+def contact_account(
     request: Request,
     session: SessionDep,
+    posted: PostedForm,
     settings: SettingsDep,
     principal: AccountDep,
     enterprise_id: int,
@@ -281,7 +288,7 @@ async def contact_account(
     contact = _contact(session, principal, enterprise_id, contact_id)
     if contact.user_id is not None:
         return redirect(request, f"/enterprises/{enterprise_id}", "该联系人已开通账号", "error")
-    raw = dict(await request.form())
+    raw = dict(posted)
     form, errors = validate(AccountForm, raw)
     if form and not errors:
         with refusals(session, errors, "username", auth_service.AccountError):

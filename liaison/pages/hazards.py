@@ -19,7 +19,7 @@ from liaison.clock import local, today
 from liaison.config import Settings
 from liaison.db import SessionDep, paginate, pk
 from liaison.fields import form_field
-from liaison.forms import Filled, refusals, validate
+from liaison.forms import Filled, PostedForm, refusals, validate
 from liaison.hazards import queries, service
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
 from liaison.hazards.schemas import HazardIn
@@ -168,19 +168,19 @@ def hazard_new(
 
 
 @router.post("/projects/{project_id}/hazards", max_body_size=UPLOAD_LIMIT)
-async def hazard_create(
+def hazard_create(
     request: Request,
     session: SessionDep,
+    form_data: PostedForm,
     settings: SettingsDep,
     principal: FinderDep,
     project_id: int,
 ) -> Response:
     project = get_visible(session, Project, project_id, principal.scope)
     finder = own_officer(session, principal.user)
-    form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     form, errors = validate(HazardIn, raw)
-    chosen = await form_photos(session, form_data, _holder(principal, f"hazard-new:{project_id}"))
+    chosen = form_photos(session, form_data, _holder(principal, f"hazard-new:{project_id}"))
     if form and not errors:
         with refusals(session, errors, "description", service.HazardError):
             hazard = service.log_hazard(
@@ -270,11 +270,14 @@ def hazard_detail(
 
 
 @router.post("/hazards/{hazard_id}/steps", max_body_size=UPLOAD_LIMIT)
-async def hazard_step(
-    request: Request, session: SessionDep, principal: StaffDep, hazard_id: int
+def hazard_step(
+    request: Request,
+    session: SessionDep,
+    form_data: PostedForm,
+    principal: StaffDep,
+    hazard_id: int,
 ) -> Response:
     hazard = get_visible(session, Hazard, hazard_id, principal.scope)
-    form_data = await request.form()
     action, comment = str(form_data.get("action", "")), str(form_data.get("comment", ""))[:1000]
     project = session.get(Project, hazard.project_id)
     assert project is not None  # a foreign key
@@ -285,7 +288,7 @@ async def hazard_step(
         and not can(principal, step.action, on_project(session, project))
     ):
         raise HTTPException(status_code=403)
-    chosen = await form_photos(session, form_data, _holder(principal, f"hazard-step:{hazard_id}"))
+    chosen = form_photos(session, form_data, _holder(principal, f"hazard-step:{hazard_id}"))
     try:
         service.transition(
             session,
@@ -314,11 +317,11 @@ async def hazard_step(
 
 
 @router.post("/hazards/{hazard_id}/photos", max_body_size=UPLOAD_LIMIT)
-async def hazard_photos(
-    request: Request, session: SessionDep, principal: StaffDep, hazard_id: int
+def hazard_photos(
+    request: Request, session: SessionDep, posted: PostedForm, principal: StaffDep, hazard_id: int
 ) -> Response:
     hazard = get_visible(session, Hazard, hazard_id, principal.scope)
-    photos = await uploads(await request.form())
+    photos = uploads(posted)
     try:
         if not photos:
             raise service.HazardError("请选择照片", "photos")

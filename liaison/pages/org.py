@@ -11,7 +11,7 @@ from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate
 from liaison.fields import form_field
-from liaison.forms import Filled, refusals, validate
+from liaison.forms import Filled, PostedForm, refusals, validate
 from liaison.listing import PageNumber, searching
 from liaison.org import service
 from liaison.org.models import Officer, Station
@@ -66,11 +66,11 @@ def station_edit(request: Request, session: SessionDep, station_id: int) -> Resp
 
 @router.post("/admin/stations")
 @router.post("/admin/stations/{station_id}")
-async def station_save(
-    request: Request, session: SessionDep, station_id: int | None = None
+def station_save(
+    request: Request, session: SessionDep, posted: PostedForm, station_id: int | None = None
 ) -> Response:
     station = get_or_404(session, Station, station_id) if station_id else None
-    raw = dict(await request.form())
+    raw = dict(posted)
     form, errors = validate(StationForm, raw)
     if form and not errors:
         with refusals(session, errors, "code", service.OrgError):
@@ -151,11 +151,11 @@ def officer_edit(request: Request, session: SessionDep, officer_id: int) -> Resp
 
 @router.post("/admin/officers")
 @router.post("/admin/officers/{officer_id}")
-async def officer_save(
-    request: Request, session: SessionDep, officer_id: int | None = None
+def officer_save(
+    request: Request, session: SessionDep, posted: PostedForm, officer_id: int | None = None
 ) -> Response:
     officer = get_or_404(session, Officer, officer_id) if officer_id else None
-    raw = dict(await request.form())
+    raw = dict(posted)
     phone = keep_if_masked(str(raw.get("phone", "")), officer.phone if officer else None)
     form, errors = validate(OfficerForm, {**raw, "phone": phone})
     if form and not errors:

@@ -1,6 +1,6 @@
-"""/admin/policy: the permission table as the code enforces it, for the system administrator
-and the auditor (graded-protection assessors ask for exactly this). Printed from `POLICY`
-itself, so the page cannot describe a rule the code does not apply."""
+"""/admin/policy: the permission table as the code enforces it, for the three administrators
+(graded-protection assessors ask for exactly this). Printed from `POLICY` itself, so the page
+cannot describe a rule the code does not apply."""
 
 from typing import Annotated
 
@@ -9,11 +9,11 @@ from fastapi.responses import Response
 
 from liaison.auth.deps import Principal, require
 from liaison.auth.policy import POLICY
-from liaison.auth.roles import Role
+from liaison.auth.roles import ADMIN_ROLES, Role
 from liaison.web import render
 
 router = APIRouter()
-ReaderDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.AUDITOR))]
+ReaderDep = Annotated[Principal, Depends(require(*ADMIN_ROLES))]
 
 
 @router.get("/admin/policy")

@@ -18,7 +18,7 @@ from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises import queries as enterprise_queries
 from liaison.enterprises.models import Enterprise
 from liaison.fields import form_field
-from liaison.forms import Filled, refusals, validate
+from liaison.forms import Filled, PostedForm, refusals, validate
 from liaison.listing import Id, OptionalId, PageNumber, id_in
 from liaison.money import FEN_PER_WAN, parse_amount, wan_input
 from liaison.org.models import Officer, Station
@@ -251,11 +251,15 @@ def _check_references(
 
 @router.post("/projects")
 @router.post("/projects/{project_id}")
-async def project_save(
-    request: Request, session: SessionDep, principal: StaffDep, project_id: int | None = None
+def project_save(
+    request: Request,
+    session: SessionDep,
+    posted: PostedForm,
+    principal: StaffDep,
+    project_id: int | None = None,
 ) -> Response:
     project = _project_to_save(session, principal, project_id)
-    raw = dict(await request.form())
+    raw = dict(posted)
     stored_phone = project.site_security_phone if project else None
     phone = keep_if_masked(str(raw.get("site_security_phone", "")), stored_phone)
     form, errors = validate(ProjectForm, {**raw, "site_security_phone": phone})
@@ -341,15 +345,16 @@ class AssignForm(BaseModel):
 
 
 @router.post("/projects/{project_id}/assign")
-async def project_assign(
+def project_assign(
     request: Request,
     session: SessionDep,
+    posted: PostedForm,
     settings: SettingsDep,
     principal: ManagerDep,
     project_id: int,
 ) -> Response:
     project = get_visible(session, Project, project_id, principal.scope)
-    raw = dict(await request.form())
+    raw = dict(posted)
     form, errors = validate(AssignForm, raw)
     if form:
         officer = session.get(Officer, form.officer_id)
@@ -374,9 +379,10 @@ class VisitForm(BaseModel):
 
 
 @router.post("/projects/{project_id}/visits")
-async def project_visit(
+def project_visit(
     request: Request,
     session: SessionDep,
+    posted: PostedForm,
     settings: SettingsDep,
     principal: StaffDep,
     project_id: int,
@@ -387,7 +393,7 @@ async def project_visit(
         principal, Action.VISIT_LOG, service.on_project(session, project)
     ):
         raise HTTPException(status_code=403, detail="只有本项目的项目警官或所长可以登记走访")
-    raw = dict(await request.form())
+    raw = dict(posted)
     form, errors = validate(VisitForm, raw)
     if form and not errors:
         with refusals(session, errors, "summary", service.ProjectError):
@@ -458,10 +464,9 @@ def auto_assign_preview(request: Request, session: SessionDep, principal: Manage
 
 
 @router.post("/coverage/auto-assign")
-async def auto_assign_confirm(
-    request: Request, session: SessionDep, principal: ManagerDep
+def auto_assign_confirm(
+    request: Request, session: SessionDep, form: PostedForm, principal: ManagerDep
 ) -> Response:
-    form = await request.form()
     pairs = []
     for value in form.getlist("pair"):
         project_id, _, officer_id = (id_in(part) for part in str(value).partition(":"))
@@ -557,11 +562,15 @@ def _reassign(
 
 
 @router.post("/officers/{officer_id}/reassign")
-async def reassign(
-    request: Request, session: SessionDep, principal: ManagerDep, officer_id: int
+def reassign(
+    request: Request,
+    session: SessionDep,
+    posted: PostedForm,
+    principal: ManagerDep,
+    officer_id: int,
 ) -> Response:
     source = get_visible(session, Officer, officer_id, principal.scope)
-    raw = dict(await request.form())
+    raw = dict(posted)
     form, errors = validate(ReassignForm, raw)
     target = session.get(Officer, form.officer_id) if form else None
     if form and target is None:

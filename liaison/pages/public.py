@@ -7,24 +7,24 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
+from starlette.datastructures import FormData
 
 from liaison.attachments import service as attachments
 from liaison.auth.deps import SettingsDep, client_ip, public
-from liaison.auth.throttle import allow, per_address
+from liaison.auth.throttle import address_key, allow
 from liaison.config import Settings
 from liaison.db import SessionDep, pk
 from liaison.desk import service
 from liaison.desk.models import Channel, RequestEvent, Satisfaction
 from liaison.desk.schemas import MOBILE_PATTERN, RequestIn
 from liaison.fields import form_field
-from liaison.forms import Filled, validate
+from liaison.forms import Filled, PostedForm, validate
 from liaison.org.models import Officer
-from liaison.pages.attachments import Kept, Photos, attached, keep, pending_file, photos_of, uploads
+from liaison.pages.attachments import Kept, Photos, attached, form_photos, keep, pending_file
 from liaison.pii import pseudonym
 from liaison.projects.models import Project
 from liaison.projects.service import current_assignment
@@ -36,9 +36,13 @@ PUBLIC_UPLOAD_LIMIT = 40 * 1024 * 1024
 PHONE = MOBILE_PATTERN
 CONTENT_AT_LEAST = 5  # characters a person types into the form
 TRACK_FAILED = "受理编号或手机号后四位不正确。"
+# Tracking's limits, in tries of one number from one address (LIAISON_DESK_TRACKS_PER_10_MINUTES,
+# a person mistyping): an address this many times as many (a site's workers or a family share
+# one), and one number from anywhere this many times: a botnet holds the owner off only with 20
+# addresses, and still needs hours for the 10,000 last 4 digits of a number it knows.
+TRACKS_PER_ADDRESS, TRACKS_PER_NUMBER = 3, 20
 # Refused forms whose photos one address may have kept in an hour: anyone can send this form.
 PENDING_HOLDS_PER_HOUR = 30
-NOT_KEPT = "照片未能保留，请重新选择"
 
 
 class RequestForm(RequestIn):
@@ -140,17 +144,20 @@ def request_form(
 def _limited(session: Session, settings: Settings, request: Request, phone: str) -> int | None:
     """Seconds to wait when this phone from this address, any phone from this address (a
     looser ceiling: a site's workers share one), or this phone anywhere has sent too many."""
-    address, person = per_address(client_ip(request)), pseudonym(settings, phone)
+    address, person = client_ip(request), pseudonym(settings, phone)
     hour, day = timedelta(hours=1), timedelta(days=1)
     return (
         allow(
             session,
-            f"desk-ip-phone:{address}:{person}",
+            address_key(f"desk-ip-phone:{person}", address),
             limit=settings.desk_submits_per_hour,
             window=hour,
         )
         or allow(
-            session, f"desk-ip:{address}", limit=settings.desk_submits_per_address_hour, window=hour
+            session,
+            address_key("desk-ip", address),
+            limit=settings.desk_submits_per_address_hour,
+            window=hour,
         )
         or allow(
             session, f"desk-phone:{person}", limit=settings.desk_submits_per_phone_day, window=day
@@ -190,11 +197,11 @@ def _kept(
     hold = bool(chosen.chosen) and not robot
     if hold and allow(
         session,
-        f"desk-pending-ip:{per_address(client_ip(request))}",
+        address_key("desk-pending-ip", client_ip(request)),
         limit=PENDING_HOLDS_PER_HOUR,
         window=timedelta(hours=1),
     ):
-        errors.setdefault("photos", NOT_KEPT)
+        errors.setdefault("photos", attachments.NOT_KEPT)
         hold = False
     kept = keep(session, chosen, errors, hold_chosen=hold)
     session.commit()
@@ -228,27 +235,16 @@ def _too_frequent(
 
 @router.post("/r", max_body_size=PUBLIC_UPLOAD_LIMIT)
 @router.post("/r/{project_code}", max_body_size=PUBLIC_UPLOAD_LIMIT)
-async def request_submit(
-    request: Request, session: SessionDep, settings: SettingsDep, project_code: str | None = None
-) -> Response:
-    """Read the form here; decode its photos and do the database's work in a worker thread,
-    never on the event loop: anyone may send this form, and nine large PNGs decoded on the
-    loop held every other request for ten seconds."""
-    form_data = await request.form()
-    chosen = await uploads(form_data)
-    return await run_in_threadpool(
-        _submit, request, session, settings, project_code, form_data, chosen
-    )
-
-
-def _submit(
+def request_submit(
     request: Request,
-    session: Session,
-    settings: Settings,
-    project_code: str | None,
-    form_data: Any,
-    files: list[tuple[str, bytes]],
+    session: SessionDep,
+    settings: SettingsDep,
+    form_data: PostedForm,
+    project_code: str | None = None,
 ) -> Response:
+    """A plain `def`: its photos are decoded and the database's work done in a worker thread,
+    never on the event loop. Anyone may send this form, and nine large PNGs decoded on the
+    loop held every other request for ten seconds."""
     project = _project(session, project_code)
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     channel = Channel.QR if project else Channel.WEB
@@ -258,7 +254,7 @@ def _submit(
     if form:
         errors.update(_refusals(form))
     values = {k: v for k, v in raw.items() if k != "website"}
-    chosen = photos_of(session, form_data, _holder(request, settings, project_code), files)
+    chosen = form_photos(session, form_data, _holder(request, settings, project_code))
     if not form or errors:
         robot = bool(form and form.website)
         kept = _kept(request, session, settings, chosen, errors, robot=robot)
@@ -306,7 +302,7 @@ def request_pending_photo(
 
 
 class TrackForm(BaseModel):
-    tracking_no: str = Field(min_length=1, max_length=32)
+    tracking_no: str = Field(min_length=1, max_length=64)  # spaces read out with it
     last4: str = Field(pattern=r"^\d{4}$")
 
 
@@ -322,23 +318,31 @@ def _track_page(request: Request, **context: Any) -> Response:
 @router.get("/track")
 def track_form(request: Request, no: str = "") -> Response:
     """The tracking form; `no`, the number the confirmation page carries over, is filled in."""
-    number = no.strip().upper()[:32]
+    number = service.tracking_number(no)[:32]
     if not re.fullmatch(r"[A-Z0-9-]*", number):
         number = ""
     return _track_page(request, values={"tracking_no": number})
 
 
-async def _tracked(
-    request: Request, session: Session, settings: Settings
+def _tracked(
+    request: Request, session: Session, settings: Settings, posted: FormData
 ) -> tuple[Any, dict[str, Any]]:
     """The request behind a POSTed number and last 4 digits, after the rate limits; or None."""
-    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    raw = {k: v for k, v in posted.items() if isinstance(v, str)}
     form, _errors = validate(TrackForm, raw)
-    number = str(raw.get("tracking_no", "")).strip().upper()[:32]
+    number = service.tracking_number(str(raw.get("tracking_no", "")))[:32]
     limit, window = settings.desk_tracks_per_10_minutes, timedelta(minutes=10)
-    wait = allow(
-        session, f"track-ip:{per_address(client_ip(request))}", limit=limit, window=window
-    ) or allow(session, f"track-no:{number}", limit=limit, window=window)
+    address = client_ip(request)
+    wait = (  # in this order: what one limit refuses is not counted by the next
+        allow(
+            session,
+            address_key("track-ip", address),
+            limit=TRACKS_PER_ADDRESS * limit,
+            window=window,
+        )
+        or allow(session, address_key(f"track-no-ip:{number}", address), limit=limit, window=window)
+        or allow(session, f"track-no:{number}", limit=TRACKS_PER_NUMBER * limit, window=window)
+    )
     session.commit()
     if wait is not None:
         raise HTTPException(
@@ -362,14 +366,18 @@ def _show(
 
 
 @router.post("/track")
-async def track(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    found, raw = await _tracked(request, session, settings)
+def track(
+    request: Request, session: SessionDep, settings: SettingsDep, posted: PostedForm
+) -> Response:
+    found, raw = _tracked(request, session, settings, posted)
     return _show(request, session, found, raw)
 
 
 @router.post("/track/rate")
-async def track_rate(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    found, raw = await _tracked(request, session, settings)
+def track_rate(
+    request: Request, session: SessionDep, settings: SettingsDep, posted: PostedForm
+) -> Response:
+    found, raw = _tracked(request, session, settings, posted)
     if found is None:
         return _show(request, session, None, raw)
     value = str(raw.get("satisfaction", ""))

@@ -19,7 +19,7 @@ from liaison.auth.roles import Role
 from liaison.clock import today
 from liaison.db import SessionDep, paginate, pk
 from liaison.fields import form_field, label
-from liaison.forms import Filled, refusals, validate
+from liaison.forms import Filled, PostedForm, refusals, validate
 from liaison.hazards.models import Hazard
 from liaison.listing import PageNumber
 from liaison.money import parse_amount, yuan
@@ -182,15 +182,18 @@ def recovery_new(
 
 
 @router.post("/projects/{project_id}/recoveries", max_body_size=UPLOAD_LIMIT)
-async def recovery_create(
-    request: Request, session: SessionDep, principal: BookerDep, project_id: int
+def recovery_create(
+    request: Request,
+    session: SessionDep,
+    form_data: PostedForm,
+    principal: BookerDep,
+    project_id: int,
 ) -> Response:
     project, officer = _booking(session, principal, project_id)
-    form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     form, errors = validate(EntryForm, raw)
     holder = attachments.Holder(form=f"recovery-new:{project_id}", user_id=principal.user.id)
-    chosen = await form_photos(session, form_data, holder)
+    chosen = form_photos(session, form_data, holder)
     if form and not errors:
         data = form.recovery_in(_hazard_by_code(session, project, form.case_number))
         with refusals(
@@ -290,15 +293,14 @@ def _reverse_fields() -> list[dict[str, Any]]:
 
 
 @router.post("/recoveries/{recovery_id}/reverse")
-async def recovery_reverse(
-    request: Request, session: SessionDep, principal: BookerDep, recovery_id: int
+def recovery_reverse(
+    request: Request, session: SessionDep, raw: PostedForm, principal: BookerDep, recovery_id: int
 ) -> Response:
     entry = get_visible(session, Recovery, recovery_id, principal.scope)
     officer = own_officer(session, principal.user, NOT_AN_OFFICER)
     project = session.get(Project, entry.project_id)
     if project is None or not can(principal, Action.RECOVERY_REVERSE, on_project(session, project)):
         raise HTTPException(status_code=403)
-    raw = await request.form()
     form, errors = validate(ReverseForm, raw)
     if form:
         with refusals(session, errors, "amount", service.RecoveryError):

@@ -34,7 +34,7 @@ from liaison.desk.service import OWNER
 from liaison.desk.sheet import REQUESTS
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.fields import form_field
-from liaison.forms import Filled, validate
+from liaison.forms import Filled, PostedForm, validate
 from liaison.listing import PageNumber, id_in
 from liaison.org.models import Officer, Station
 from liaison.pages.attachments import Kept, attached, form_photos, keep
@@ -221,10 +221,13 @@ def _project_by_code(session: Session, principal: Principal, code: str) -> Proje
 
 
 @router.post("/requests/new", max_body_size=UPLOAD_LIMIT)
-async def request_create(
-    request: Request, session: SessionDep, settings: SettingsDep, principal: SubmitterDep
+def request_create(
+    request: Request,
+    session: SessionDep,
+    form_data: PostedForm,
+    settings: SettingsDep,
+    principal: SubmitterDep,
 ) -> Response:
-    form_data = await request.form()
     raw = {k: v for k, v in form_data.items() if isinstance(v, str)}
     staff = principal.role in WORKERS
     # What the login says, whatever was posted: its enterprise, and the web for a contact.
@@ -233,7 +236,7 @@ async def request_create(
         fixed["channel"] = Channel.WEB.value
     # A request's photos are the public's, as on the public form: photos only, no originals.
     holder = attachments.Holder(form="desk-new:", user_id=principal.user.id, public=True)
-    photos = await form_photos(session, form_data, holder)
+    photos = form_photos(session, form_data, holder)
 
     def refused(errors: dict[str, str]) -> Response:
         session.rollback()
@@ -270,6 +273,15 @@ async def request_create(
         return refused({exc.field or "content": str(exc)})
     except attachments.AttachmentError as exc:
         return refused({"photos": str(exc)})
+    reached = session.exec(
+        select(ServiceRequest.id).where(
+            ServiceRequest.id == created.id, visible(ServiceRequest, principal.scope)
+        )
+    ).first()
+    if reached is None:  # no project: it went to the bureau's duty desk, beyond a station's scope
+        return redirect(
+            request, "/requests", f"已登记，受理编号 {created.tracking_no}，已转分局值班台办理"
+        )
     return redirect(request, f"/requests/{created.id}", f"已登记，受理编号 {created.tracking_no}")
 
 
@@ -413,9 +425,10 @@ ACTIONS = frozenset({"accept", "decline", "reply", "note", "transfer", "close", 
 
 
 @router.post("/requests/{request_id}/{action}")
-async def request_action(
+def request_action(
     request: Request,
     session: SessionDep,
+    posted: PostedForm,
     settings: SettingsDep,
     principal: HandlerDep,
     request_id: int,
@@ -433,7 +446,7 @@ async def request_action(
     )
     if not allowed:
         raise HTTPException(status_code=403)
-    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    raw = {k: v for k, v in posted.items() if isinstance(v, str)}
     try:
         message = _act(session, settings, principal, found, action, raw)
         session.commit()

@@ -11,7 +11,7 @@ from liaison.auth import second_factor, service
 from liaison.auth.deps import Principal, SettingsDep, client_ip, require_login
 from liaison.auth.roles import home_path
 from liaison.db import SessionDep
-from liaison.pages.auth import AdminDep, safe_next, set_session_cookie, user_or_404
+from liaison.pages.auth import AccountsDep, managed_user, safe_next, set_session_cookie
 from liaison.web import redirect, render
 
 router = APIRouter()
@@ -148,8 +148,10 @@ def new_recovery_codes(
 
 
 @router.post("/admin/users/{user_id}/second-factor/reset")
-def admin_reset(request: Request, session: SessionDep, _admin: AdminDep, user_id: int) -> Response:
-    user = user_or_404(session, user_id)
+def admin_reset(
+    request: Request, session: SessionDep, manager: AccountsDep, user_id: int
+) -> Response:
+    user = managed_user(session, manager, user_id)
     second_factor.reset(session, user)
     service.end_sessions(session, user)  # and its API tokens: a lost phone may be a taken one
     session.commit()

@@ -105,20 +105,21 @@ def record(
         submission_key=submission_key or None,
         created_by_id=by_user_id,
     )
-    _number(session, row, code)
-    return row, True
+    booked = _number(session, row, code)
+    return booked, booked is row
 
 
-def _number(session: Session, row: Recovery, code: str | None) -> None:
-    """Insert the entry with its own `code`, or the next free number of its day."""
+def _number(session: Session, row: Recovery, code: str | None) -> Recovery:
+    """Insert the entry with its own `code`, or the next free number of its day: `row`, or the
+    entry the same form booked meanwhile in another process (`add_numbered`)."""
     if code is None:
-        add_numbered(session, row, f"WH{row.recovered_on:%Y%m%d}-")
-        return
+        return add_numbered(session, row, f"WH{row.recovered_on:%Y%m%d}-")
     if session.exec(select(Recovery.id).where(Recovery.code == code)).first() is not None:
         raise RecoveryError(f"编号 {code} 已被使用", "code")
     row.code = code
     session.add(row)
     session.flush()
+    return row
 
 
 def remaining_fen(session: Session, original: Recovery) -> int:
@@ -172,8 +173,7 @@ def reverse(
         reverses_id=original.id,
         created_by_id=by_user_id,
     )
-    _number(session, row, code)
-    return row
+    return _number(session, row, code)
 
 
 def entries_for_dispute(session: Session, dispute_id: int) -> list[Recovery]:

@@ -8,6 +8,7 @@ from liaison.auth import service as auth_service
 from liaison.auth.roles import Role
 from liaison.org.models import Station
 from tests.factories import (
+    TRACKING_NO,
     login,
     make_dispute,
     make_enterprise,
@@ -162,7 +163,7 @@ def test_requests_take_the_inbox_filters_of_the_page_in_its_order(client, db, di
     assert len(numbers) >= 2
     login(client, officer.username)
     page = client.get("/requests").text
-    assert [no for no in re.findall(r"[A-Z]{2}\d{8}-\d{4}", page) if no in numbers] == numbers
+    assert [no for no in re.findall(TRACKING_NO, page) if no in numbers] == numbers
     north = db.get(Station, district["mine"].station_id)
     colleague = make_officer(db, north)
     make_request(db, make_project(db, north, officer=colleague))

@@ -60,7 +60,7 @@ def test_saving_without_a_change_writes_no_row(client, db):
 
 def test_password_hashes_never_reach_the_log(client, db):
     user = make_user(db, Role.LEADER)
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     post(client, f"/admin/users/{user.id}/reset-password")
     [update] = rows(db, object_type="User", action="update", object_id=str(user.id))
     assert update.after["password_hash"] == "[已修改]"
@@ -69,7 +69,7 @@ def test_password_hashes_never_reach_the_log(client, db):
 
 def test_user_admin_actions_each_write_their_row(client, db):
     user = make_user(db, Role.LEADER)
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     post(client, f"/admin/users/{user.id}", {"display_name": "新名字", "role": "leader"})
     post(client, f"/admin/users/{user.id}/active", {"active": "false"})
     updates = rows(db, object_type="User", action="update", object_id=str(user.id))

@@ -53,7 +53,8 @@ def test_every_row_is_chained_to_the_one_before(client, db):
     for previous, row in itertools.pairwise(rows):
         assert row.prev_hash == previous.row_hash
     for row in rows:
-        assert row.row_hash == chain.row_hash({f: getattr(row, f) for f in chain.HASHED_FIELDS})
+        fields = {f: getattr(row, f) for f in chain.HASHED_FIELDS}
+        assert row.row_hash == chain.row_hash(fields, chain.chain_key())
 
 
 def test_verify_passes_on_an_untouched_log(db):

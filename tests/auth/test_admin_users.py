@@ -1,4 +1,5 @@
-"""The admin's user pages: create, edit, deactivate, reset a password."""
+"""The security administrator's user pages: create, edit, deactivate, reset a password.
+(What they may not do to the three administrators: tests/security/test_three_administrators.py.)"""
 
 import re
 
@@ -17,9 +18,9 @@ from tests.factories import (
 )
 
 
-def test_admin_creates_an_officer_login_linked_to_a_badge(client, db):
+def test_security_admin_creates_an_officer_login_linked_to_a_badge(client, db):
     officer = make_officer(db)
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     response = post(
         client,
         "/admin/users",
@@ -38,7 +39,7 @@ def test_admin_creates_an_officer_login_linked_to_a_badge(client, db):
 
 
 def test_create_form_shows_each_error_beside_its_field_and_keeps_the_input(client, db):
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     page = post(
         client,
         "/admin/users",
@@ -58,7 +59,7 @@ def test_create_form_shows_each_error_beside_its_field_and_keeps_the_input(clien
 
 
 def test_officer_login_needs_a_known_badge(client, db):
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     page = post(
         client,
         "/admin/users",
@@ -76,7 +77,7 @@ def test_officer_login_needs_a_known_badge(client, db):
 
 def test_enterprise_login_belongs_to_an_enterprise(client, db):
     enterprise = make_enterprise(db)
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     post(
         client,
         "/admin/users",
@@ -93,7 +94,7 @@ def test_enterprise_login_belongs_to_an_enterprise(client, db):
 
 def test_a_form_cannot_set_what_the_page_does_not_offer(client, db):
     user = make_user(db, Role.LEADER)
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     post(
         client,
         f"/admin/users/{user.id}",
@@ -109,18 +110,9 @@ def test_a_form_cannot_set_what_the_page_does_not_offer(client, db):
     assert user.display_name == "改名" and user.active and not user.must_change_password
 
 
-def test_admin_cannot_demote_or_deactivate_themselves(client, db):
-    admin = login_as(client, db, Role.ADMIN)
-    page = post(client, f"/admin/users/{admin.id}", {"display_name": "我", "role": "auditor"})
-    assert page.status_code == 422 and "不能取消自己的管理员角色" in page.text
-    post(client, f"/admin/users/{admin.id}/active", {"active": "false"})
-    db.refresh(admin)
-    assert admin.active and admin.role == "admin"
-
-
 def test_reset_password_shows_a_one_time_password_that_must_be_changed(client, db):
     user = make_user(db, Role.LEADER)
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     page = post(client, f"/admin/users/{user.id}/reset-password")
     temporary = re.search(r'data-testid="temporary-password">([^<]+)<', page.text).group(1)
     client.cookies.clear()
@@ -131,7 +123,7 @@ def test_reset_password_shows_a_one_time_password_that_must_be_changed(client, d
 def test_user_list_searches_and_filters(client, db):
     make_user(db, Role.LEADER, username="wang-leader")
     make_user(db, Role.OFFICER, username="li-officer")
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     found = client.get("/admin/users", params={"q": "wang"})
     assert "wang-leader" in found.text and "li-officer" not in found.text
     by_role = client.get("/admin/users", params={"role": "officer"}, headers={"HX-Request": "true"})
@@ -154,7 +146,7 @@ def test_user_list_pages_by_fifty(client, db):
             )
         )
     db.commit()
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     first = client.get("/admin/users", params={"q": "bulk"})
     assert 'id="count">60<' in first.text and "第 1 / 2 页" in first.text
     assert "bulk49" in first.text and "bulk50" not in first.text

@@ -29,7 +29,8 @@ def test_officer_logs_in_and_lands_on_home(client, db):
 
 def test_each_role_lands_on_its_home(client, db):
     for role, home in [
-        (Role.ADMIN, "/admin/users"),
+        (Role.ADMIN, "/admin/stations"),
+        (Role.SECURITY, "/admin/users"),
         (Role.AUDITOR, "/audit"),
         (Role.LEADER, "/home"),
         (Role.ENTERPRISE, "/home"),
@@ -107,7 +108,7 @@ def test_admin_unlocks_a_locked_account(client, db):
     other = second_browser(client)
     for _ in range(5):
         login(other, user.username, "Wrong#Password123")
-    admin = make_user(db, Role.ADMIN)
+    admin = make_user(db, Role.SECURITY)
     login(client, admin.username)
     detail = client.get(f"/admin/users/{user.id}")
     assert "已锁定" in detail.text

@@ -200,7 +200,7 @@ def test_an_admin_resets_a_lost_phone(client, db, officer, database_url, monkeyp
     enrol(db, officer)
     other = type(client)(client.app)
     login(other, officer.username)
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     page = client.get(f"/admin/users/{officer.id}")
     assert "已绑定" in page.text and "重置双因素认证" in page.text
     response = post(client, f"/admin/users/{officer.id}/second-factor/reset")
@@ -210,7 +210,7 @@ def test_an_admin_resets_a_lost_phone(client, db, officer, database_url, monkeyp
     assert db.exec(select(UserSession).where(UserSession.user_id == officer.id)).all() == []
     assert db.exec(select(RecoveryCode).where(RecoveryCode.user_id == officer.id)).all() == []
     event = db.exec(select(AuditLog).where(AuditLog.action == "second_factor_reset")).one()
-    assert event.object_id == str(officer.id) and event.actor_name.startswith("admin")
+    assert event.object_id == str(officer.id) and event.actor_name.startswith("security")
     # Next login, where the second factor is required: enrolment again.
     use_database(monkeypatch, database_url, two_factor_required="true")
     fresh = type(client)(client.app)
@@ -229,6 +229,7 @@ def test_production_requires_it_and_refuses_to_turn_it_off():
     production = {
         "env": "production",
         "secret_key": secrets.token_urlsafe(48),
+        "audit_key": secrets.token_urlsafe(48),
         "database_url": "postgresql://liaison@db.example/liaison",
         "public_url": "https://liaison.example.gov.cn",
     }

@@ -46,7 +46,7 @@ def test_deactivating_a_user_ends_their_session_at_once(client, db):
     browser = second_browser(client)
     login(browser, officer.username)
     assert browser.get("/home").status_code == 200
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     assert (
         post(
             client, f"/admin/users/{officer.id}/active", {"active": "false"}, follow_redirects=False
@@ -61,7 +61,7 @@ def test_admin_ends_all_sessions_of_a_user(client, db):
     officer = make_user(db, Role.OFFICER)
     browser = second_browser(client)
     login(browser, officer.username)
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     post(client, f"/admin/users/{officer.id}/end-sessions")
     assert browser.get("/home", follow_redirects=False).status_code == 303
 

@@ -244,6 +244,23 @@ def test_staff_log_a_phone_call_for_a_project_and_it_goes_to_its_officer(client,
     )
 
 
+def test_an_officer_who_logs_a_call_without_a_project_lands_where_he_may_look(client, db):
+    """Found by hand at phone size: without a project the call goes to the bureau's duty desk,
+    which an officer does not reach; the page he was sent to answered 404."""
+    login_as(client, db, Role.OFFICER, officer=make_officer(db))
+    data = {
+        "channel": "电话",
+        "type": "咨询",
+        "content": "问夜间施工许可怎么办",
+        "name": "周女士",
+        "phone": "13700001111",
+    }
+    page = post(client, "/requests/new", data)
+    logged = db.exec(select(ServiceRequest)).one()
+    assert page.status_code == 200 and page.url.path == "/requests"
+    assert f"受理编号 {logged.tracking_no}" in page.text and "分局值班台" in page.text
+
+
 def test_requests_appear_on_their_projects_page_and_timeline(client, db):
     officer = make_officer(db)
     project = make_project(db, officer=officer)

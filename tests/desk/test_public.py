@@ -162,7 +162,7 @@ def test_after_closure_the_requester_rates_and_unsatisfied_reopens(client, db):
     assert "不满意，重办：夜里仍有人翻墙" in again.text
 
 
-def test_tracking_is_rate_limited_per_number(client, db):
+def test_one_number_from_one_address_is_rate_limited(client, db):
     for _ in range(10):
         post(client, "/track", {"tracking_no": "YY20260101-0001", "last4": "0000"})
     refused = post(client, "/track", {"tracking_no": "YY20260101-0001", "last4": "0000"})

@@ -1,5 +1,6 @@
 """The desk's rules: one request per submission, routing, tracking, the cycle, the rating."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from liaison.config import get_settings
 from liaison.desk import service
 from liaison.desk.models import Channel, RequestEvent, RequestType, Satisfaction, ServiceRequest
 from liaison.desk.schemas import RequestIn
-from tests.factories import make_officer, make_project, make_station
+from tests.factories import TRACKING_NO, make_officer, make_project, make_station
 
 S = service.S
 
@@ -43,7 +44,7 @@ def test_a_projects_request_goes_to_its_officer_and_others_to_the_duty_desk(db):
         None,
     )
     assert (desk.officer_id, desk.station_id) == (None, None)
-    assert routed.tracking_no.startswith("YY") and routed.tracking_no != desk.tracking_no
+    assert re.fullmatch(TRACKING_NO, routed.tracking_no) and routed.tracking_no != desk.tracking_no
 
 
 def test_the_same_submission_twice_makes_one_request(db):
@@ -54,6 +55,15 @@ def test_the_same_submission_twice_makes_one_request(db):
     db.commit()
     assert created and not created_again and first.id == again.id
     assert db.exec(select(func.count()).select_from(ServiceRequest)).one() == 1
+
+
+def test_a_drawn_number_already_given_is_drawn_again(db, monkeypatch):
+    drawn = iter("A" * 8 + "A" * 8 + "B" * 8)  # the second request first draws the first's
+    monkeypatch.setattr(service.secrets, "choice", lambda alphabet: next(drawn))
+    first, _ = service.submit(db, submission(), settings=get_settings())
+    second, _ = service.submit(db, submission(content="围挡被推倒了"), settings=get_settings())
+    db.commit()
+    assert (first.tracking_no[-9:], second.tracking_no[-9:]) == ("AAAA-AAAA", "BBBB-BBBB")
 
 
 def test_tracking_needs_the_number_and_the_last_four_digits(db):

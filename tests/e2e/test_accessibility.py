@@ -37,6 +37,7 @@ WALKERS = [
     "demo-enterprise",
     "demo-leader",
     "demo-admin",
+    "demo-security",
     "demo-auditor",
 ]
 

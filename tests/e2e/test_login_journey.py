@@ -7,7 +7,8 @@ from liaison.auth.roles import Role
 from tests.factories import PASSWORD, make_user
 
 HOMES = {
-    Role.ADMIN: ("/admin/users", "用户管理"),
+    Role.ADMIN: ("/admin/stations", "单位管理"),
+    Role.SECURITY: ("/admin/users", "用户管理"),
     Role.AUDITOR: ("/audit", "审计日志"),
     Role.LEADER: ("/home", "工作台"),
     Role.CHIEF: ("/home", "工作台"),
@@ -62,10 +63,10 @@ def test_first_login_changes_the_password_then_reaches_home(page, db):
 
 
 @pytest.mark.e2e
-def test_admin_searches_users_as_they_type(page, db):
+def test_the_security_administrator_searches_users_as_they_type(page, db):
     make_user(db, Role.LEADER, username="wang-leader")
     make_user(db, Role.OFFICER, username="li-officer")
-    admin = make_user(db, Role.ADMIN)
+    admin = make_user(db, Role.SECURITY)
     log_in(page, admin.username)
     page.wait_for_url("**/admin/users")
     page.get_by_label("搜索").fill("wang")

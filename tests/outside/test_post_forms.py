@@ -21,7 +21,14 @@ from tests.outside.test_crawl import crawl, landing
 
 WRITES = ("create", "update", "delete")
 # Logins whose pages hold the forms people fill (the auditor's hold none).
-FILLERS = ["demo-officer", "demo-chief", "demo-leader", "demo-admin", "demo-enterprise"]
+FILLERS = [
+    "demo-officer",
+    "demo-chief",
+    "demo-leader",
+    "demo-admin",
+    "demo-security",
+    "demo-enterprise",
+]
 
 # A date input means "when it happened" by its label: the day something was found, visited,
 # received, recovered…, or a bare 日期 under a heading that says so (登记走访); such a day

@@ -27,7 +27,7 @@ def test_each_account_recovery_step_revokes_the_api_tokens(client, db, step):
     db.commit()
     bearer = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=bearer).status_code == 200
-    login_as(client, db, Role.ADMIN)
+    login_as(client, db, Role.SECURITY)
     path, data = RECOVERY[step]
     done = post(client, path.format(id=user.id), data, follow_redirects=False)
     assert done.status_code in (200, 303), done.text[:300]

@@ -71,3 +71,15 @@ def test_a_browser_without_the_cookie_cannot_post_even_with_a_token(client, db):
     fresh = TestClient(client.app)
     response = fresh.post("/track", data={"csrf_token": token, "number": "x", "tail": "1234"})
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/r", "/track", "/login"])
+def test_a_bearer_header_is_no_pass_past_the_csrf_check_outside_the_api(client, db, path):
+    """Issue 18, finding 18: an Authorization header without a session cookie skipped the
+    CSRF check on every route, the public form's too; only the API takes bearer tokens."""
+    response = client.post(
+        path,
+        data={"content": "x", "username": "u", "password": "p"},
+        headers={"Authorization": "Bearer anything"},
+    )
+    assert response.status_code == 403

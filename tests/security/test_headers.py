@@ -18,7 +18,7 @@ from tests.factories import csrf_token
 from tests.routes import admitted, all_routes, concrete
 from tests.security.world import World, build_world
 
-ASKERS = (Role.LEADER, Role.ADMIN, Role.AUDITOR, Role.CHIEF)
+ASKERS = (Role.LEADER, Role.ADMIN, Role.SECURITY, Role.AUDITOR, Role.CHIEF)
 
 
 def header_problems(response: Any, *, static: bool = False) -> list[str]:

@@ -48,7 +48,7 @@ UNDECLARED = {
 # What a list needs to answer at all.
 REQUIRED = {"/api/v1/metrics": {"from": "2020-01-01", "to": "2030-12-31"}}
 # Who asks: the first of these the route admits.
-ASKERS = (Role.LEADER, Role.ADMIN, Role.AUDITOR, Role.CHIEF)
+ASKERS = (Role.LEADER, Role.ADMIN, Role.SECURITY, Role.AUDITOR, Role.CHIEF)
 RECORD_LINK = re.compile(r'href="(/[\w/.-]*\d[\w/.-]*)"')
 
 

@@ -45,12 +45,15 @@ class Expect:
 
 # Who reaches which kind of page, as PRODUCT.md's roles read: written here, not taken from the
 # routes' own `require(...)` or the policy table, so a route that admits too much fails.
-ADMIN, AUDITOR, KEEPERS = (
+ADMIN, SECURITY, AUDITOR, KEEPERS = (
     frozenset({Role.ADMIN}),
+    frozenset({Role.SECURITY}),
     frozenset({Role.AUDITOR}),
     frozenset({Role.ADMIN, Role.LEADER}),
 )
-READERS = frozenset(Role) - AUDITOR  # the business records, each within the login's scope
+# The business records, each within the login's scope: not for the security administrator
+# (accounts) or the auditor (the log).
+READERS = frozenset(Role) - AUDITOR - SECURITY
 STAFF = READERS - {Role.ENTERPRISE}  # the staff side, admins' record keeping included
 MANAGERS = frozenset({Role.ADMIN, Role.LEADER, Role.CHIEF})
 CASEWORKERS = frozenset({Role.LEADER, Role.CHIEF, Role.OFFICER})  # cases need an officer
@@ -58,7 +61,7 @@ FINDERS = frozenset({Role.CHIEF, Role.OFFICER})  # who find hazards in the field
 TOKEN_OWNERS = frozenset(Role)  # the API: any token's owner, then the record's scope
 
 ROUTES: dict[str, Expect] = {
-    "/admin/users/{user_id}": Expect(ADMIN, ("account",), scoped=False),
+    "/admin/users/{user_id}": Expect(SECURITY, ("account",), scoped=False),
     "/admin/stations/{station_id}": Expect(ADMIN, ("station",), scoped=False),
     "/admin/officers/{officer_id}": Expect(ADMIN, ("officer",), scoped=False),
     "/audit/{row_id}": Expect(AUDITOR, ("audit_row",), scoped=False),

@@ -89,15 +89,3 @@ def test_days_at_the_ends_of_the_calendar_on_the_audit_pages(client, db, day):
     no_error(client.get(f"/audit?until={day}"))
     no_error(post(client, "/audit/export", {"since": day, "until": "2026-01-01"}))
     no_error(post(client, "/audit/export", {"since": "2026-01-01", "until": day}))
-
-
-@pytest.mark.parametrize("path", ["/r", "/track", "/login"])
-def test_a_bearer_header_is_no_pass_past_the_csrf_check_outside_the_api(client, db, path):
-    """Issue 18, finding 18: an Authorization header without a session cookie skipped the
-    CSRF check on every route, the public form's too; only the API takes bearer tokens."""
-    response = client.post(
-        path,
-        data={"content": "x", "username": "u", "password": "p"},
-        headers={"Authorization": "Bearer anything"},
-    )
-    assert response.status_code == 403

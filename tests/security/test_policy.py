@@ -182,6 +182,9 @@ EXPECTED_ROLES = {
     "hazard.sign_off": {"分局领导/机关", "派出所所长", "项目警官"},
     "project.edit": {"系统管理员", "分局领导/机关", "派出所所长", "项目警官"},
     "pii.reveal": {"分局领导/机关", "派出所所长", "项目警官"},
+    "account.manage": {"安全管理员"},
+    "ledger.keep": {"系统管理员", "分局领导/机关"},
+    "ledger.export": {"分局领导/机关"},
 }
 
 
@@ -199,8 +202,8 @@ def policy_table(html):
     return table
 
 
-@pytest.mark.parametrize("role", [Role.ADMIN, Role.AUDITOR])
-def test_admins_and_auditors_read_the_policy_as_a_table(client, db, role):
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.SECURITY, Role.AUDITOR])
+def test_the_three_administrators_read_the_policy_as_a_table(client, db, role):
     login_as(client, db, role)
     page = client.get("/admin/policy")
     assert page.status_code == 200

@@ -15,6 +15,7 @@ from liaison.config import DEV_SECRET_KEY, Settings, get_settings
 SOUND = {
     "LIAISON_ENV": "production",
     "LIAISON_SECRET_KEY": secrets.token_urlsafe(48),
+    "LIAISON_AUDIT_KEY": secrets.token_urlsafe(48),
     "LIAISON_DATABASE_URL": "postgresql://liaison@db.example/liaison",
     "LIAISON_PUBLIC_URL": "https://liaison.example.gov.cn",
     "LIAISON_BUREAU_NAME": "滨江市公安局城南分局",
