@@ -12,7 +12,7 @@ from liaison.auth.deps import Principal
 from liaison.auth.roles import Role
 from liaison.clock import LOCAL_TZ
 from liaison.config import Settings
-from liaison.desk import sla
+from liaison.desk import numbers, sla
 from liaison.desk.models import CLOSED_STATUSES, ServiceRequest
 from liaison.listing import ListFilter, OptionalDay, OptionalId, SearchText, matching
 from liaison.org.models import Officer, Station
@@ -107,7 +107,8 @@ def request_list_query(
     if term := filters.q:
         query = query.where(
             sa.or_(
-                col(R.tracking_no) == term.upper(), col(R.content).contains(term, autoescape=True)
+                col(R.tracking_no) == numbers.tracking_number(term),
+                col(R.content).contains(term, autoescape=True),
             )
         )
     return query.order_by(

@@ -3,9 +3,6 @@ service levels and the calendar. The only module that writes the desk's tables, 
 import and the demo included."""
 
 import hmac
-import re
-import secrets
-import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -14,7 +11,7 @@ from sqlmodel import Session, col, select
 from liaison.clock import local, now
 from liaison.config import Settings
 from liaison.db import Fields, add_numbered, pk, put_all, submitted_before
-from liaison.desk import sla
+from liaison.desk import numbers, sla
 from liaison.desk.models import (
     CalendarDay,
     RequestEvent,
@@ -34,15 +31,6 @@ RESENT_WITHIN = timedelta(minutes=30)  # the same request again this soon is the
 OWNER = "request"  # attachments of a request; who may read them is decided in pages/requests.py
 S = RequestStatus
 OPEN = (S.NEW, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
-# A tracking number and the phone's last 4 digits show a request's text to whoever has them, so
-# the number is drawn, not counted (…-0001, …-0002 were guessed by counting): the day, then 8
-# characters of Crockford's base32 (no I, L, O or U, which are misread), 32**8 ≈ 10**12 a day,
-# in two groups of 4 to read out over the phone: YY20261206-7KQ4-M2XD. The counted numbers
-# given before stay valid.
-TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_TRACKING = re.compile(rf"YY(\d{{8}})(?:([{TRACKING_ALPHABET}]{{8}})|(\d{{4}}))")
-_MISREAD = str.maketrans("OIL", "011")
-_DASHES = re.compile(r"[\s\-\u2010-\u2015\u2212_]")  # and the dashes of a Chinese keyboard
 
 
 class DeskError(FieldError):
@@ -89,28 +77,9 @@ def submit(
         close_by=sla.close_deadline(session, level, received_at),
     )
     added = add_numbered(
-        session, request, f"YY{local(received_at):%Y%m%d}-", field="tracking_no", draw=_drawn
+        session, request, f"YY{local(received_at):%Y%m%d}-", field="tracking_no", draw=numbers.drawn
     )
     return added, added is request
-
-
-def _drawn() -> str:
-    """The random part of a tracking number: 8 characters, read out as two groups of 4."""
-    drawn = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
-    return f"{drawn[:4]}-{drawn[4:]}"
-
-
-def tracking_number(text: str) -> str:
-    """A tracking number as it is typed or read out, in the form it is stored: any case, spaces
-    and dashes anywhere or none, full-width characters, O for 0, I or L for 1. Anything else (a
-    number an older ledger brought) trimmed and in capitals, as before."""
-    typed = unicodedata.normalize("NFKC", text).strip().upper()
-    compact = _DASHES.sub("", typed)
-    found = _TRACKING.fullmatch(compact[:2] + compact[2:].translate(_MISREAD))
-    if found is None:
-        return typed
-    day, drawn, counted = found.groups()
-    return f"YY{day}-{drawn[:4]}-{drawn[4:]}" if drawn else f"YY{day}-{counted}"
 
 
 def _resent(session: Session, data: RequestIn, project: Project | None) -> ServiceRequest | None:
@@ -129,7 +98,9 @@ def find_for_tracking(session: Session, tracking_no: str, last4: str) -> Service
     """The request only when both the number and the phone's last 4 digits match; the same None
     for a wrong pair and an unknown number."""
     request = session.exec(
-        select(ServiceRequest).where(ServiceRequest.tracking_no == tracking_number(tracking_no))
+        select(ServiceRequest).where(
+            ServiceRequest.tracking_no == numbers.tracking_number(tracking_no)
+        )
     ).first()
     expected = request.phone_last4 if request else "0000"
     matches = hmac.compare_digest(expected.encode(), last4.strip().encode())

@@ -18,7 +18,7 @@ from liaison.auth.deps import SettingsDep, client_ip, public
 from liaison.auth.throttle import address_key, allow
 from liaison.config import Settings
 from liaison.db import SessionDep, pk
-from liaison.desk import service
+from liaison.desk import numbers, service
 from liaison.desk.models import Channel, RequestEvent, Satisfaction
 from liaison.desk.schemas import MOBILE_PATTERN, RequestIn
 from liaison.fields import form_field
@@ -318,7 +318,7 @@ def _track_page(request: Request, **context: Any) -> Response:
 @router.get("/track")
 def track_form(request: Request, no: str = "") -> Response:
     """The tracking form; `no`, the number the confirmation page carries over, is filled in."""
-    number = service.tracking_number(no)[:32]
+    number = numbers.tracking_number(no)[:32]
     if not re.fullmatch(r"[A-Z0-9-]*", number):
         number = ""
     return _track_page(request, values={"tracking_no": number})
@@ -330,7 +330,7 @@ def _tracked(
     """The request behind a POSTed number and last 4 digits, after the rate limits; or None."""
     raw = {k: v for k, v in posted.items() if isinstance(v, str)}
     form, _errors = validate(TrackForm, raw)
-    number = service.tracking_number(str(raw.get("tracking_no", "")))[:32]
+    number = numbers.tracking_number(str(raw.get("tracking_no", "")))[:32]
     limit, window = settings.desk_tracks_per_10_minutes, timedelta(minutes=10)
     address = client_ip(request)
     wait = (  # in this order: what one limit refuses is not counted by the next

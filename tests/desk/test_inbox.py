@@ -295,3 +295,11 @@ def test_an_enterprise_contact_ties_a_request_to_one_of_its_projects_and_no_othe
     assert (mine.project_id, mine.officer_id) == (ours.id, officer.id)  # straight to its officer
     crafted = post(client, "/requests/new", {**sent, "project_code": theirs.code})
     assert crafted.status_code == 422 and "没有这个项目编号" in crafted.text
+
+
+def test_staff_find_a_request_by_its_number_as_read_out_over_the_phone(client, db):
+    request, other = new_request(db), new_request(db)
+    login_as(client, db, Role.LEADER)
+    spoken = request.tracking_no.lower().replace("-", " ").replace("0", "o")
+    page = client.get("/requests", params={"box": "all", "q": spoken}).text
+    assert request.tracking_no in page and other.tracking_no not in page

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import func, select
 
 from liaison.config import get_settings
-from liaison.desk import service
+from liaison.desk import numbers, service
 from liaison.desk.models import Channel, RequestEvent, RequestType, Satisfaction, ServiceRequest
 from liaison.desk.schemas import RequestIn
 from tests.factories import TRACKING_NO, make_officer, make_project, make_station
@@ -59,7 +59,7 @@ def test_the_same_submission_twice_makes_one_request(db):
 
 def test_a_drawn_number_already_given_is_drawn_again(db, monkeypatch):
     drawn = iter("A" * 8 + "A" * 8 + "B" * 8)  # the second request first draws the first's
-    monkeypatch.setattr(service.secrets, "choice", lambda alphabet: next(drawn))
+    monkeypatch.setattr(numbers.secrets, "choice", lambda alphabet: next(drawn))
     first, _ = service.submit(db, submission(), settings=get_settings())
     second, _ = service.submit(db, submission(content="围挡被推倒了"), settings=get_settings())
     db.commit()
