@@ -7,15 +7,15 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from liaison import checks, models  # noqa: F401  (models: every table registered first)
+from liaison import checks, jobs, models  # noqa: F401  (models: every table registered first)
 from liaison.api import disputes as disputes_api
 from liaison.api import hazards as hazards_api
 from liaison.api import me
 from liaison.api import metrics as metrics_api
+from liaison.api import notifications as notifications_api
 from liaison.api import projects as projects_api
 from liaison.api import requests as requests_api
 from liaison.api.common import API_ERRORS
-from liaison.audit import checkpoint
 from liaison.config import get_settings
 from liaison.db import database_problems
 from liaison.http import (
@@ -30,6 +30,7 @@ from liaison.pages import (
     attachments,
     audit,
     auth,
+    deliveries,
     desk_settings,
     disputes,
     enterprises,
@@ -37,6 +38,7 @@ from liaison.pages import (
     home,
     ledger,
     metrics,
+    notifications,
     org,
     policy,
     posters,
@@ -58,6 +60,7 @@ API_ROUTERS: list[APIRouter] = [
     disputes_api.router,
     requests_api.router,
     metrics_api.router,
+    notifications_api.router,
 ]
 WEB_ROUTERS: list[APIRouter] = [
     auth.router,
@@ -79,6 +82,8 @@ WEB_ROUTERS: list[APIRouter] = [
     ledger.router,
     metrics.router,
     reveal.router,
+    notifications.router,
+    deliveries.router,
 ]
 
 
@@ -92,7 +97,7 @@ async def _freeze_start_up(app: FastAPI) -> AsyncIterator[None]:
     tenth project list at province size took 150 ms instead of 16 (docs/performance.md)."""
     gc.collect()
     gc.freeze()
-    with checkpoint.daily():  # the audit chain's head noted outside the database
+    with jobs.in_process(get_settings()):  # the job engine, on one machine
         yield
 
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
-from liaison import backup, checks, clock, db_roles, models  # noqa: F401
+from liaison import backup, checks, clock, db_roles, jobs, models  # noqa: F401
 from liaison.audit.service import record_event
 from liaison.auth import service as auth_service
 from liaison.auth.models import ApiToken
@@ -93,6 +93,14 @@ def serve(
         server_header=False,
         proxy_headers=False,
     )
+
+
+@app.command()
+def worker(
+    workers: Annotated[int, typer.Option(min=1, help="同时执行的任务数")] = 2,
+) -> None:
+    """Run the job engine: notifications' sending, reminders, digests (LIAISON_JOBS_URL)."""
+    jobs.run_worker(workers)
 
 
 @app.command()

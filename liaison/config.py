@@ -124,6 +124,36 @@ class Settings(BaseSettings):
     # processes together write one); 0: none, a cron job runs `liaison audit checkpoint`.
     audit_checkpoint_hours: int = Field(24, ge=0)
 
+    # The job engine (huey, liaison/jobs.py): where its queue lives. Empty: a SQLite file,
+    # LIAISON_JOBS_PATH, for one machine; "redis://host:6379/0" for several machines or several
+    # `liaison worker` processes; "memory://" (the tests) keeps it in the process.
+    jobs_url: str = Field("", pattern=r"^(redis://\S+|memory://)?$")
+    # Empty: liaison-jobs.db beside the SQLite database, or in the working directory otherwise.
+    jobs_path: str = ""
+    # `liaison serve` runs the jobs in its own process (the one-machine default). Production
+    # with several web processes sets false and runs `liaison worker` beside them.
+    worker_in_serve: bool = True
+
+    # Email: the SMTP server notifications are sent through. Empty host: no mail is sent.
+    smtp_host: str = ""
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "liaison@localhost"
+    smtp_starttls: bool = False
+    # SMS: the gateway of the government SMS platform (an HTTP POST of JSON, signed with the
+    # account's key). Empty URL: no SMS is sent. The signature (短信签名) heads every text.
+    sms_url: str = ""
+    sms_account: str = ""
+    sms_key: str = ""
+    sms_signature: str = Field("【项目警官】", max_length=20)
+    # A delivery that fails is tried again after 1, 2, 4... minutes, this many times in all.
+    delivery_attempts: int = Field(6, ge=1, le=20)
+    # A breach that stays breached goes to the leaders this many hours after its chief.
+    escalate_leaders_hours: int = Field(24, ge=1)
+    # The morning digest's hour (Asia/Shanghai).
+    digest_hour: int = Field(8, ge=0, le=23)
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks_parse(cls, value: str) -> str:
@@ -150,10 +180,17 @@ class Settings(BaseSettings):
     def audit_checkpoint_path(self) -> Path:
         if self.audit_checkpoint_dir:
             return Path(self.audit_checkpoint_dir)
+        return self._beside_database("audit-checkpoints")
+
+    @property
+    def jobs_file(self) -> Path:
+        return Path(self.jobs_path) if self.jobs_path else self._beside_database("liaison-jobs.db")
+
+    def _beside_database(self, name: str) -> Path:
         url = make_url(self.database_url)
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            return Path(url.database).parent / "audit-checkpoints"
-        return Path("audit-checkpoints")
+            return Path(url.database).parent / name
+        return Path(name)
 
     @property
     def is_production(self) -> bool:

@@ -3,12 +3,13 @@ length, its choices and whether it is required. A form page's fields and a ledge
 columns (liaison/sheets.py `column`) are read from there, so a label or a length is never typed
 a second time and never drifts from the table's own column."""
 
+import re
 import types
 from enum import StrEnum
 from typing import Any, Union, get_args, get_origin
 
 from annotated_types import MaxLen, MinLen
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 
 # Texts longer than this get a text area on a form.
@@ -25,6 +26,24 @@ def _bare(annotation: Any) -> Any:
         args = [a for a in get_args(annotation) if a is not type(None)]
         return args[0] if len(args) == 1 else annotation
     return annotation
+
+
+def blank_is_none(value: Any) -> Any:
+    """A blank input (a form's untouched number or date) as None; a schema's fields take it as
+    their `mode="before"` validator."""
+    return None if value == "" else value
+
+
+def matching(pattern: str, message: str) -> AfterValidator:
+    """A text field blank or matching `pattern`, else refused with `message`, the Chinese the
+    form shows beside it (a bare `pattern=` can only say 格式不正确)."""
+
+    def check(value: str) -> str:
+        if value and not re.fullmatch(pattern, value):
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(check)
 
 
 def label(model: type[BaseModel], name: str) -> str:

@@ -8,30 +8,45 @@ from liaison.disputes.models import Dispute, DisputeFollowUp, DisputeParty
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.hazards.models import Hazard, HazardEvent
 from liaison.ledger.models import LedgerUpload
-from liaison.org.models import Officer, Station
+from liaison.notify.models import (
+    Delivery,
+    DutyRobot,
+    Notification,
+    NotifySettings,
+    Preference,
+    Reminder,
+)
+from liaison.org.models import Absence, Officer, Station
 from liaison.projects.models import Assignment, Project, Visit
 from liaison.recoveries.models import Recovery
 
 __all__ = [
+    "Absence",
     "ApiToken",
     "Assignment",
     "Attachment",
     "AttachmentBlob",
     "AuditLog",
     "CalendarDay",
+    "Delivery",
     "Dispute",
     "DisputeFollowUp",
     "DisputeParty",
+    "DutyRobot",
     "Enterprise",
     "EnterpriseContact",
     "Hazard",
     "HazardEvent",
     "LedgerUpload",
     "LoginThrottle",
+    "Notification",
+    "NotifySettings",
     "Officer",
     "PasswordHistory",
+    "Preference",
     "Project",
     "Recovery",
+    "Reminder",
     "RequestEvent",
     "ServiceLevel",
     "ServiceRequest",

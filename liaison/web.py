@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from liaison import clock, money, pii
 from liaison.auth.models import User
+from liaison.auth.policy import Action, can
 from liaison.auth.roles import ADMIN_ROLES, PII_REVEAL_ROLES, ROLE_LABELS, Role
 from liaison.config import get_settings
 from liaison.forms import Filled
@@ -71,6 +72,8 @@ def nav_items(role: Role | None) -> list[tuple[str, str]]:
             ("/enterprises", "企业"),
             ("/coverage", "覆盖率"),
             ("/ledger", "台账导入"),
+            ("/admin/deliveries", "消息投递"),
+            ("/admin/robots", "值班群机器人"),
             ("/admin/policy", "权限策略"),
         ]
     if role == Role.SECURITY:
@@ -116,6 +119,9 @@ def render(
         "principal": principal,
         "user": principal.user if principal else None,
         "nav": nav_items(principal.role if principal else None),
+        "bell": principal is not None
+        and getattr(request.state, "through_gates", False)
+        and can(principal, Action.NOTIFICATIONS_READ),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "flashes": flashes,
         **(context or {}),

@@ -9,6 +9,7 @@ the tests each call it before doing anything else. The order of each list is the
 sections appear on the page.
 """
 
+from liaison import jobs
 from liaison.attachments import service as attachments
 from liaison.desk.models import RequestStatus
 from liaison.desk.service import OWNER as REQUEST_OWNER
@@ -53,3 +54,4 @@ def wire() -> None:
         }
     )
     templates.env.globals.update({enum.__name__: enum for enum in TEMPLATE_ENUMS})
+    jobs.listen()

@@ -1,7 +1,9 @@
 """`make bench-scale`: the demo district a hundred times over with seventeen years of cases
 (26,400 projects, about a million cases; `liaison demo --scale 100 --years 17`), on SQLite and
 on PostgreSQL: the metrics for a year, cold (the first call of a
-fresh process) and warm, and the pages a leader opens, in server time. A benchmark, not a test.
+fresh process) and warm, the pages a leader opens, in server time, and the reminder scan (the
+first, which makes the backlog of reminders, and the next, which finds nothing new). A
+benchmark, not a test.
 
 LIAISON_BENCH_DATABASE names a PostgreSQL server (its database `LIAISON_BENCH_PG_NAME`, default
 liaison_bench_scale, is recreated); BENCH_REUSE=URL measures an already loaded database instead."""
@@ -25,6 +27,7 @@ TARGETS = {
     "project list, by investment": "< 100",
     "project list, one station": "< 100",
     "project page": "< 100",
+    "reminder scan": "< 5 s",
 }
 YEARS = int(os.environ.get("BENCH_YEARS", "17"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
@@ -67,6 +70,35 @@ def cold_metrics(url: str) -> float:
         [sys.executable, "-c", COLD], env=env, check=True, capture_output=True, text=True
     )
     return float(out.stdout.strip())
+
+
+def time_reminder_scans() -> list[tuple[str, float, int]]:
+    """Two scans in a row over the loaded database: (name, seconds, reminders made). The second
+    must make nothing, and no reminder may exist twice."""
+    import time
+
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from liaison import reminders
+    from liaison.config import get_settings
+    from liaison.db import get_engine
+    from liaison.notify.models import Reminder
+
+    timings = []
+    for name in ("reminder scan, the first", "reminder scan, the next"):
+        started = time.perf_counter()
+        made = reminders.scan(get_settings())
+        timings.append((name, time.perf_counter() - started, made))
+    assert timings[-1][2] == 0, "the second scan made reminders again"
+    keys = (Reminder.kind, Reminder.record, Reminder.threshold)
+    with Session(get_engine()) as session:
+        total = session.execute(sa.select(sa.func.count()).select_from(Reminder)).scalar_one()
+        distinct = session.execute(
+            sa.select(sa.func.count()).select_from(sa.select(*keys).distinct().subquery())
+        ).scalar_one()
+    assert total == distinct, "a reminder was made twice"
+    return timings
 
 
 def main() -> int:
@@ -154,6 +186,10 @@ def main() -> int:
             median = statistics.median(timings)
             print(f"{name:<28}{median:>10.1f}{p95:>10.1f}")
             rows.append(f"| {name} | {TARGETS.get(name, '')} | {median:.1f} | {p95:.1f} |")
+    for name, seconds, made in time_reminder_scans():
+        print(f"{name}: {seconds:.2f} s, {made:,} reminders made")
+        target = TARGETS["reminder scan"]
+        rows.append(f"| {name} ({made:,} made) | {target} | {seconds:.2f} s | |")
     about["load average after"] = bench_report.load_average()
     machine_lines = "\n".join(f"- {k}: {v}" for k, v in about.items())
     bench_report.write_section(

@@ -14,6 +14,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+# The job engine's queue, made as liaison.jobs is imported: in memory, where no consumer runs
+# unless a test asks the app to run one (LIAISON_WORKER_IN_SERVE, the browser tests' server)
+# or starts workers (tests/notify: Redis and the SQLite file).
+os.environ.setdefault("LIAISON_JOBS_URL", "memory://")
+os.environ.setdefault("LIAISON_WORKER_IN_SERVE", "false")
 from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel
 

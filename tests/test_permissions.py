@@ -82,6 +82,7 @@ PAGES = {
     "/coverage": STAFF,
     "/coverage/auto-assign": MANAGERS,
     "/officers": STAFF,
+    "/officers/{officer_id}": STAFF,  # who is away; marking them is the policy's absence.mark
     "/officers/{officer_id}/reassign": MANAGERS,
     "/enterprises": READERS,
     "/enterprises/new": STAFF,
@@ -122,6 +123,12 @@ PAGES = {
     "/ledger/export.zip": EXPORTERS,
     "/ledger/uploads/{upload_id}": KEEPERS,
     "/ledger/uploads/{upload_id}/progress": KEEPERS,
+    # Each staff login's own notifications; the outbox and the duty robots the administrator's.
+    "/notifications": {Role.LEADER, Role.CHIEF, Role.OFFICER},
+    "/notifications/count": {Role.LEADER, Role.CHIEF, Role.OFFICER},
+    "/notifications/settings": {Role.LEADER, Role.CHIEF, Role.OFFICER},
+    "/admin/deliveries": {Role.ADMIN},
+    "/admin/robots": {Role.ADMIN},
 }
 
 

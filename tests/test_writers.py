@@ -50,6 +50,7 @@ EXPECTED = {
     ("recovery", "liaison.recoveries.service"),
     ("service_request", "liaison.desk.service"),
     ("request_event", "liaison.desk.service"),
+    ("notification", "liaison.notify.service"),
 }
 
 

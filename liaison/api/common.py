@@ -1,13 +1,18 @@
 """What every /api/v1 call shares: offset paging with a bounded limit, the envelope, days as
 YYYY-MM-DD (`liaison.listing`), and the errors the OpenAPI document lists."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
+
+from liaison.auth.deps import ApiUser
+from liaison.db import SessionDep
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 class ErrorOut(BaseModel):
@@ -49,8 +54,33 @@ class ListOut(BaseModel, Generic[T]):
         return cls(total=total, limit=paging.limit, offset=paging.offset, items=items)
 
 
-def fetch(session: Session, query: Any, paging: Paging) -> tuple[list[Any], int]:
-    """One page of rows and how many match in all."""
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = list(session.exec(query.offset(paging.offset).limit(paging.limit)).all())
-    return rows, total
+@dataclass
+class ListCall:
+    """What a list call works with: the session, the token's user and the page it asks for."""
+
+    session: SessionDep
+    principal: ApiUser
+    page: Annotated[Paging, Depends(paging)]
+
+    def rows(self, query: Any) -> list[Any]:
+        """One page of the query's rows."""
+        return list(self.session.exec(query.offset(self.page.offset).limit(self.page.limit)).all())
+
+    def fetch(self, query: Any) -> tuple[list[Any], int]:
+        """One page of the query's rows and how many match in all."""
+        total = self.session.exec(select(func.count()).select_from(query.subquery())).one()
+        return self.rows(query), total
+
+    def answer(self, items: list[T], total: int) -> ListOut[T]:
+        """The page of `items` out of `total`."""
+        return ListOut.page(items, total, self.page)
+
+    def records(self, query: Any, out: type[M]) -> ListOut[M]:
+        """One page of the query's records (each row's first entity), as `out` shows them."""
+        rows, total = self.fetch(query)
+        return self.answer(
+            [out.model_validate(row[0], from_attributes=True) for row in rows], total
+        )
+
+
+ListCallDep = Annotated[ListCall, Depends()]

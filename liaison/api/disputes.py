@@ -3,12 +3,10 @@ Parties' personal data stays out of the API."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlmodel import col
 
-from liaison.api.common import ListOut, Paging, fetch, paging
-from liaison.auth.deps import ApiUser
-from liaison.db import SessionDep
+from liaison.api.common import ListCallDep, ListOut
 from liaison.disputes.queries import DisputeFilter, dispute_list_query
 from liaison.disputes.schemas import DisputeOut
 from liaison.recoveries.models import Recovery
@@ -20,26 +18,16 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 
 @router.get("/disputes", response_model=ListOut[DisputeOut], summary="矛盾纠纷列表")
 def list_disputes(
-    session: SessionDep,
-    principal: ApiUser,
-    page: Annotated[Paging, Depends(paging)],
-    filters: Annotated[DisputeFilter, Query()],
+    call: ListCallDep, filters: Annotated[DisputeFilter, Query()]
 ) -> ListOut[DisputeOut]:
     """The filters of the page `/disputes`, and the same cases in the same order."""
-    rows, total = fetch(session, dispute_list_query(principal.scope, filters), page)
-    items = [DisputeOut.model_validate(row[0], from_attributes=True) for row in rows]
-    return ListOut.page(items, total, page)
+    return call.records(dispute_list_query(call.principal.scope, filters), DisputeOut)
 
 
 @router.get("/recoveries", response_model=ListOut[RecoveryOut], summary="挽回损失台账")
 def list_recoveries(
-    session: SessionDep,
-    principal: ApiUser,
-    page: Annotated[Paging, Depends(paging)],
-    filters: Annotated[RecoveryFilter, Query()],
+    call: ListCallDep, filters: Annotated[RecoveryFilter, Query()]
 ) -> ListOut[RecoveryOut]:
     """The filters of the ledger page `/recoveries`; entries oldest first, reversals included."""
-    query = ledger_query(principal.scope, filters)
-    rows, total = fetch(session, query.order_by(col(Recovery.recovered_on), col(Recovery.id)), page)
-    items = [RecoveryOut.model_validate(row[0], from_attributes=True) for row in rows]
-    return ListOut.page(items, total, page)
+    query = ledger_query(call.principal.scope, filters)
+    return call.records(query.order_by(col(Recovery.recovered_on), col(Recovery.id)), RecoveryOut)

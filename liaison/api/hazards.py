@@ -2,12 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from liaison.api.common import ListOut, Paging, fetch, paging
-from liaison.auth.deps import ApiUser
+from liaison.api.common import ListCallDep, ListOut
 from liaison.clock import today
-from liaison.db import SessionDep
 from liaison.hazards import queries
 from liaison.hazards.schemas import HazardOut
 from liaison.pii import mask_numbers
@@ -17,13 +15,10 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 
 @router.get("/hazards", response_model=ListOut[HazardOut], summary="隐患列表")
 def list_hazards(
-    session: SessionDep,
-    principal: ApiUser,
-    page: Annotated[Paging, Depends(paging)],
-    filters: Annotated[queries.HazardFilter, Query()],
+    call: ListCallDep, filters: Annotated[queries.HazardFilter, Query()]
 ) -> ListOut[HazardOut]:
-    rows, total = fetch(
-        session, queries.hazard_list_query(principal.scope, filters, today=today()), page
+    rows, total = call.fetch(
+        queries.hazard_list_query(call.principal.scope, filters, today=today())
     )
     items = [
         HazardOut(
@@ -44,4 +39,4 @@ def list_hazards(
         )
         for r in queries.to_rows(rows)
     ]
-    return ListOut.page(items, total, page)
+    return call.answer(items, total)

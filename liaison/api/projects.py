@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from liaison.api.common import NOT_FOUND, ListOut, Paging, paging
+from liaison.api.common import NOT_FOUND, ListCallDep, ListOut
 from liaison.auth.deps import ApiUser, SettingsDep
 from liaison.clock import today
 from liaison.db import SessionDep
@@ -39,22 +39,16 @@ def _out(row: queries.ProjectRow) -> ProjectOut:
 
 @router.get("/projects", response_model=ListOut[ProjectOut], summary="重点项目列表")
 def list_projects(
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: ApiUser,
-    page: Annotated[Paging, Depends(paging)],
-    filters: Annotated[queries.ProjectFilter, Query()],
+    call: ListCallDep, settings: SettingsDep, filters: Annotated[queries.ProjectFilter, Query()]
 ) -> ListOut[ProjectOut]:
-    interval = settings.visit_interval_days
-    query = queries.project_list_query(
-        principal.scope, filters, today=today(), interval_days=interval
-    )
+    scope, interval = call.principal.scope, settings.visit_interval_days
+    query = queries.project_list_query(scope, filters, today=today(), interval_days=interval)
     # Counted on the projects alone, not through the rows' joins and last visits.
-    rows = list(session.exec(query.offset(page.offset).limit(page.limit)).all())
     total = queries.count_projects(
-        session, principal.scope, filters, today=today(), interval_days=interval
+        call.session, scope, filters, today=today(), interval_days=interval
     )
-    return ListOut.page([_out(r) for r in queries.to_rows(rows, interval)], total, page)
+    rows = queries.to_rows(call.rows(query), interval)
+    return call.answer([_out(r) for r in rows], total)
 
 
 @router.get(

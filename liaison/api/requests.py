@@ -3,9 +3,9 @@ times. Submitters' names, phones and the free text (which often carries both) st
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from liaison.api.common import NOT_FOUND, ListOut, Paging, fetch, paging
+from liaison.api.common import NOT_FOUND, ListCallDep, ListOut
 from liaison.auth.deps import ApiUser, SettingsDep
 from liaison.clock import now
 from liaison.db import SessionDep
@@ -19,17 +19,11 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 
 @router.get("/requests", response_model=ListOut[RequestOut], summary="诉求列表（接诉即办）")
 def list_requests(
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: ApiUser,
-    page: Annotated[Paging, Depends(paging)],
-    filters: Annotated[RequestFilter, Query()],
+    call: ListCallDep, settings: SettingsDep, filters: Annotated[RequestFilter, Query()]
 ) -> ListOut[RequestOut]:
     """The filters of the page `/requests`, and the same requests in the same order: open ones
     first by the deadline they wait for. Without `box`, every request the user may see."""
-    rows, total = fetch(session, request_list_query(principal, filters, settings, now()), page)
-    items = [RequestOut.model_validate(row[0], from_attributes=True) for row in rows]
-    return ListOut.page(items, total, page)
+    return call.records(request_list_query(call.principal, filters, settings, now()), RequestOut)
 
 
 @router.get(

@@ -11,21 +11,17 @@ chain's, so a line nobody with the key wrote, or one edited, fails verification.
 removed (all older than 180 days) may take a checkpoint's row with them: the chain then starts
 at a purge's anchor, past the checkpoint, and `chain.verify` accepts that.
 
-Written on demand (`liaison audit checkpoint`) and daily: each serving process runs `daily()`,
-a thread that wakes every hour and appends a line when the newest is older than
+Written on demand (`liaison audit checkpoint`) and daily: the job engine (liaison/jobs.py) calls
+`keep_recent()` every hour in every worker, which appends a line when the newest is older than
 LIAISON_AUDIT_CHECKPOINT_HOURS; the file's lock, taken before the newest line is read, makes all
-processes together write one. With the setting at 0 a cron line does it instead:
+workers together write one. With the setting at 0 a cron line does it instead:
 `0 3 * * * liaison audit checkpoint`."""
 
 import fcntl
 import hashlib
 import hmac
 import json
-import logging
 import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,8 +35,6 @@ from liaison.config import get_settings
 from liaison.db import get_engine, reading
 
 FILE_NAME = "checkpoints.jsonl"
-WAKE_SECONDS = 3600
-log = logging.getLogger("liaison")
 
 
 class CheckpointInvalid(Exception):
@@ -125,35 +119,11 @@ def write(session: Session, *, unless_within: timedelta | None = None) -> Mark |
     return mark
 
 
-def _keep_daily(stop: threading.Event, interval: timedelta) -> None:
-    while True:
-        try:
-            with Session(reading(get_engine())) as session:
-                write(session, unless_within=interval)
-        except Exception:
-            log.exception("审计检查点写入失败（%s）", path())
-        if stop.wait(WAKE_SECONDS):
-            return
-
-
-@contextmanager
-def daily() -> Iterator[None]:
-    """While the block runs, a thread keeps checkpoints no older than the setting says; it reads
-    the database and writes the file off the event loop."""
+def keep_recent() -> Mark | None:
+    """Append a checkpoint if the newest is older than LIAISON_AUDIT_CHECKPOINT_HOURS (none at
+    0). It reads the database in a session of its own, and only reads."""
     hours = get_settings().audit_checkpoint_hours
     if not hours:
-        yield
-        return
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=_keep_daily,
-        args=(stop, timedelta(hours=hours)),
-        name="audit-checkpoint",
-        daemon=True,  # a database that never answers must not hold the process at exit
-    )
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=30)
+        return None
+    with Session(reading(get_engine())) as session:
+        return write(session, unless_within=timedelta(hours=hours))

@@ -92,14 +92,16 @@ def _principal(request: Request, session: SessionDep, settings: SettingsDep) -> 
     set_actor(session, user_id=user.id, name=user.username, client_ip=client_ip(request))
     path = request.url.path
     gate = second_factor.gate(user, user_session, settings)
+    must_change = gate is None and service.must_change_password(user, settings)
     if gate is not None:
         if path not in second_factor.OPEN_BEFORE[gate]:
             raise SecondFactorRequired(gate)
-    elif (
-        service.must_change_password(user, settings) and path not in ALLOWED_BEFORE_PASSWORD_CHANGE
-    ):
+    elif must_change and path not in ALLOWED_BEFORE_PASSWORD_CHANGE:
         raise PasswordChangeRequired
     request.state.principal = principal
+    # Past every gate (second factor, forced password change): the page may show what only
+    # such a login reaches, the bell (which, polled from a gate's page, would be sent back there).
+    request.state.through_gates = gate is None and not must_change
     return principal
 
 
@@ -137,9 +139,7 @@ def api_principal(request: Request, session: SessionDep, settings: SettingsDep) 
     (per owner, and per address for bad tokens, so tokens cannot be guessed at speed)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    user = (
-        service.user_for_api_token(session, token.strip()) if scheme.lower() == "bearer" else None
-    )
+    user = service.user_for_api_token(token.strip()) if scheme.lower() == "bearer" else None
     address = client_ip(request)
     if user is None:
         wait = allow_now(

@@ -30,6 +30,9 @@ class Action(StrEnum):
     CONTACT_ACCOUNT_OPEN = "contact_account.open"
     LEDGER_KEEP = "ledger.keep"
     LEDGER_EXPORT = "ledger.export"
+    NOTIFICATIONS_READ = "notifications.read"
+    DELIVERY_MANAGE = "delivery.manage"
+    OFFICER_AWAY = "absence.mark"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,14 @@ class OnProject:
 
     station_id: int | None
     officer_id: int | None
+
+
+@dataclass(frozen=True)
+class OnOfficer:
+    """A write on an officer's own record (their absences): their station, and themselves."""
+
+    station_id: int
+    officer_id: int
 
 
 @dataclass(frozen=True)
@@ -179,6 +190,23 @@ POLICY: dict[Action, Rule] = {
         _anything,
         "导出整个台账（含完整手机号、身份证号）",
         "整个台账；每次导出记入审计日志",
+    ),
+    # Notifications are of the business: the three administrators work none of its records.
+    Action.NOTIFICATIONS_READ: Rule(
+        STAFF, _anything, "查看和设置本人的通知（铃铛、通知中心、接收方式）", "仅本人的通知"
+    ),
+    Action.DELIVERY_MANAGE: Rule(
+        frozenset({Role.ADMIN}),
+        _anything,
+        "查看待发送和发送失败的消息并重试；设置值班群机器人",
+        "全部投递记录（地址已遮蔽）；机器人密钥保存后不再显示",
+    ),
+    # Who is away decides where a project's work goes: the officer, their chief, the leaders.
+    Action.OFFICER_AWAY: Rule(
+        frozenset({Role.LEADER, Role.CHIEF, Role.OFFICER}),
+        _unit_or_own,
+        "登记民警外出（休假、培训）与提前返岗",
+        "分局领导不限；所长限本所民警；民警限本人",
     ),
 }
 

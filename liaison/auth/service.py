@@ -475,20 +475,23 @@ def create_api_token(session: Session, user: User, name: str = "") -> str:
     return token
 
 
-def user_for_api_token(session: Session, token: str) -> User | None:
-    """The active user behind a live token (not revoked, not expired). Its last use is noted
-    to the minute, in a short transaction of its own, as a session's touch is: the API's
-    request only reads (on SQLite it must not take the write lock for this)."""
+def user_for_api_token(token: str) -> User | None:
+    """The active user behind a live token (not revoked, not expired). Read apart from the
+    request's own transaction, as a session's cookie is: on SQLite the request's first read
+    of a POST takes the write lock, which the API's throttle, writing in a session of its own,
+    would then wait for. Its last use is noted to the minute, in a short transaction of its
+    own, as a session's touch is."""
     moment = now()
-    row = session.exec(
-        select(ApiToken, User)
-        .join(User, col(User.id) == ApiToken.user_id)
-        .where(
-            ApiToken.token_hash == token_hash(token),
-            col(ApiToken.revoked_at).is_(None),
-            col(ApiToken.expires_at).is_(None) | (col(ApiToken.expires_at) > moment),
-        )
-    ).first()
+    with Session(reading(get_engine()), expire_on_commit=False) as session:
+        row = session.exec(
+            select(ApiToken, User)
+            .join(User, col(User.id) == ApiToken.user_id)
+            .where(
+                ApiToken.token_hash == token_hash(token),
+                col(ApiToken.revoked_at).is_(None),
+                col(ApiToken.expires_at).is_(None) | (col(ApiToken.expires_at) > moment),
+            )
+        ).first()
     if row is None or not row[1].active:
         return None
     found, user = row

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from liaison import clock
 from liaison.auth import service as auth_service
-from liaison.auth.roles import Role
+from liaison.auth.roles import STAFF_ROLES, Role
 from liaison.config import Settings
 from liaison.db import pk
 from liaison.demo import desk
@@ -37,6 +37,7 @@ from liaison.enterprises.uscc import uscc_check_char
 from liaison.hazards import service as hazard_service
 from liaison.hazards.models import HazardCategory, HazardLevel, HazardStatus
 from liaison.hazards.schemas import HazardIn
+from liaison.notify import service as notify_service
 from liaison.org import service as org_service
 from liaison.org.models import Officer, Station
 from liaison.org.schemas import OfficerIn, StationIn
@@ -230,9 +231,10 @@ def load(session: Session, settings: Settings, today: date | None = None) -> Non
     history = random.Random(f"{YEAR}-history")
     district = _District(session, settings, rng, today, projects, officers, history, {})
     _assignments_and_visits(district)
+    # The logins first: what the services tell as the history is written reaches them.
+    contact_user_id = _users(session, settings, enterprises[0])
     _hazards(district)
     _disputes_and_recoveries(district)
-    contact_user_id = _users(session, settings, enterprises[0])
     desk.load(
         session,
         rng,
@@ -248,6 +250,25 @@ def load(session: Session, settings: Settings, today: date | None = None) -> Non
     _failed_disputes(district)
     requests = [(s.start, s.end - timedelta(days=15), s.count(desk.REQUESTS_2023)) for s in years]
     desk.load_history(session, history, projects, settings, requests, first_terms(district))
+    _read_notifications(session)
+
+
+READ_UP_TO = timedelta(days=2)  # staff have read what they were told before this long ago,
+UNREAD_AT_LEAST = 3  # but for their last few, still in the bell
+
+
+def _read_notifications(session: Session) -> None:
+    """Each staff login has read what it was told, as of the moment it read it: all but what
+    came in the last two days, and its last few, which wait in the bell."""
+    recent = clock.now() - READ_UP_TO
+    for username, role, _, _ in DEMO_USERS:
+        user = auth_service.get_by_username(session, username)
+        if user is None or role not in STAFF_ROLES:
+            continue
+        told = notify_service.notifications(pk(user)).offset(UNREAD_AT_LEAST - 1).limit(1)
+        last_few = session.exec(told).first()
+        moment = min(recent, last_few.created_at) if last_few else recent
+        notify_service.mark_read_before(session, pk(user), moment)
 
 
 def _stations_and_officers(

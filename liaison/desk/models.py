@@ -64,6 +64,8 @@ class ServiceRequest(RequestBase, table=True):
     outcome: str = Field(default="", max_length=2000)  # the closing summary, or why it was declined
     satisfaction: str | None = Field(default=None, max_length=8)
     reopened: bool = False
+    # The submitter agreed, on the form, to an SMS when it is answered and when it is closed.
+    sms_consent: bool = False
     submission_key: str | None = Field(default=None, max_length=64, unique=True)
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     # When the submitter's personal data was removed, past its retention period (PIPL 19, 47).
@@ -106,7 +108,8 @@ class RequestEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="service_request.id", index=True)
-    kind: str = Field(max_length=16)  # accept, decline, reply, note, transfer, close, rate, reopen
+    # accept, decline, reply, note, transfer, close, rate, reopen, contact_reply (补充说明)
+    kind: str = Field(max_length=16)
     public: bool = False
     body: str = Field(default="", max_length=4000)
     from_status: str = Field(default="", max_length=8)

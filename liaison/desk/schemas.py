@@ -86,6 +86,8 @@ class RequestIn(RequestBase):
     channel: Channel = Field(default=Channel.WEB, title="渠道")
     # The enterprise that submits it (a contact logged in), which may then follow it.
     enterprise_id: int | None = Field(default=None, title="企业")
+    # The submitter agreed to an SMS when it is answered and when it is closed (the public form).
+    sms_consent: bool = Field(default=False, title="办理进展短信通知我（仅含受理编号和查询链接）")
 
     @field_validator("topic", mode="before")
     @classmethod

@@ -1,6 +1,8 @@
 """The desk's rules: submission (once), routing, tracking, the handling steps, the rating, the
 service levels and the calendar. The only module that writes the desk's tables, the ledger
-import and the demo included."""
+import and the demo included. Each step that puts a request in someone's hands tells them
+(liaison/notify), and the person who sent it, if they agreed, gets an SMS when it is answered
+and when it is closed: in the step's own transaction."""
 
 import hmac
 from collections.abc import Iterable
@@ -23,6 +25,9 @@ from liaison.desk.models import (
 )
 from liaison.desk.schemas import RequestBase, RequestIn
 from liaison.errors import FieldError
+from liaison.notify import routing
+from liaison.notify import service as notify
+from liaison.notify.kinds import Kind
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Project
 from liaison.projects.service import current_assignment, current_terms
@@ -31,6 +36,8 @@ RESENT_WITHIN = timedelta(minutes=30)  # the same request again this soon is the
 OWNER = "request"  # attachments of a request; who may read them is decided in pages/requests.py
 S = RequestStatus
 OPEN = (S.NEW, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
+# Public events in the requester's own words: none of them is the desk's first response.
+FROM_REQUESTER = frozenset({"contact_reply", "rate", "reopen"})
 
 
 class DeskError(FieldError):
@@ -47,8 +54,8 @@ def submit(
     by_user_id: int | None = None,
     at: datetime | None = None,
 ) -> tuple[ServiceRequest, bool]:
-    """Record a request received `at` (now), route it (a project's to its officer, others to the
-    duty desk) and fix its deadlines. The same submission sent twice makes one request: by its
+    """Record a request received `at` (now), route it (`route`) and tell whom it went to, and fix
+    its deadlines. The same submission sent twice makes one request: by its
     key, or, sent again from a page the browser reloaded with a fresh key (the back button),
     by the same text from the same phone about the same project within RESENT_WITHIN:
     (request, new?)."""
@@ -57,14 +64,12 @@ def submit(
         earlier = _resent(session, data, project)
     if earlier is not None:
         return earlier, False
-    officer_id = station_id = None
-    if project is not None:
-        term = current_assignment(session, project.id or 0)
-        officer_id, station_id = (term.officer_id if term else None), project.station_id
     level = sla.levels(session, settings)[data.type]
     received_at = at or now()
+    officer_id, station_id = route(session, project, local(received_at).date())
+    given = set(RequestBase.model_fields) | {"enterprise_id", "sms_consent"}
     request = ServiceRequest(
-        **data.model_dump(mode="json", include=set(RequestBase.model_fields) | {"enterprise_id"}),
+        **data.model_dump(mode="json", include=given),
         tracking_no="",
         phone_last4=data.submitter_phone[-4:],
         project_id=project.id if project else None,
@@ -79,7 +84,64 @@ def submit(
     added = add_numbered(
         session, request, f"YY{local(received_at):%Y%m%d}-", field="tracking_no", draw=numbers.drawn
     )
+    if added is request:
+        _tell(session, request, Kind.REQUEST_ROUTED, by_user_id=by_user_id, at=at)
     return added, added is request
+
+
+def route(session: Session, project: Project | None, on: date) -> tuple[int | None, int | None]:
+    """Where a request about `project` received `on` goes, (officer, station): to the project's
+    officer on duty (its backup officer while its officer is away) in its station; to the
+    station alone (its chief assigns it) when the project has no officer; to the duty desk
+    (neither) without a project, or when its officer is away with no backup."""
+    if project is None:
+        return None, None
+    officer_id = routing.duty_officer(session, pk(project), on)
+    if officer_id is not None:
+        return officer_id, project.station_id
+    if current_assignment(session, pk(project)) is None:
+        return None, project.station_id
+    return None, None
+
+
+def _handlers(session: Session, request: ServiceRequest) -> list[int]:
+    """The logins a request waits on, as the inboxes have it: its officer's; else (an officer
+    without a login, or none) its station's chiefs; else the duty desk's, the leaders."""
+    if request.officer_id is not None:
+        users = routing.users_of(session, [request.officer_id])
+        if users:
+            return list(users.values())
+    return routing.chiefs(session, request.station_id) or routing.leaders(session)
+
+
+def _tell(
+    session: Session,
+    request: ServiceRequest,
+    kind: Kind,
+    *,
+    by_user_id: int | None,
+    at: datetime | None,
+) -> None:
+    """Tell those the request waits on (not whoever took the step) of `kind`; a step entered
+    with its own past moment `at` in the app only."""
+    users = [u for u in _handlers(session, request) if u != by_user_id]
+    subject = f"{request.tracking_no} {notify.excerpt(request.content)}"
+    notify.notify(session, users, notify.Message(kind, subject, f"/requests/{request.id}"), at=at)
+
+
+def _tell_requester(
+    session: Session, request: ServiceRequest, done: str, at: datetime | None
+) -> None:
+    """The SMS the person who sent the request agreed to, saying it is `done` (已答复, 已办结):
+    its number and the tracking page, never its content. Not for history entered with its own
+    moment, nor once the person's data is gone."""
+    if at is not None or not request.sms_consent or request.deidentified_at is not None:
+        return
+    if not request.submitter_phone:
+        return
+    number = request.tracking_no
+    text = f"您的诉求{number}{done}，查询：\n/track?no={number}"
+    notify.tell_requester(session, request.submitter_phone, text)
 
 
 def _resent(session: Session, data: RequestIn, project: Project | None) -> ServiceRequest | None:
@@ -131,7 +193,7 @@ def _event(
     )
     if to is not None:
         request.status = to.value
-    if public and request.first_response_at is None:
+    if public and kind not in FROM_REQUESTER and request.first_response_at is None:
         request.first_response_at = at
     session.add_all([request, event])
     session.flush()
@@ -204,6 +266,33 @@ def reply(
         by_user_id=by_user_id,
         at=at,
     )
+    if public:
+        _tell_requester(session, request, "已答复", at)
+
+
+def add_contact_reply(
+    session: Session,
+    request: ServiceRequest,
+    body: str,
+    *,
+    by_user_id: int | None,
+    at: datetime | None = None,
+) -> None:
+    """An enterprise contact's 补充说明 on an open request: public (their own words, on its
+    timeline), no response of the desk and no change of status; whom it waits on is told."""
+    _require(request, *OPEN)
+    if not body.strip():
+        raise DeskError("请填写补充说明", "body")
+    _event(
+        session,
+        request,
+        "contact_reply",
+        body=body.strip(),
+        public=True,
+        by_user_id=by_user_id,
+        at=at,
+    )
+    _tell(session, request, Kind.REQUEST_REPLY, by_user_id=by_user_id, at=at)
 
 
 def transfer(
@@ -235,6 +324,7 @@ def transfer(
         by_user_id=by_user_id,
         at=at,
     )
+    _tell(session, request, Kind.REQUEST_ROUTED, by_user_id=by_user_id, at=at)
 
 
 def close(
@@ -247,6 +337,7 @@ def close(
 ) -> None:
     _require(request, S.ACCEPTED, S.IN_PROGRESS, S.ANSWERED)
     _end(session, request, "close", summary, S.CLOSED, by_user_id, "请填写办结情况", "summary", at)
+    _tell_requester(session, request, "已办结", at)
 
 
 def _end(
@@ -300,17 +391,18 @@ def rate(
     unsatisfied = satisfaction == Satisfaction.UNSATISFIED
     if unsatisfied and reopen and not reason:
         raise DeskError("请说明不满意的原因，我们将据此重新办理", "reason")
-    at = at or now()
+    moment = at or now()
     if unsatisfied and not request.reopened and reopen:
         level = sla.levels(session, settings)[RequestType(request.type)]
         request.reopened, request.closed_at = True, None
-        request.close_by = sla.close_deadline(session, level, at)
+        request.close_by = sla.close_deadline(session, level, moment)
         body = f"不满意，重办：{reason}"
-        _event(session, request, "reopen", body=body, public=True, to=S.IN_PROGRESS, at=at)
+        _event(session, request, "reopen", body=body, public=True, to=S.IN_PROGRESS, at=moment)
+        _tell(session, request, Kind.REQUEST_REOPENED, by_user_id=None, at=at)
         return
     request.satisfaction = satisfaction.value
     body = f"{satisfaction.value}：{reason}" if reason else satisfaction.value
-    _event(session, request, "rate", body=body, public=True, at=at)
+    _event(session, request, "rate", body=body, public=True, at=moment)
 
 
 # ---- service levels and the working calendar (the system administrator's) --------------

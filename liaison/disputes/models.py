@@ -19,7 +19,7 @@ from liaison.disputes.schemas import (
 )
 from liaison.disputes.schemas import Performance as Performance  # still imported from here
 from liaison.pii import mask_id, mask_phone
-from liaison.projects.models import Project
+from liaison.projects.models import on_visible_project
 
 if TYPE_CHECKING:
     from liaison.scope import Scope
@@ -65,7 +65,7 @@ class Dispute(DisputeBase, AgreementBase, table=True):
         claim), with the applicants' names and the facts they told the police."""
         if scope.enterprise_id is not None:
             return sa.false()
-        return col(cls.project_id).in_(select(Project.id).where(Project.visible_to(scope)))
+        return on_visible_project(cls.project_id, scope)
 
 
 class DisputeParty(PartyBase, table=True):

@@ -11,8 +11,11 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, field_validator
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
+
+from liaison.fields import blank_is_none
+from liaison.projects.schemas import RecordOut
 
 
 class DisputeType(StrEnum):
@@ -103,10 +106,7 @@ class DisputeIn(DisputeBase):
     facts: str = Field(min_length=1, max_length=4000, title="概要")
     parties: list[PartyIn] = Field(default_factory=list, title="当事人")
 
-    @field_validator("amount_fen", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
+    _blank_is_none = field_validator("amount_fen", mode="before")(blank_is_none)
 
 
 class AgreementIn(AgreementBase):
@@ -117,18 +117,12 @@ class AgreementIn(AgreementBase):
     # Where it stands when entered: history may know it is already performed.
     performance: Performance = Field(default=Performance.PERFORMING, title="履行情况")
 
-    @field_validator("agreement_fen", "perform_by", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
+    _blank_is_none = field_validator("agreement_fen", "perform_by", mode="before")(blank_is_none)
 
 
-class DisputeOut(BaseModel):
+class DisputeOut(RecordOut):
     """A case in the API's answer; its parties' personal data stays out."""
 
-    id: int
-    code: str
-    project_id: int
     type: str
     status: str
     amount_fen: int | None

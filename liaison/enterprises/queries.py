@@ -1,11 +1,20 @@
-"""Finding an enterprise as a person names it: by its credit code, or by its name, typed in part
-(the project form's enterprise field suggests them as it is typed)."""
+"""The enterprise list's filters, and finding an enterprise as a person names it: by its credit
+code, or by its name, typed in part (the project form's enterprise field suggests them as it is
+typed)."""
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from liaison.enterprises.models import Enterprise
 from liaison.enterprises.uscc import normalise_uscc
+from liaison.listing import ListFilter
+
+
+class EnterpriseFilter(ListFilter):
+    q: str = ""  # part of the name or the credit code
+    town: str = ""
+    industry: str = ""
+
 
 CHOICES = 10  # suggestions shown at once: enough to pick from, few enough to read on a phone
 

@@ -5,12 +5,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, SQLModel
 
 from liaison.clock import now
 from liaison.db import UTCDateTime, enum_check
 from liaison.hazards.schemas import HazardBase, HazardCategory, HazardLevel
-from liaison.projects.models import Project
+from liaison.projects.models import on_visible_project
 
 if TYPE_CHECKING:
     from liaison.scope import Scope
@@ -63,7 +63,7 @@ class Hazard(HazardBase, table=True):
     @classmethod
     def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
         """Whoever sees the project sees its hazards."""
-        return col(cls.project_id).in_(select(Project.id).where(Project.visible_to(scope)))
+        return on_visible_project(cls.project_id, scope)
 
 
 class HazardEvent(SQLModel, table=True):

@@ -7,10 +7,12 @@ is the one validated input that the form page (and the demo, the tests) produce 
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
+
+from liaison.fields import blank_is_none
+from liaison.projects.schemas import RecordOut
 
 
 class HazardCategory(StrEnum):
@@ -50,18 +52,12 @@ class HazardIn(HazardBase):
     # always has one (HazardBase); only the input may leave it out, hence the wider type.
     deadline: date | None = Field(default=None, title="整改期限")  # type: ignore[assignment]
 
-    @field_validator("deadline", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
+    _blank_is_none = field_validator("deadline", mode="before")(blank_is_none)
 
 
-class HazardOut(BaseModel):
+class HazardOut(RecordOut):
     """A hazard (or complex area) in the API's answer, with the names of what it refers to."""
 
-    id: int
-    code: str
-    project_id: int
     project: str
     station: str
     category: str

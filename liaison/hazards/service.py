@@ -1,5 +1,7 @@
 """The hazard loop: 待整改 → 整改中 → 待复查 → 已销号, a failed review back to 整改中. The only
-module that writes the hazard tables."""
+module that writes the hazard tables. Who must act next is told (liaison/notify), in the
+step's own transaction: the project's officer on duty of a hazard found or sent back, the
+verifier of one sent for review, the leaders of a 重大 one (挂牌督办)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -8,6 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from liaison.attachments import service as attachments
+from liaison.auth.models import User
 from liaison.auth.policy import POLICY, Action, OnReview, independent_reviewer
 from liaison.auth.roles import Role
 from liaison.clock import local, now, today
@@ -16,6 +19,9 @@ from liaison.db import Fields, add_numbered, pk, put_all
 from liaison.errors import FieldError, Problems, happened_checks, problems
 from liaison.hazards.models import Hazard, HazardEvent, HazardLevel, HazardStatus
 from liaison.hazards.schemas import HazardIn
+from liaison.notify import routing
+from liaison.notify import service as notify
+from liaison.notify.kinds import Kind
 from liaison.org.models import Officer
 from liaison.projects.models import Project
 
@@ -95,9 +101,9 @@ def log_hazard(
     it cannot have been found after that day."""
     if project.archived_at is not None:
         raise HazardError("项目已归档")
-    at = at or now()
+    moment = at or now()
     deadline = data.deadline or default_deadline(data.found_on, data.level, settings)
-    HazardError.refuse(found_problems(data.found_on, deadline, as_of=local(at).date()))
+    HazardError.refuse(found_problems(data.found_on, deadline, as_of=local(moment).date()))
     hazard = Hazard(
         **data.model_dump(mode="json", exclude={"deadline", "found_on"}),
         code="",
@@ -116,13 +122,68 @@ def log_hazard(
             comment=data.description[:1000],
             officer_id=hazard.found_by_id,
             by_user_id=by_user_id,
-            at=at,
+            at=moment,
         )
     )
     if photos:
         _attach(session, hazard, photos, "before", by_user_id)
     session.flush()
+    _tell_found(session, hazard, finder, by_user_id=by_user_id, at=at)
     return hazard
+
+
+def _tell(
+    session: Session,
+    hazard: Hazard,
+    users: list[int],
+    kind: Kind,
+    *,
+    by_user_id: int | None,
+    at: datetime | None,
+) -> None:
+    """Tell these users (not whoever took the step) of `kind`; a step entered with its own
+    past moment `at` in the app only."""
+    subject = f"{hazard.code} {notify.excerpt(hazard.description)}"
+    message = notify.Message(kind, subject, f"/hazards/{hazard.id}")
+    notify.notify(session, [u for u in users if u != by_user_id], message, at=at)
+
+
+def _on_duty(session: Session, hazard: Hazard, at: datetime | None) -> list[int]:
+    """The login of the project's officer on duty `at` (now), else the duty desk's."""
+    return routing.on_duty_users(session, hazard.project_id, local(at or now()).date())
+
+
+def _tell_found(
+    session: Session,
+    hazard: Hazard,
+    finder: Officer,
+    *,
+    by_user_id: int | None,
+    at: datetime | None,
+) -> None:
+    """The project's officer on duty learns of a hazard someone else found on it; the leaders
+    of a 重大 one at once, which they supervise (挂牌督办)."""
+    on = local(at or now()).date()
+    if routing.duty_officer(session, hazard.project_id, on) != finder.id:
+        users = _on_duty(session, hazard, at)
+        _tell(session, hazard, users, Kind.HAZARD_FOUND, by_user_id=by_user_id, at=at)
+    if hazard.level == HazardLevel.MAJOR.value:
+        leaders = routing.leaders(session)
+        _tell(session, hazard, leaders, Kind.HAZARD_MAJOR, by_user_id=by_user_id, at=at)
+
+
+def _verifiers(session: Session, hazard: Hazard) -> list[int]:
+    """Who is asked to review a hazard sent for review: its station's chiefs who neither found
+    nor rectified it; without one, the leaders (who may review any)."""
+    project = session.get(Project, hazard.project_id)
+    chiefs = routing.chiefs(session, project.station_id if project else None)
+    target = review_target(session, hazard)
+    logins = session.exec(select(User.id, User.officer_id).where(col(User.id).in_(chiefs))).all()
+    independent = [
+        user for user, officer in logins if independent_reviewer(Role.CHIEF, officer, user, target)
+    ]
+    leaders = [u for u in routing.leaders(session) if u != target.rectified_by_user_id]
+    return [u for u in independent if u is not None] or leaders
 
 
 def _attach(
@@ -213,6 +274,12 @@ def transition(
         hazard.closed_on, hazard.closed_by_id = local(event.at).date(), by_user_id
     session.add_all([hazard, event])
     session.flush()
+    if action == "submit":
+        users = _verifiers(session, hazard)
+        _tell(session, hazard, users, Kind.HAZARD_REVIEW, by_user_id=by_user_id, at=at)
+    elif action == "reject":
+        users = _on_duty(session, hazard, at)
+        _tell(session, hazard, users, Kind.HAZARD_RETURNED, by_user_id=by_user_id, at=at)
     return event
 
 

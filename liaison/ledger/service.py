@@ -1,11 +1,16 @@
 """Ledger files uploaded on the web: the dry run kept with its file, the import run once from
 it, its progress readable by any process, and the file dropped as soon as it is of no more use
-(it holds personal data)."""
+(it holds personal data).
+
+The import runs on the job engine (liaison/jobs.py), queued as the confirmation commits. The
+upload's row says where it stands: a worker claims a running upload by a lease noted in its
+`result`, and the engine queues again each running upload whose lease has lapsed, as one left by
+a worker that died or restarted mid-import (its transaction rolled back, nothing written)."""
 
 import hashlib
 import logging
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +33,10 @@ log = logging.getLogger("liaison")
 MAX_PROBLEMS = 1000  # listed on the page; the count is kept whole
 PROGRESS_EVERY = 200  # rows between two writes of the progress to the upload's row
 STALE_AFTER = timedelta(hours=24)  # a dry run left unconfirmed this long loses its file
+# A worker's hold on the import it runs: renewed by each progress write on PostgreSQL; on SQLite,
+# where the import holds the one write lock and nothing is written meanwhile, longer than the
+# largest import it allows (LIAISON_SQLITE_IMPORT_MAX_ROWS) takes.
+LEASE = timedelta(minutes=15)
 UNREADABLE = "文件内容无法读取，请确认是 .xlsx、.xls 或 .ods 工作簿或 CSV 文件"
 EXPIRED = "检查后超过 24 小时未确认，文件已删除，请重新上传"
 TOO_LARGE = (
@@ -141,17 +150,23 @@ def recent_uploads(session: Session, limit: int = 10) -> list[tuple[LedgerUpload
     return [(upload, user) for upload, user in rows]
 
 
-def start_import(session: Session, upload_id: int, user_id: int | None) -> LedgerUpload:
-    """Mark a clean dry run as running, once: a second click, or another process, is refused.
-    Only the keeper who uploaded and read the dry run confirms it: another keeper would import
-    a file he has not checked, on someone else's word. The caller commits, then runs
-    `run_import`."""
-    upload = session.exec(
+def _locked(session: Session, upload_id: int) -> LedgerUpload | None:
+    """The upload's row, locked for this transaction (on SQLite: the write lock), its file
+    left unread."""
+    return session.exec(
         select(LedgerUpload)
         .options(defer(LedgerUpload.data))  # type: ignore[arg-type]
         .where(LedgerUpload.id == upload_id)
         .with_for_update()
     ).first()
+
+
+def start_import(session: Session, upload_id: int, user_id: int | None) -> LedgerUpload:
+    """Mark a clean dry run as running, once: a second click, or another process, is refused.
+    Only the keeper who uploaded and read the dry run confirms it: another keeper would import
+    a file he has not checked, on someone else's word. The caller commits; the job engine then
+    runs `run_import`, or the caller itself does."""
+    upload = _locked(session, upload_id)
     if upload is None:
         raise LookupError(upload_id)
     if upload.status == UploadStatus.RUNNING:
@@ -167,6 +182,7 @@ def start_import(session: Session, upload_id: int, user_id: int | None) -> Ledge
     upload.status, upload.done = UploadStatus.RUNNING.value, 0
     session.add(upload)
     session.flush()
+    session.info.setdefault("ledger_imports", []).append(upload.id)  # queued after the commit
     record_event(
         session,
         "ledger_import",
@@ -182,13 +198,48 @@ def progress(upload: LedgerUpload) -> int:
     return _running.get(upload.id or 0, upload.done)
 
 
+def _leased(result: dict[str, Any] | None) -> dict[str, Any]:
+    return {**(result or {}), "lease_until": (now() + LEASE).isoformat()}
+
+
+def _lease_lapsed(upload: LedgerUpload) -> bool:
+    until = (upload.result or {}).get("lease_until")
+    return until is None or datetime.fromisoformat(until) < now()
+
+
+def claim_import(upload_id: int) -> LedgerUpload | None:
+    """Take a running upload whose lease is free or lapsed, for LEASE, in a short transaction
+    of its own (the row locked, on SQLite the write lock): two workers never run one import.
+    None when it is not running, or a live worker holds it."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        upload = _locked(session, upload_id)
+        if upload is None or upload.status != UploadStatus.RUNNING or not _lease_lapsed(upload):
+            return None
+        upload.result, upload.done = _leased(upload.result), 0
+        session.add(upload)
+        session.commit()
+        return upload
+
+
+def abandoned_imports() -> list[int]:
+    """The running uploads no live worker holds: lapsed leases, or not yet claimed."""
+    with Session(reading(get_engine())) as session:
+        running = session.exec(
+            select(LedgerUpload)
+            .options(defer(LedgerUpload.data))  # type: ignore[arg-type]
+            .where(LedgerUpload.status == UploadStatus.RUNNING.value)
+        ).all()
+        return [upload.id for upload in running if upload.id and _lease_lapsed(upload)]
+
+
 class _Progress:
     """Counts rows as the import goes: in memory for this process's pages, and every
-    PROGRESS_EVERY rows in the upload's row, committed on a connection of its own, for the
-    other processes' (not on SQLite, where that write would wait for the import itself)."""
+    PROGRESS_EVERY rows in the upload's row, with the lease renewed, committed on a connection
+    of its own, for the other processes' (not on SQLite, where that write would wait for the
+    import itself)."""
 
-    def __init__(self, upload_id: int) -> None:
-        self.upload_id, self.done, self.written = upload_id, 0, 0
+    def __init__(self, upload_id: int, result: dict[str, Any] | None) -> None:
+        self.upload_id, self.result, self.done, self.written = upload_id, result, 0, 0
         self.engine = get_engine()
         self.to_row = self.engine.dialect.name != "sqlite"
 
@@ -202,7 +253,7 @@ class _Progress:
                     connection.execute(
                         sa.update(LedgerUpload)
                         .where(col(LedgerUpload.id) == self.upload_id)
-                        .values(done=self.done)
+                        .values(done=self.done, result=_leased(self.result))
                     )
             except SQLAlchemyError:  # progress is for the eye; the import goes on
                 log.warning("ledger import %s: progress not saved", self.upload_id, exc_info=True)
@@ -213,14 +264,20 @@ def _finish(upload: LedgerUpload, status: UploadStatus, result: dict[str, Any]) 
     upload.data = b""  # personal data: not kept once the file can no longer be imported
 
 
-def run_import(upload_id: int, *, user_id: int | None, username: str, settings: Settings) -> None:
-    """Import a started upload in a session and transaction of its own, as `username` for the
-    audit log: checked again first (the database may have changed since the dry run), then
-    written whole, or, on any error, not at all."""
+def run_import(upload_id: int, settings: Settings) -> None:
+    """Claim a started upload and import it in a session and transaction of its own, as its
+    uploader (who confirmed it) for the audit log: checked again first (the database may have
+    changed since the dry run), then written whole, or, on any error, not at all."""
+    claimed = claim_import(upload_id)
+    if claimed is None:
+        log.info("ledger import %s: not running, or run by another worker", upload_id)
+        return
+    user_id = claimed.created_by_id
     _running[upload_id] = 0
     try:
         with Session(get_engine(), expire_on_commit=False) as session:
-            set_actor(session, user_id=user_id, name=username)
+            uploader = session.get(User, user_id) if user_id else None
+            set_actor(session, user_id=user_id, name=uploader.username if uploader else "")
             try:
                 _import(session, settings, upload_id, user_id)
                 session.commit()
@@ -249,7 +306,7 @@ def _import(session: Session, settings: Settings, upload_id: int, user_id: int |
         _finish(upload, UploadStatus.FAILED, {**_result(plan), "error": message})
         session.add(upload)
         return
-    importer.apply(session, plan, by_user_id=user_id, progress=_Progress(upload_id))
+    importer.apply(session, plan, by_user_id=user_id, progress=_Progress(upload_id, upload.result))
     upload.total = upload.done = plan.total
     _finish(upload, UploadStatus.DONE, _result(plan))
     session.add(upload)

@@ -5,6 +5,8 @@ ledger's 派出所 and 民警 sheets and the CLI produce and `service.save_stati
 `service.save_officer` take. The forms' fields and the sheets' columns are read from these
 declarations (liaison/fields.py)."""
 
+from typing import Any
+
 from sqlmodel import Field, SQLModel
 
 STATION_CODE_PATTERN = r"^[A-Za-z0-9_\-]+$"
@@ -12,14 +14,16 @@ BADGE_PATTERN = r"^[A-Za-z0-9]+$"
 MOBILE_PATTERN = r"^(1[3-9]\d{9})?$"  # 11 digits, or none
 
 
-class StationBase(SQLModel):
-    code: str = Field(
-        max_length=32,
-        unique=True,
-        min_length=1,
-        title="单位编码",
-        schema_extra={"pattern": STATION_CODE_PATTERN},
+def _key(title: str, pattern: str) -> Any:
+    """The code a station or an officer is known by (to the ledger, the CLI, the other records):
+    unique, required, up to 32 characters of `pattern`."""
+    return Field(
+        max_length=32, unique=True, min_length=1, title=title, schema_extra={"pattern": pattern}
     )
+
+
+class StationBase(SQLModel):
+    code: str = _key("单位编码", STATION_CODE_PATTERN)
     name: str = Field(max_length=64, min_length=1, title="单位名称")
     active: bool = Field(default=True, title="启用")
 
@@ -30,13 +34,7 @@ class StationIn(StationBase):
 
 
 class OfficerBase(SQLModel):
-    badge_no: str = Field(
-        max_length=32,
-        unique=True,
-        min_length=1,
-        title="警号",
-        schema_extra={"pattern": BADGE_PATTERN},
-    )
+    badge_no: str = _key("警号", BADGE_PATTERN)
     name: str = Field(max_length=32, min_length=1, title="姓名")
     phone: str | None = Field(
         default=None, max_length=20, title="手机号", schema_extra={"pattern": MOBILE_PATTERN}

@@ -2,12 +2,14 @@
 too comes through here; tests/test_writers.py holds every module to its own tables)."""
 
 from collections.abc import Callable, Iterable
+from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from liaison.clock import today
 from liaison.db import Fields, pk, put_all
-from liaison.errors import FieldError
-from liaison.org.models import Officer, Station
+from liaison.errors import FieldError, Problems, problems
+from liaison.org.models import Absence, Officer, Station
 from liaison.org.schemas import OfficerIn, StationIn
 
 
@@ -72,6 +74,100 @@ def save_officer(session: Session, officer: Officer | None, data: OfficerIn) -> 
     session.add(officer)
     session.flush()
     return officer
+
+
+# ---- absences (外出) --------------------------------------------------------------------
+
+MOST_DAYS_AWAY = 366  # a year of leave or training at most: longer, the officer has left
+
+
+def absence_problems(starts_on: date, ends_on: date) -> Problems:
+    """What is wrong with an absence's dates, (field, reason)."""
+    return problems(
+        (ends_on < starts_on, "ends_on", "结束日期不能早于开始日期"),
+        (
+            (ends_on - starts_on).days + 1 > MOST_DAYS_AWAY,
+            "ends_on",
+            f"一次外出不能超过 {MOST_DAYS_AWAY} 天",
+        ),
+    )
+
+
+def absence_overlapping(
+    session: Session, officer_id: int, starts_on: date, ends_on: date
+) -> Absence | None:
+    """An absence of the officer sharing a day with `starts_on`..`ends_on`, if any."""
+    return session.exec(
+        select(Absence)
+        .where(
+            Absence.officer_id == officer_id,
+            Absence.starts_on <= ends_on,
+            Absence.ends_on >= starts_on,
+        )
+        .order_by(col(Absence.starts_on))
+    ).first()
+
+
+def absences_of(session: Session, officer_id: int) -> list[Absence]:
+    """The officer's absences, the latest first."""
+    return list(
+        session.exec(
+            select(Absence)
+            .where(Absence.officer_id == officer_id)
+            .order_by(col(Absence.starts_on).desc())
+        ).all()
+    )
+
+
+def mark_away(
+    session: Session,
+    officer: Officer,
+    *,
+    starts_on: date,
+    ends_on: date,
+    reason: str,
+    by_user_id: int | None,
+) -> Absence:
+    """Mark `officer` away from `starts_on` to `ends_on`, both days included (leave,
+    training): meanwhile each project's backup officer, or the duty desk, takes their work."""
+    if not officer.active:
+        raise OrgError(f"{officer.name} 已停用，无需登记外出")
+    OrgError.refuse(absence_problems(starts_on, ends_on))
+    clash = absence_overlapping(session, pk(officer), starts_on, ends_on)
+    if clash is not None:
+        raise OrgError(f"与已登记的外出（{clash.starts_on} 至 {clash.ends_on}）重叠", "starts_on")
+    absence = Absence(
+        officer_id=pk(officer),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason,
+        created_by_id=by_user_id,
+    )
+    session.add(absence)
+    session.flush()
+    return absence
+
+
+def end_absence(session: Session, absence: Absence, *, on: date | None = None) -> None:
+    """The officer is back on `on` (today), before the absence was to end: it ends the day
+    before. Only an absence under way, begun before that day, ends so."""
+    day = on or today()
+    if absence.starts_on >= day:
+        raise OrgError("这次外出尚未开始，请直接删除")
+    if absence.ends_on < day:
+        raise OrgError("这次外出已经结束")
+    absence.ends_on = day - timedelta(days=1)
+    session.add(absence)
+    session.flush()
+
+
+def remove_absence(session: Session, absence: Absence, *, on: date | None = None) -> None:
+    """Take back an absence not begun before `on` (today); one under way or past is the
+    record of who was on duty, and may only be ended."""
+    if absence.starts_on < (on or today()):
+        raise OrgError("已开始的外出不能删除；如已返岗，请点「提前返岗」")
+    session.delete(absence)
+    session.flush()
 
 
 def import_stations(

@@ -17,9 +17,10 @@ from liaison.auth.deps import require
 from liaison.auth.models import User
 from liaison.auth.roles import Role
 from liaison.clock import FIRST_DAY, LAST_DAY
-from liaison.db import SessionDep, paginate
-from liaison.listing import ListFilter, OptionalDay, PageNumber
-from liaison.web import get_or_404, redirect, render, render_list
+from liaison.db import SessionDep
+from liaison.listing import ListFilter, OptionalDay
+from liaison.pages.lists import ListingDep
+from liaison.web import get_or_404, redirect, render
 
 router = APIRouter(dependencies=[Depends(require(Role.AUDITOR))])  # every page is the auditor's
 
@@ -64,12 +65,7 @@ class AuditFilter(ListFilter):
 
 
 @router.get("/audit")
-def audit_list(
-    request: Request,
-    session: SessionDep,
-    filters: Annotated[AuditFilter, Query()],
-    page: PageNumber = 1,
-) -> Response:
+def audit_list(listing: ListingDep, filters: Annotated[AuditFilter, Query()]) -> Response:
     since, until = filters.since, filters.until
     query = service.search(
         actor=filters.actor.strip(),
@@ -78,9 +74,8 @@ def audit_list(
         since=day_start(since) if since else None,
         until=day_start(until + timedelta(days=1)) if until else None,
     )
-    rows = paginate(session, query, page=page)
-    return render_list(
-        request,
+    rows = listing.rows(query)
+    return listing.render(
         "audit/list.html",
         {
             "rows": rows,
@@ -89,8 +84,10 @@ def audit_list(
             "object_id": filters.object_id,
             "since": since or "",
             "until": until or "",
-            "object_types": [(t, nouns().get(t, t)) for t in service.object_types(session) if t],
-            "described": described(session, rows.items),
+            "object_types": [
+                (t, nouns().get(t, t)) for t in service.object_types(listing.session) if t
+            ],
+            "described": described(listing.session, rows.items),
             "actions": ACTION_LABELS,
         },
     )

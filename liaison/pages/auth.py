@@ -6,7 +6,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlmodel import select
 
 from liaison.audit.service import record_event
 from liaison.auth import service
@@ -24,15 +23,16 @@ from liaison.auth.deps import (
 from liaison.auth.models import ApiToken, User
 from liaison.auth.passwords import policy_hint
 from liaison.auth.policy import Action, OnAccount, can, require_action
+from liaison.auth.queries import UserFilter, users_matching
 from liaison.auth.roles import Role, home_path
 from liaison.clock import now
 from liaison.config import Settings
-from liaison.db import SessionDep, paginate
+from liaison.db import SessionDep
 from liaison.enterprises.models import Enterprise
 from liaison.forms import Filled, PostedForm, refusals, validate
-from liaison.listing import ListFilter, PageNumber, searching
 from liaison.org.models import Officer
-from liaison.web import clear_cookie, get_or_404, redirect, render, render_list, render_with_errors
+from liaison.pages.lists import ListingDep
+from liaison.web import clear_cookie, get_or_404, redirect, render, render_with_errors
 
 router = APIRouter()
 # The user pages are the security administrator's; what he may change is ACCOUNT_MANAGE's rule.
@@ -216,36 +216,19 @@ def change_password(
 # ---- admin: users ----------------------------------------------------------------------
 
 
-class UserFilter(ListFilter):
-    q: str = ""
-    role: str = ""
-    active: str = ""
-
-
 @router.get("/admin/users")
 def user_list(
-    request: Request,
-    session: SessionDep,
-    _manager: AccountsDep,
-    filters: Annotated[UserFilter, Query()],
-    page: PageNumber = 1,
+    listing: ListingDep, _manager: AccountsDep, filters: Annotated[UserFilter, Query()]
 ) -> Response:
-    role, active = filters.role, filters.active
-    query = searching(select(User), filters.q, User.username, User.display_name)
-    if role in Role.__members__.values():
-        query = query.where(User.role == role)
-    if active in ("1", "0"):
-        query = query.where(User.active == (active == "1"))
-    users = paginate(session, query.order_by(User.username), page=page)
-    locked = service.locked_usernames(session, [u.username for u in users.items])
-    return render_list(
-        request,
+    users = listing.rows(users_matching(filters))
+    locked = service.locked_usernames(listing.session, [u.username for u in users.items])
+    return listing.render(
         "admin/users/list.html",
         {
             "users": users,
             "q": filters.q,
-            "role": role,
-            "active": active,
+            "role": filters.role,
+            "active": filters.active,
             "roles": list(Role),
             "locked": locked,
         },

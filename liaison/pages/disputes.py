@@ -8,14 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import Field, field_validator
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from liaison import downloads
 from liaison.auth.deps import CaseReaderDep, Principal, require
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
 from liaison.clock import today
-from liaison.db import SessionDep, paginate, pk
+from liaison.db import SessionDep, pk
 from liaison.disputes import queries, service
 from liaison.disputes.models import Dispute
 from liaison.disputes.schemas import (
@@ -29,17 +28,17 @@ from liaison.disputes.schemas import (
 from liaison.disputes.sheet import DISPUTES
 from liaison.fields import form_field
 from liaison.forms import Filled, PostedForm, refusals, validate
-from liaison.listing import PageNumber
 from liaison.money import parse_amount, rmb_upper
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
+from liaison.pages.lists import ListingDep, workbook
 from liaison.pages.projects import Panel
 from liaison.projects.models import Project
 from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
 from liaison.recoveries.service import entries_for_dispute
 from liaison.scope import Scope, get_visible, restrict
-from liaison.web import own_officer, redirect, render, render_list, render_with_errors
+from liaison.web import own_officer, redirect, render, render_with_errors
 
 router = APIRouter()
 NOT_AN_OFFICER = "须由民警本人办理"
@@ -60,31 +59,23 @@ def _fen(value: str) -> int | None:
 
 @router.get("/disputes")
 def dispute_list(
-    request: Request,
-    session: SessionDep,
+    listing: ListingDep,
     principal: CaseReaderDep,
     filters: Annotated[queries.DisputeFilter, Query()],
-    page: PageNumber = 1,
-    format: str = "",
 ) -> Response:
     query = queries.dispute_list_query(principal.scope, filters)
-    if format == "xlsx":
-        ids = downloads.ids_of(query, col(Dispute.id))
-        return downloads.sheet_response(session, DISPUTES, ids)
-    results = paginate(session, query, page=page)
-    stations = active_stations(session, principal.scope)
-    officers = active_officers(session, principal.scope)
-    return render_list(
-        request,
+    if listing.wants_workbook:
+        return workbook(listing.session, DISPUTES, query, Dispute.id)
+    return listing.render(
         "disputes/list.html",
         {
-            "results": results,
+            "results": listing.rows(query),
             "status": filters.status,
             "type": filters.type,
             "station": filters.station_id,
             "officer": filters.officer_id,
-            "stations": stations,
-            "officers": officers,
+            "stations": active_stations(listing.session, principal.scope),
+            "officers": active_officers(listing.session, principal.scope),
             "statuses": list(DisputeStatus),
             "types": list(DisputeType),
         },

@@ -13,17 +13,21 @@ from liaison.auth.passwords import policy_hint
 from liaison.auth.policy import Action, can, require_action
 from liaison.auth.roles import Role
 from liaison.clock import today
-from liaison.db import SessionDep, paginate, pk
+from liaison.db import SessionDep, pk
 from liaison.enterprises import service
 from liaison.enterprises.models import Enterprise, EnterpriseContact
+from liaison.enterprises.queries import EnterpriseFilter
 from liaison.enterprises.schemas import ContactIn, EnterpriseIn
 from liaison.fields import form_field
 from liaison.forms import Filled, PostedForm, refusals, validate
-from liaison.listing import ListFilter, PageNumber, matching
+from liaison.listing import matching
+from liaison.notify.routing import away
+from liaison.pages.lists import ListingDep
 from liaison.projects import queries
+from liaison.projects import service as projects_service
 from liaison.projects.models import Project
 from liaison.scope import get_visible, visible
-from liaison.web import FormPage, redirect, render_list, render_with_errors
+from liaison.web import FormPage, redirect, render_with_errors
 
 router = APIRouter()
 
@@ -32,19 +36,14 @@ EditorDep = Annotated[Principal, Depends(require(*EDITORS))]
 AccountDep = Annotated[Principal, Depends(require_action(Action.CONTACT_ACCOUNT_OPEN))]
 
 
-class EnterpriseFilter(ListFilter):
-    q: str = ""
-    town: str = ""
-    industry: str = ""
+def _choices(session: Session, column: Any) -> list[str]:
+    """The values an enterprise column holds, for its filter's options."""
+    return list(session.exec(select(column).distinct().where(column != "").order_by(column)))
 
 
 @router.get("/enterprises")
 def enterprise_list(
-    request: Request,
-    session: SessionDep,
-    principal: ReaderDep,
-    filters: Annotated[EnterpriseFilter, Query()],
-    page: PageNumber = 1,
+    listing: ListingDep, principal: ReaderDep, filters: Annotated[EnterpriseFilter, Query()]
 ) -> Response:
     projects = (
         select(Project.enterprise_id, func.count().label("projects"))
@@ -67,26 +66,15 @@ def enterprise_list(
     query = matching(
         query, (filters.town, Enterprise.town), (filters.industry, Enterprise.industry)
     )
-    results = paginate(session, query.order_by(Enterprise.name), page=page)
-    towns = session.exec(
-        select(Enterprise.town).distinct().where(Enterprise.town != "").order_by(Enterprise.town)
-    ).all()
-    industries = session.exec(
-        select(Enterprise.industry)
-        .distinct()
-        .where(Enterprise.industry != "")
-        .order_by(Enterprise.industry)
-    ).all()
-    return render_list(
-        request,
+    return listing.render(
         "enterprises/list.html",
         {
-            "results": results,
+            "results": listing.rows(query.order_by(Enterprise.name)),
             "q": filters.q,
             "town": filters.town,
             "industry": filters.industry,
-            "towns": towns,
-            "industries": industries,
+            "towns": _choices(listing.session, Enterprise.town),
+            "industries": _choices(listing.session, Enterprise.industry),
             "can_create": principal.role in EDITORS,
         },
     )
@@ -170,6 +158,9 @@ def _detail(
         ),
         interval,
     )
+    # Both officers of each project, to be called: the B角 answers while the officer is away.
+    backups = projects_service.backup_officers(session, [r.project for r in rows])
+    officers = [r.officer for r in rows if r.officer] + list(backups.values())
     return render_with_errors(
         request,
         "enterprises/detail.html",
@@ -177,6 +168,8 @@ def _detail(
             "enterprise": enterprise,
             "contacts": service.contacts(session, pk(enterprise)),
             "projects": rows,
+            "backups": backups,
+            "away": away(session, [pk(o) for o in officers]),
             "can_edit": principal.role in EDITORS,
             "can_open_accounts": can(principal, Action.CONTACT_ACCOUNT_OPEN),
             "can_create_project": principal.role in (Role.ADMIN, Role.LEADER, Role.CHIEF),

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
-from liaison import downloads
 from liaison.attachments import service as attachments
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, StaffDep, require
 from liaison.auth.models import User
@@ -17,23 +16,23 @@ from liaison.auth.policy import Action, can
 from liaison.auth.roles import STAFF_ROLES, Role
 from liaison.clock import local, today
 from liaison.config import Settings
-from liaison.db import SessionDep, paginate, pk
+from liaison.db import SessionDep, pk
 from liaison.fields import form_field
 from liaison.forms import Filled, PostedForm, refusals, validate
 from liaison.hazards import queries, service
 from liaison.hazards.models import Hazard, HazardCategory, HazardEvent, HazardLevel, HazardStatus
 from liaison.hazards.schemas import HazardIn
 from liaison.hazards.sheet import HAZARDS
-from liaison.listing import PageNumber
 from liaison.org.models import Officer
 from liaison.org.queries import active_officers, active_stations
 from liaison.pages.attachments import Kept, attached, form_photos, keep, uploads
+from liaison.pages.lists import ListingDep, workbook
 from liaison.pages.projects import Panel
 from liaison.projects.models import Project
 from liaison.projects.service import on_project
 from liaison.projects.timeline import Entry
 from liaison.scope import Scope, get_visible
-from liaison.web import own_officer, redirect, render_list, render_with_errors
+from liaison.web import own_officer, redirect, render_with_errors
 
 router = APIRouter()
 WORKERS = STAFF_ROLES
@@ -49,30 +48,28 @@ def attachment_owner(session: Session, hazard_id: int, scope: object) -> Hazard:
 # ---- lists -----------------------------------------------------------------------------
 
 
-def _list(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    filters: queries.HazardFilter,
-    page: int,
-    format: str,
+@router.get("/hazards")
+@router.get("/areas")
+def hazard_list(
+    listing: ListingDep, principal: ReaderDep, filters: Annotated[queries.HazardFilter, Query()]
 ) -> Response:
+    """Hazards; at /areas the complex public-order areas (hazards of that category), in their
+    own words."""
+    filters.areas = listing.request.url.path == "/areas"
+    if filters.areas:
+        filters.category = ""
     query = queries.hazard_list_query(principal.scope, filters, today=today())
-    if format == "xlsx":
-        ids = downloads.ids_of(query, col(Hazard.id))
-        return downloads.sheet_response(session, HAZARDS, ids)
-    results = paginate(session, query, page=page)
+    if listing.wants_workbook:
+        return workbook(listing.session, HAZARDS, query, Hazard.id)
+    results = listing.rows(query)
     results.items = queries.to_rows(results.items)
-    stations = active_stations(session, principal.scope)
-    officers = active_officers(session, principal.scope)
-    return render_list(
-        request,
+    return listing.render(
         "hazards/list.html",
         {
             "results": results,
             "f": filters,
-            "stations": stations,
-            "officers": officers,
+            "stations": active_stations(listing.session, principal.scope),
+            "officers": active_officers(listing.session, principal.scope),
             "status_options": [
                 (s.value, service.AREA_STATUS[s] if filters.areas else s.value)
                 for s in HazardStatus
@@ -83,24 +80,6 @@ def _list(
             "path": "/areas" if filters.areas else "/hazards",
         },
     )
-
-
-@router.get("/hazards")
-@router.get("/areas")
-def hazard_list(
-    request: Request,
-    session: SessionDep,
-    principal: ReaderDep,
-    filters: Annotated[queries.HazardFilter, Query()],
-    page: PageNumber = 1,
-    format: str = "",
-) -> Response:
-    """Hazards; at /areas the complex public-order areas (hazards of that category), in their
-    own words."""
-    filters.areas = request.url.path == "/areas"
-    if filters.areas:
-        filters.category = ""
-    return _list(request, session, principal, filters, page, format)
 
 
 # ---- logging a hazard ------------------------------------------------------------------

@@ -125,6 +125,7 @@ def _poster(request: Request, session: Session, target: Target, downloads: str) 
         "project": target.project,
         "enterprise": None,
         "officer": None,
+        "backup": None,
         "station": None,
     }
     if target.project is not None:
@@ -134,6 +135,8 @@ def _poster(request: Request, session: Session, target: Target, downloads: str) 
         assignment = current_assignment(session, project.id or 0)
         if assignment is not None:
             context["officer"] = session.get(Officer, assignment.officer_id)
+        if project.backup_officer_id is not None:
+            context["backup"] = session.get(Officer, project.backup_officer_id)
     return render(request, "desk/poster.html", context)
 
 

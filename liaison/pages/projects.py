@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, col, select
 
-from liaison import clock, downloads
+from liaison import clock
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
-from liaison.auth.policy import Action, OnProject, can
+from liaison.auth.policy import Action, OnProject, can, require_action
 from liaison.auth.roles import Role
 from liaison.db import SessionDep, paginate, pk
 from liaison.enterprises import queries as enterprise_queries
@@ -21,8 +21,10 @@ from liaison.fields import form_field
 from liaison.forms import Filled, PostedForm, refusals, validate
 from liaison.listing import Id, OptionalId, PageNumber, id_in
 from liaison.money import FEN_PER_WAN, parse_amount, wan_input
+from liaison.notify.routing import away
 from liaison.org.models import Officer, Station
 from liaison.org.queries import active_officers, active_stations
+from liaison.pages.lists import workbook
 from liaison.pii import keep_if_masked, mask_phone
 from liaison.projects import queries, service
 from liaison.projects.models import CATEGORIES, Level, Project, Stage, VisitKind
@@ -50,6 +52,7 @@ project_panels: list[Callable[[Session, Principal, Project, date], Panel | None]
 MANAGERS = (Role.ADMIN, Role.LEADER, Role.CHIEF)
 StaffDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.LEADER, Role.CHIEF, Role.OFFICER))]
 ManagerDep = Annotated[Principal, Depends(require(*MANAGERS))]
+EditorDep = Annotated[Principal, Depends(require_action(Action.PROJECT_EDIT))]
 
 
 def _target(project: Project, officer: Officer | None) -> OnProject:
@@ -77,8 +80,7 @@ def project_list(
         query = queries.project_list_query(
             principal.scope, filters, today=today, interval_days=interval
         )
-        ids = downloads.ids_of(query, col(Project.id))
-        return downloads.sheet_response(session, PROJECTS, ids)
+        return workbook(session, PROJECTS, query, Project.id)
     results = queries.project_page(
         session, principal.scope, filters, today=today, interval_days=interval, after=after
     )
@@ -310,6 +312,7 @@ def _detail(
         "projects/detail.html",
         {
             "file": file,
+            **_backup(session, project, file.officer),
             "entries": timeline(session, pk(project), principal.scope),
             "today": clock.today(),
             "panels": [
@@ -325,6 +328,20 @@ def _detail(
         },
         form.errors,
     )
+
+
+def _backup(session: Session, project: Project, officer: Officer | None) -> dict[str, Any]:
+    """The project page's B角: the backup officer, who of the two is away today, and the
+    station's other officers to choose from."""
+    backup = session.get(Officer, project.backup_officer_id) if project.backup_officer_id else None
+    present = [o.id for o in (officer, backup) if o is not None and o.id is not None]
+    return {
+        "backup": backup,
+        "away": away(session, present),
+        "backup_choices": queries.officer_choices(
+            session, project.station_id, leaving_out=officer.id if officer else None
+        ),
+    }
 
 
 @router.get("/projects/{project_id}")
@@ -370,6 +387,54 @@ def project_assign(
                     request, f"/projects/{project.id}", f"已任命 {officer.name} 为项目警官"
                 )
     return _detail(request, session, settings, principal, project, Filled(raw, errors))
+
+
+class BackupForm(BaseModel):
+    backup_officer_id: OptionalId = None  # blank: not chosen, which is refused beside it
+
+
+def _backup_editable(session: Session, principal: Principal, project_id: int) -> Project:
+    """The project, if the login sees it (404) and may edit its file (403): who names its B角."""
+    project = get_visible(session, Project, project_id, principal.scope)
+    if not can(principal, Action.PROJECT_EDIT, service.on_project(session, project)):
+        raise HTTPException(status_code=403)
+    return project
+
+
+@router.post("/projects/{project_id}/backup")
+def project_backup(
+    request: Request,
+    session: SessionDep,
+    posted: PostedForm,
+    settings: SettingsDep,
+    principal: EditorDep,
+    project_id: int,
+) -> Response:
+    """Make an officer the project's backup officer (B角)."""
+    project = _backup_editable(session, principal, project_id)
+    raw = dict(posted)
+    form, errors = validate(BackupForm, raw)
+    chosen = form.backup_officer_id if form else None
+    officer = session.get(Officer, chosen) if chosen else None
+    if form and officer is None:
+        errors["backup_officer_id"] = "请选择民警"
+    if officer is not None and not errors:
+        with refusals(session, errors, "backup_officer_id", service.ProjectError):
+            service.set_backup(session, project, officer)
+            session.commit()
+            return redirect(request, f"/projects/{project.id}", f"已设 {officer.name} 为 B角")
+    return _detail(request, session, settings, principal, project, Filled(raw, errors))
+
+
+@router.post("/projects/{project_id}/backup/clear")
+def project_backup_clear(
+    request: Request, session: SessionDep, principal: EditorDep, project_id: int
+) -> Response:
+    """Leave the project without a backup officer: while its officer is away, the duty desk."""
+    project = _backup_editable(session, principal, project_id)
+    service.set_backup(session, project, None)
+    session.commit()
+    return redirect(request, f"/projects/{project.id}", "已取消 B角")
 
 
 class VisitForm(BaseModel):
@@ -519,6 +584,7 @@ def officer_loads(
         "projects/officers.html",
         {
             "results": results,
+            "away": away(session, [pk(load.officer) for load in results.items]),
             "stations": active_stations(session, principal.scope),
             "station": station,
             "q": q,

@@ -21,7 +21,7 @@ from liaison.db import SessionDep, pk
 from liaison.desk import numbers, service
 from liaison.desk.models import Channel, RequestEvent, Satisfaction
 from liaison.desk.schemas import MOBILE_PATTERN, RequestIn
-from liaison.fields import form_field
+from liaison.fields import form_field, label
 from liaison.forms import Filled, PostedForm, validate
 from liaison.org.models import Officer
 from liaison.pages.attachments import Kept, Photos, attached, form_photos, keep, pending_file
@@ -126,6 +126,7 @@ def _form(
             "values": {"submission_key": uuid.uuid4().hex, **form.values},
             "errors": form.errors,
             "fields": request_fields(),
+            "sms_label": label(RequestForm, "sms_consent"),
             "refusal": refusal,
             "kept": kept or [],
         },

@@ -11,21 +11,20 @@ from fastapi.responses import Response
 from pydantic import AfterValidator, Field
 from sqlmodel import Session, col, func, select
 
-from liaison import downloads
 from liaison.attachments import service as attachments
 from liaison.auth.deps import Principal, ReaderDep, require
 from liaison.auth.policy import Action, can
 from liaison.auth.roles import Role
 from liaison.clock import today
-from liaison.db import SessionDep, paginate, pk
+from liaison.db import SessionDep, pk
 from liaison.fields import form_field, label
 from liaison.forms import Filled, PostedForm, refusals, validate
 from liaison.hazards.models import Hazard
-from liaison.listing import PageNumber
 from liaison.money import parse_amount, yuan
 from liaison.org.models import Officer
 from liaison.org.queries import active_stations
 from liaison.pages.attachments import Kept, attached, form_photos, keep
+from liaison.pages.lists import ListingDep, workbook
 from liaison.pages.projects import Panel
 from liaison.projects.models import Project
 from liaison.projects.service import on_project
@@ -35,7 +34,7 @@ from liaison.recoveries.models import Recovery, RecoverySource
 from liaison.recoveries.schemas import RecoveryIn, ReversalIn
 from liaison.recoveries.sheet import RECOVERIES
 from liaison.scope import Scope, get_visible
-from liaison.web import own_officer, redirect, render_list, render_with_errors
+from liaison.web import own_officer, redirect, render_with_errors
 
 router = APIRouter()
 NOT_AN_OFFICER = "登记挽回损失须由民警本人操作"
@@ -51,32 +50,26 @@ def attachment_owner(session: Session, recovery_id: int, scope: object) -> Recov
 
 @router.get("/recoveries")
 def recovery_list(
-    request: Request,
-    session: SessionDep,
+    listing: ListingDep,
     principal: ReaderDep,
     filters: Annotated[queries.RecoveryFilter, Query()],
     by: str = "station",
-    page: PageNumber = 1,
-    format: str = "",
 ) -> Response:
     by = by if by in queries.DIMENSIONS else "station"
     query = queries.ledger_query(principal.scope, filters)
-    if format == "xlsx":
-        ids = downloads.ids_of(query, col(Recovery.id))
-        return downloads.sheet_response(session, RECOVERIES, ids)
+    session = listing.session
+    if listing.wants_workbook:
+        return workbook(session, RECOVERIES, query, Recovery.id)
     grand = session.exec(
         query.with_only_columns(func.coalesce(func.sum(Recovery.amount_fen), 0), func.count())
     ).one()
-    entries = paginate(
-        session,
+    entries = listing.rows(
         query.add_columns(Project.name, Officer.name).order_by(
             col(Recovery.recovered_on).desc(), col(Recovery.id).desc()
-        ),
-        page=page,
+        )
     )
     stations = active_stations(session, principal.scope)
-    return render_list(
-        request,
+    return listing.render(
         "recoveries/list.html",
         {
             "totals": queries.totals(session, query, by),

@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from pydantic import Field
 from sqlmodel import Session, col, select
 
-from liaison import downloads
 from liaison.attachments import service as attachments
 from liaison.auth.deps import Principal, ReaderDep, SettingsDep, require
 from liaison.auth.models import User
@@ -20,9 +19,10 @@ from liaison.auth.policy import Action, can
 from liaison.auth.roles import STAFF_ROLES, Role
 from liaison.clock import local, now
 from liaison.config import Settings, get_settings
-from liaison.db import SessionDep, paginate
+from liaison.db import SessionDep
 from liaison.desk import queries, service, sla
 from liaison.desk.models import (
+    CLOSED_STATUSES,
     Channel,
     RequestEvent,
     RequestStatus,
@@ -35,15 +35,16 @@ from liaison.desk.sheet import REQUESTS
 from liaison.enterprises.models import Enterprise, EnterpriseContact
 from liaison.fields import form_field
 from liaison.forms import Filled, PostedForm, validate
-from liaison.listing import PageNumber, id_in
+from liaison.listing import id_in
 from liaison.org.models import Officer, Station
 from liaison.pages.attachments import Kept, attached, form_photos, keep
+from liaison.pages.lists import ListingDep, workbook
 from liaison.pages.projects import Panel
 from liaison.pages.public import RequestForm, request_fields
 from liaison.projects.models import Project
 from liaison.projects.timeline import Entry
 from liaison.scope import Scope, get_visible, visible
-from liaison.web import redirect, render, render_list, render_with_errors
+from liaison.web import redirect, render, render_with_errors
 
 router = APIRouter()
 WORKERS = STAFF_ROLES
@@ -77,13 +78,10 @@ def _rows(items: Iterable[Any], settings: Settings) -> list[dict[str, Any]]:
 
 @router.get("/requests")
 def request_list(
-    request: Request,
-    session: SessionDep,
+    listing: ListingDep,
     settings: SettingsDep,
     principal: ReaderDep,
     filters: Annotated[queries.RequestFilter, Query()],
-    page: PageNumber = 1,
-    format: str = "",
 ) -> Response:
     staff = principal.role in WORKERS
     boxes = (queries.Box.MINE, queries.Box.DUTY, queries.Box.ALL)
@@ -92,20 +90,20 @@ def request_list(
         filters.box = queries.Box.MINE if staff else queries.Box.ALL
     at = now()
     query = queries.request_list_query(principal, filters, settings, at)
-    if format == "xlsx":
-        ids = downloads.ids_of(query, col(ServiceRequest.id))
-        return downloads.sheet_response(session, REQUESTS, ids)
-    results = paginate(session, query, page=page)
+    if listing.wants_workbook:
+        return workbook(listing.session, REQUESTS, query, ServiceRequest.id)
+    results = listing.rows(query)
     results.items = _rows(results.items, settings)
-    return render_list(
-        request,
+    return listing.render(
         "desk/list.html",
         {
             "results": results,
             "f": filters,
             "staff": staff,
             "can_submit": principal.role in SUBMITTERS,
-            "counts": queries.urgency_counts(session, principal, settings, at) if staff else {},
+            "counts": (
+                queries.urgency_counts(listing.session, principal, settings, at) if staff else {}
+            ),
             "statuses": list(RequestStatus),
             "types": list(RequestType),
             "urgencies": [sla.Urgency.BREACHED, sla.Urgency.DUE_SOON],
@@ -340,6 +338,8 @@ def _detail(
             "can_rate": found.created_by_id == principal.user.id
             and found.status == RequestStatus.CLOSED.value
             and found.satisfaction is None,
+            "can_supplement": _may(principal, found, "supplement")
+            and found.status not in CLOSED_STATUSES,
             "satisfactions": list(Satisfaction),
             "errors": form.errors,
             "values": form.values,
@@ -415,13 +415,30 @@ def _act(
     if action in ("reply", "note"):
         service.reply(session, found, text, public=action == "reply", by_user_id=by)
         return "已答复诉求人" if action == "reply" else "已记下备注（仅民警可见）"
+    if action == "supplement":
+        service.add_contact_reply(session, found, text, by_user_id=by)
+        return "已提交补充说明，承办民警将收到提醒"
     if action == "transfer":
         return f"已转办给 {_transfer(session, found, raw, by or 0)}"
     service.close(session, found, text, by_user_id=by)
     return f"已办结 {found.tracking_no}，诉求人可以评价"
 
 
-ACTIONS = frozenset({"accept", "decline", "reply", "note", "transfer", "close", "rate"})
+ACTIONS = frozenset(
+    {"accept", "decline", "reply", "note", "transfer", "close", "rate", "supplement"}
+)
+
+
+def _may(principal: Principal, found: ServiceRequest, action: str) -> bool:
+    """rate: the contact who submitted it; supplement (补充说明): a contact of the enterprise
+    that submitted it, who may follow it as the scope has it; the handling steps: those who
+    handle it."""
+    if action == "rate":
+        return found.created_by_id == principal.user.id
+    if action == "supplement":
+        enterprise = principal.user.enterprise_id
+        return principal.role == Role.ENTERPRISE and enterprise == found.enterprise_id
+    return can(principal, Action.REQUEST_HANDLE, found)
 
 
 @router.post("/requests/{request_id}/{action}")
@@ -435,16 +452,11 @@ def request_action(
     action: str,
 ) -> Response:
     """accept, decline, reply, note, transfer or close (those who handle it); rate (the
-    enterprise contact who submitted it)."""
+    enterprise contact who submitted it); supplement (its enterprise's contacts)."""
     if action not in ACTIONS:
         raise HTTPException(status_code=404)
     found = get_visible(session, ServiceRequest, request_id, principal.scope)
-    allowed = (
-        found.created_by_id == principal.user.id
-        if action == "rate"
-        else can(principal, Action.REQUEST_HANDLE, found)
-    )
-    if not allowed:
+    if not _may(principal, found, action):
         raise HTTPException(status_code=403)
     raw = {k: v for k, v in posted.items() if isinstance(v, str)}
     try:

@@ -3,10 +3,10 @@
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel, col, select
 
 from liaison.clock import now
 from liaison.db import UTCDateTime, enum_check, unique_where
@@ -47,6 +47,9 @@ class Project(ProjectBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     station_id: int = Field(foreign_key="station.id", index=True)
+    # The B角 (一项目双警长): an officer of the same station who takes the project's requests,
+    # reminders and escalations while its officer is away. Coverage still counts the officer.
+    backup_officer_id: int | None = Field(default=None, foreign_key="officer.id")
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
@@ -73,6 +76,12 @@ class Project(ProjectBase, table=True):
         if scope.enterprise_id is not None:
             return col(cls.enterprise_id) == scope.enterprise_id
         return sa.false()
+
+
+def on_visible_project(project_id: Any, scope: "Scope") -> sa.ColumnElement[bool]:
+    """The records (hazards, cases, ledger entries) whose `project_id` column names a project
+    the scope sees."""
+    return col(project_id).in_(select(Project.id).where(Project.visible_to(scope)))
 
 
 class Assignment(SQLModel, table=True):

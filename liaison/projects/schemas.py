@@ -1,8 +1,8 @@
 """A key project's fields, declared once. `ProjectBase` holds each field with its label, length
 and limits; the table (models.Project) inherits it, `ProjectIn` is the one validated input that
 the form page and the ledger's 重点项目 sheet produce and `service.save_project` takes, and
-`ProjectOut` is what the API answers. The form's fields and the sheet's columns are read from
-these declarations (liaison/fields.py)."""
+`ProjectOut` is what the API answers, as `RecordOut` begins its answer of a project's records.
+The form's fields and the sheet's columns are read from these declarations (liaison/fields.py)."""
 
 import re
 from datetime import date
@@ -91,3 +91,12 @@ class ProjectOut(BaseModel):
     next_visit_due: date | None
     visit_overdue: bool
     archived: bool
+
+
+class RecordOut(BaseModel):
+    """A project's record (a hazard, a case, a ledger entry) in the API's answer begins with its
+    id, its code and its project."""
+
+    id: int
+    code: str
+    project_id: int

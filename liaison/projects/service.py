@@ -11,7 +11,7 @@ from liaison.auth.policy import OnProject
 from liaison.clock import local, now, today
 from liaison.db import Fields, pk, put_all
 from liaison.enterprises.models import Enterprise
-from liaison.errors import FieldError
+from liaison.errors import FieldError, Problems, problems
 from liaison.org.models import Officer, Station
 from liaison.projects.models import Assignment, Project, Visit, VisitKind
 from liaison.projects.schemas import Level, ProjectIn, Stage
@@ -30,7 +30,7 @@ def project_by_code(session: Session, code: str) -> Project | None:
 
 def save_project(session: Session, project: Project | None, data: ProjectIn) -> Project:
     """Edit `project`, or (None) create one. Moving it to another station ends its officer's
-    term there."""
+    term there and leaves it without a backup officer."""
     clash = project_by_code(session, data.code)
     if clash is not None and (project is None or clash.id != project.id):
         raise ProjectError(f"项目编号 {data.code} 已被「{clash.name}」使用", "code")
@@ -45,6 +45,8 @@ def save_project(session: Session, project: Project | None, data: ProjectIn) -> 
     )
     for key, value in data.model_dump().items():
         setattr(project, key, value.value if isinstance(value, Level | Stage) else value)
+    if moved:
+        project.backup_officer_id = None  # the old station's officer: the new one names its own
     session.add(project)
     session.flush()
     if moved:
@@ -133,6 +135,7 @@ def assign_officer(
         )
     term = _term(project, officer, on, reason, by_user_id)
     session.add(term)
+    _no_longer_backup(session, project, officer)
     session.flush()
     return term
 
@@ -148,6 +151,14 @@ def _term(
         reason=reason,
         assigned_by_id=by_user_id,
     )
+
+
+def _no_longer_backup(session: Session, project: Project, officer: Officer) -> None:
+    """The project's backup officer made its officer stops being its backup: one person cannot
+    stand in for himself."""
+    if project.backup_officer_id == officer.id:
+        project.backup_officer_id = None
+        session.add(project)
 
 
 def projects_held(session: Session, officer_id: int) -> list[Project]:
@@ -181,6 +192,64 @@ def reassign_all(
 def holding_guard(session: Session, officer: Officer) -> str | None:
     held = len(projects_held(session, officer.id or 0))
     return f"{officer.name} 名下还有 {held} 个项目，请先改派" if held else None
+
+
+# ---- the backup officer (B角) ------------------------------------------------------------
+
+BACKUP_FIELD = "backup_officer_id"
+
+
+def backup_problems(session: Session, project: Project, officer: Officer) -> Problems:
+    """Why `officer` may not be the project's backup officer: a B角 is an active officer of the
+    project's station, other than its officer."""
+    term = current_assignment(session, pk(project))
+    name = officer.name
+    return problems(
+        (project.archived_at is not None, BACKUP_FIELD, "项目已归档，不能设置 B角"),
+        (not officer.active, BACKUP_FIELD, f"{name} 已停用，不能担任 B角"),
+        (
+            officer.station_id != project.station_id,
+            BACKUP_FIELD,
+            "该民警不属于本项目所在单位，B角须是本单位民警",  # unnamed: another unit's officer
+        ),
+        (
+            term is not None and term.officer_id == officer.id,
+            BACKUP_FIELD,
+            f"{name} 是本项目的项目警官，B角须是另一位民警",
+        ),
+    )
+
+
+def set_backup(session: Session, project: Project, officer: Officer | None) -> None:
+    """Make `officer` the project's backup officer (B角), who takes its requests, reminders and
+    escalations while its officer is away; None: the project has none (the duty desk stands
+    in). Who set it is the audit log's."""
+    if officer is not None:
+        ProjectError.refuse(backup_problems(session, project, officer))
+    project.backup_officer_id = officer.id if officer is not None else None
+    session.add(project)
+    session.flush()
+
+
+def backup_officers(session: Session, projects: Iterable[Project]) -> dict[int, Officer]:
+    """The backup officer of each of these projects that has one, by project id, in one query."""
+    listed = list(projects)
+    ids = {p.backup_officer_id for p in listed if p.backup_officer_id}
+    if not ids:
+        return {}
+    found = {o.id: o for o in session.exec(select(Officer).where(col(Officer.id).in_(ids)))}
+    return {pk(p): found[p.backup_officer_id] for p in listed if p.backup_officer_id in found}
+
+
+def projects_backed_up(session: Session, officer_id: int) -> list[Project]:
+    """The active projects this officer is the backup officer of."""
+    return list(
+        session.exec(
+            select(Project)
+            .where(Project.backup_officer_id == officer_id, col(Project.archived_at).is_(None))
+            .order_by(Project.code)
+        ).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -361,3 +430,4 @@ def import_officers_of(
             session.flush()  # the one-current-officer index must see the old term end
         if officer is not None:
             session.add(_term(project, officer, start, IMPORTED, by_user_id))
+            _no_longer_backup(session, project, officer)

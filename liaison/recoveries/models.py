@@ -4,11 +4,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Field, col, select
+from sqlmodel import Field
 
 from liaison.clock import now
 from liaison.db import UTCDateTime, enum_check, unique_where
-from liaison.projects.models import Project
+from liaison.projects.models import on_visible_project
 from liaison.recoveries.schemas import RecoveryBase, RecoverySource
 
 if TYPE_CHECKING:
@@ -53,4 +53,4 @@ class Recovery(RecoveryBase, table=True):
 
     @classmethod
     def visible_to(cls, scope: "Scope") -> sa.ColumnElement[bool]:
-        return col(cls.project_id).in_(select(Project.id).where(Project.visible_to(scope)))
+        return on_visible_project(cls.project_id, scope)

@@ -10,8 +10,9 @@ from datetime import date
 from enum import StrEnum
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
+
+from liaison.projects.schemas import RecordOut
 
 
 class RecoverySource(StrEnum):
@@ -58,12 +59,9 @@ class ReversalIn(SQLModel):
     on: date | None = Field(default=None, title="冲销日期")
 
 
-class RecoveryOut(BaseModel):
+class RecoveryOut(RecordOut):
     """An entry in the API's answer (GET /api/v1/recoveries), reversals included."""
 
-    id: int
-    code: str
-    project_id: int
     amount_fen: int
     recovered_on: date
     source: str

@@ -80,6 +80,7 @@ def test_the_form_collects_no_id_number(client):
         "enterprise_name",
         "photos",
         "consent",
+        "sms_consent",
     }
 
 

@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 
 from liaison.app import create_app
+from liaison.config import get_settings
 from liaison.web import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,7 +44,10 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def live_server(database_url: str) -> Iterator[str]:
+def live_server(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app as `liaison serve` runs it on one machine, the job engine in its process."""
+    monkeypatch.setenv("LIAISON_WORKER_IN_SERVE", "true")
+    get_settings.cache_clear()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -4,7 +4,6 @@ exports download in the contract's format; only admins and leaders reach any of 
 
 import io
 import re
-import time
 import zipfile
 from pathlib import Path
 from urllib.parse import quote
@@ -281,27 +280,6 @@ def test_the_running_fragment_polls_and_the_finished_one_does_not(client, db, in
     finished = client.get(f"/ledger/uploads/{number}/progress", headers=fragment).text
     assert "导入完成" in finished and "hx-trigger" not in finished
     assert 'id="upload-status" data-testid="upload-status" hx-swap-oob="true">已导入' in finished
-
-
-def test_the_import_runs_in_a_thread_and_its_progress_is_polled_to_the_end(client, db):
-    assert ledger_web.run_in_background
-    login_as(client, db, Role.LEADER)
-    number = upload_id(upload(client, SAMPLE.read_bytes()))
-    response = post(client, f"/ledger/uploads/{number}/import", follow_redirects=False)
-    assert response.status_code == 303
-    deadline = time.monotonic() + 60
-    while True:
-        fragment = client.get(
-            f"/ledger/uploads/{number}/progress", headers={"HX-Request": "true"}
-        ).text
-        if "hx-trigger" not in fragment:
-            break
-        assert "已处理" in fragment
-        assert time.monotonic() < deadline, "the import did not finish"
-        time.sleep(0.2)
-    assert "导入完成" in fragment and counts_row(fragment, "重点项目") == (150, 0, 0)
-    assert count(db, Project) == 150
-    assert number not in service._running
 
 
 def test_the_import_checks_again_and_writes_nothing_when_the_data_changed_since(client, db, inline):

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from liaison.app import create_app
+from liaison import jobs
 from liaison.audit import chain, guard
 from liaison.clock import local, now
 from liaison.config import Settings, get_settings
@@ -211,18 +210,16 @@ def test_deleting_the_rows_of_every_checkpoint_is_not_taken_for_a_purge(db):
     assert f"第 {head.id} 条）及其之前的审计记录全部缺失" in result.output
 
 
-def test_the_serving_process_writes_one_checkpoint_a_day(db, monkeypatch, travel):
+def test_the_job_engine_writes_one_checkpoint_a_day(db, monkeypatch, travel):
     activity(db, 2)
     monkeypatch.setenv("LIAISON_AUDIT_CHECKPOINT_HOURS", "24")
     get_settings.cache_clear()
-    for _ in range(2):  # two starts, or two processes, the same day
-        with TestClient(create_app()):
-            pass
+    for _ in range(2):  # two hourly ticks, or two workers, the same day
+        jobs.checkpoint.call_local()
     assert [line["row_id"] for line in checkpoint_file()] == [log(db)[-1].id]
     activity(db, 1)
     travel.advance(hours=25)
-    with TestClient(create_app()):
-        pass
+    jobs.checkpoint.call_local()
     assert [line["row_id"] for line in checkpoint_file()][-1] == log(db)[-1].id
     assert len(checkpoint_file()) == 2
     assert audit("verify").exit_code == 0

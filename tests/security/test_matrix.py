@@ -68,6 +68,8 @@ ROUTES: dict[str, Expect] = {
     "/projects/{project_id}": Expect(READERS, ("project", "spare")),
     # The officer is the project's own liaison officer; one who is not is tested apart.
     "/projects/{project_id}/edit": Expect(STAFF, ("project",)),
+    # Any staff login sees an officer of its station (or any, district-wide): who is away.
+    "/officers/{officer_id}": Expect(STAFF, ("officer",)),
     "/officers/{officer_id}/reassign": Expect(MANAGERS, ("officer",)),
     "/enterprises/{enterprise_id}": Expect(READERS, ("enterprise", "spare_enterprise")),
     "/enterprises/{enterprise_id}/edit": Expect(STAFF, ("enterprise",)),

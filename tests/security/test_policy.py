@@ -185,6 +185,9 @@ EXPECTED_ROLES = {
     "account.manage": {"安全管理员"},
     "ledger.keep": {"系统管理员", "分局领导/机关"},
     "ledger.export": {"分局领导/机关"},
+    "notifications.read": {"分局领导/机关", "派出所所长", "项目警官"},
+    "delivery.manage": {"系统管理员"},
+    "absence.mark": {"分局领导/机关", "派出所所长", "项目警官"},
 }
 
 
