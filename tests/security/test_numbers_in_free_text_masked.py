@@ -11,7 +11,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from liaison.audit.models import AuditLog
 from liaison.auth.roles import Role
@@ -183,7 +183,9 @@ def test_staff_reveal_a_free_text_whole_and_the_reveal_is_audited(client, db, te
         assert response.status_code == 200, (kind, response.status_code)
         assert PHONE in response.text and ID_NUMBER in response.text
         assert response.headers["cache-control"] == "no-store"
-    events = db.exec(select(AuditLog).where(AuditLog.action == "reveal")).all()
+    events = db.exec(
+        select(AuditLog).where(AuditLog.action == "reveal").order_by(col(AuditLog.id))
+    ).all()
     assert [(e.object_id, e.after) for e in events] == [
         (str(object_id), {"field": field}) for _, object_id, field in targets
     ]
